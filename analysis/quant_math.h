@@ -1,0 +1,73 @@
+#pragma once
+// The scalar arithmetic of every scheme, written once (gemmlowp's
+// ChooseQuantizationParams + the per-element rule). The reference quantizer, the
+// calibrators and the tests all use these; the fast kernels must agree bit for bit.
+//
+// float32 arithmetic as PyTorch does it: s, inv = 1/s and z are float32,
+// q = rne(x·inv) (+ z); x̂ is float32.
+#include <cmath>
+#include <cstdint>
+
+#include "analysis/numeric/float_formats.h"
+#include "analysis/scheme.h"
+
+namespace qs {
+
+// One group's quantization parameters.
+struct GroupParams {
+  float scale = 1.0f;       // s (already rounded to the scheme's scale dtype)
+  float inv_scale = 1.0f;   // 1/s in float32
+  float zero_point = 0.0f;  // integer zp (as float), the float minimum for zp=float, else 0
+  float clip_lo = 0.0f;     // values are clamped into [clip_lo, clip_hi] first
+  float clip_hi = 0.0f;
+  bool clipping = false;    // a clip method is active (clip_lo/hi may cut the data)
+};
+
+// Integer code range of the scheme (before the `signed` shift).
+struct CodeRange {
+  int32_t qmin = 0, qmax = 0;
+};
+CodeRange code_range(const Scheme& s);
+
+// Round a scale (or float minimum) to the scheme's scale dtype. A scale that would
+// round to 0 becomes the dtype's smallest positive value, one that would overflow its
+// largest finite value (a scale must stay usable).
+float round_scale(float s, ScaleDType dt);
+float round_to_dtype(float v, ScaleDType dt);  // plain rounding (used for a float minimum)
+
+// Params for one group whose clip range is [lo, hi] (lo <= hi, both finite).
+// `clipping` says whether the range came from a clip method (values may lie outside).
+GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping);
+
+// Round v to an integer under the scheme's rounding rule. `u` is a uniform [0,1)
+// variate used only by stochastic rounding.
+inline float round_value(float v, Rounding r, float u) {
+  switch (r) {
+    case Rounding::NearestEven: return std::nearbyint(v);
+    case Rounding::HalfAway: return std::round(v);
+    case Rounding::Stochastic: return std::floor(v + u);
+  }
+  return std::nearbyint(v);
+}
+
+// Counter-based uniform [0,1) for stochastic rounding: depends only on (seed, index),
+// so results are reproducible and independent of the thread count.
+inline float stochastic_uniform(uint64_t seed, uint64_t index) {
+  uint64_t z = seed * 0x9E3779B97F4A7C15ull + index + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return float(z >> 40) * (1.0f / 16777216.0f);  // 24 random bits
+}
+
+// The result of quantizing one finite element.
+struct ElementResult {
+  int32_t code = 0;     // integer code (after the signed shift), nf4 index, or cast bits
+  float xhat = 0.0f;    // dequantized value
+  bool clipped = false; // outside the clip range, clamped to [qmin,qmax], or overflowed
+};
+
+// Quantize→dequantize one finite element x of a group with params p.
+ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, float u);
+
+}  // namespace qs

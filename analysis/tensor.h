@@ -1,0 +1,63 @@
+#pragma once
+// DType, TensorView (dtype, shape, bytes; never copies) and decoding to float32 in chunks.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qs {
+
+enum class DType { F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL };
+
+size_t dtype_size(DType t);                 // bytes per element
+std::string_view dtype_name(DType t);       // safetensors spelling: "F32", "BF16", "F8_E4M3", ...
+std::optional<DType> dtype_from_name(std::string_view s);  // inverse of dtype_name
+bool dtype_is_float(DType t);               // F64..F8_E5M2
+
+// A view of one tensor's stored bytes. Elements are in logical row-major (C) order
+// unless `strides` is set (element strides per dimension, e.g. NumPy Fortran order).
+// `swap_bytes` marks big-endian storage. The bytes belong to whoever mapped the file.
+struct TensorView {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::span<const std::byte> bytes;
+  std::vector<int64_t> strides;  // empty = C-contiguous
+  bool swap_bytes = false;
+
+  int64_t numel() const;  // product of shape (1 for a scalar)
+  bool contiguous() const { return strides.empty(); }
+};
+
+// Decodes elements [first, first + out.size()) in logical C order into out.
+// Precondition: the range is inside the tensor (the readers validated sizes).
+void decode_to_float(const TensorView& t, int64_t first, std::span<float> out);
+
+// Zero-copy float view when the tensor is F32, little-endian, contiguous and aligned.
+std::optional<std::span<const float>> as_float_span(const TensorView& t);
+
+// The whole tensor as float32: the zero-copy span when possible, else a decoded copy
+// kept in `storage`.
+std::span<const float> to_float(const TensorView& t, std::vector<float>& storage);
+
+// Chunk size used by streaming scans (elements): a few hundred KB, cache-sized.
+inline constexpr int64_t kDecodeChunk = 1 << 16;
+
+// Statistics over the finite values, float64 accumulation (std = population std).
+struct TensorStats {
+  int64_t numel = 0;
+  int64_t n_finite = 0;
+  int64_t n_nonfinite = 0;
+  double min = 0, max = 0, mean = 0, std = 0;
+  double absmax = 0;
+};
+// Streams over the tensor in kDecodeChunk pieces: never holds a full float copy.
+TensorStats scan_stats(const TensorView& t);
+TensorStats compute_stats(std::span<const float> x);
+
+std::string shape_string(std::span<const int64_t> shape);  // "[4096, 4096]"
+
+}  // namespace qs
