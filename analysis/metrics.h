@@ -59,12 +59,21 @@ struct Histogram {
   double bin_width() const { return (spec.hi - spec.lo) / spec.bins; }
 };
 Histogram make_histogram(std::span<const float> x, const HistogramSpec& spec);
-// Bin index of v or -1 when outside (the same rule the fused kernels use).
+// Bin index of v or -1 when outside: NumPy's rule exactly — a first guess from
+// (v - lo) · bins/(hi - lo), then corrected against the linspace edges lo + k·step.
 inline int histogram_bin(const HistogramSpec& s, double v) {
   if (!(v >= s.lo && v <= s.hi)) return -1;
-  if (v == s.hi) return s.bins - 1;
+  const int last = s.bins - 1;
   int b = int((v - s.lo) * (s.bins / (s.hi - s.lo)));
-  return b >= s.bins ? s.bins - 1 : (b < 0 ? 0 : b);
+  if (b > last) b = last;
+  if (b < 0) b = 0;
+  const double step = (s.hi - s.lo) / s.bins;
+  if (v < s.lo + b * step) {
+    --b;
+  } else if (b != last && v >= (b + 1 == s.bins ? s.hi : s.lo + (b + 1) * step)) {
+    ++b;
+  }
+  return b;
 }
 
 }  // namespace qs

@@ -1,2 +1,257 @@
-// quantscope-cli: placeholder until the CLI lands.
-int main() { return 0; }
+// quantscope-cli: the scriptable face of the analysis core (DESIGN.md "CLI").
+//   inspect FILE [--json]
+//   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--json]
+//   demo --out FILE.safetensors [--small]
+// Exit codes: 0 ok, 2 bad input or usage, 1 internal failure. `--json` prints one JSON
+// document on stdout and nothing else; errors go to stderr.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "analysis/formats/demo_model.h"
+#include "analysis/formats/model.h"
+#include "analysis/quantize.h"
+#include "analysis/scheme.h"
+#include "analysis/tensor.h"
+#include "app/text_table.h"
+
+namespace qs {
+namespace {
+
+constexpr int kExitBadInput = 2;
+constexpr int kExitInternal = 1;
+
+int fail(const std::string& message, int code = kExitBadInput) {
+  std::cerr << "quantscope-cli: " << message << "\n";
+  return code;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string opt_fmt(const char* f, const std::optional<double>& v) {
+  if (!v) return "-";
+  if (std::isinf(*v)) return *v > 0 ? "inf" : "-inf";
+  if (std::isnan(*v)) return "nan";
+  return fmt(f, *v);
+}
+
+// 16777216 → "16,777,216"
+std::string grouped(int64_t v) {
+  std::string s = std::to_string(v), out;
+  const int n = int(s.size());
+  for (int i = 0; i < n; ++i) {
+    out += s[size_t(i)];
+    const int left = n - 1 - i;
+    if (left > 0 && left % 3 == 0 && s[size_t(i)] != '-') out += ',';
+  }
+  return out;
+}
+
+std::string human_bytes(int64_t b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = double(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? std::to_string(b) + " B" : fmt("%.1f ", v) + units[u];
+}
+
+nlohmann::json shape_json(const std::vector<int64_t>& shape) {
+  nlohmann::json a = nlohmann::json::array();
+  for (int64_t d : shape) a.push_back(d);
+  return a;
+}
+
+// ------------------------------------------------------------------------------ inspect
+int cmd_inspect(const std::string& file, bool json) {
+  auto model = open_model(file);
+  if (!model) return fail(model.error().message);
+  if (json) {
+    nlohmann::json j;
+    j["file"] = file;
+    j["format"] = model->format;
+    j["metadata"] = model->metadata;
+    j["tensors"] = nlohmann::json::array();
+    for (const TensorView& t : model->tensors) {
+      j["tensors"].push_back({{"name", t.name},
+                              {"dtype", std::string(dtype_name(t.dtype))},
+                              {"shape", shape_json(t.shape)},
+                              {"numel", t.numel()},
+                              {"bytes", int64_t(t.bytes.size())}});
+    }
+    j["total_params"] = model->total_params();
+    j["total_bytes"] = model->total_bytes();
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << file << "  (" << model->format << ", " << model->tensors.size() << " tensors, "
+            << grouped(model->total_params()) << " parameters, "
+            << human_bytes(model->total_bytes()) << ")\n";
+  if (model->metadata.is_object() && !model->metadata.empty()) {
+    for (auto it = model->metadata.begin(); it != model->metadata.end(); ++it) {
+      std::cout << "  " << it.key() << ": "
+                << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+    }
+  }
+  std::cout << "\n";
+  TextTable table({"tensor", "dtype", "shape", "numel", "bytes"}, {false, false, false, true, true});
+  for (const TensorView& t : model->tensors) {
+    table.add({t.name, std::string(dtype_name(t.dtype)), shape_string(t.shape), grouped(t.numel()),
+               human_bytes(int64_t(t.bytes.size()))});
+  }
+  std::cout << table.str();
+  return 0;
+}
+
+// ----------------------------------------------------------------------------- quantize
+nlohmann::json stats_json(const TensorStats& s) {
+  const bool any = s.n_finite > 0;
+  return {{"min", any ? number_to_json(s.min) : nlohmann::json(nullptr)},
+          {"max", any ? number_to_json(s.max) : nlohmann::json(nullptr)},
+          {"mean", any ? number_to_json(s.mean) : nlohmann::json(nullptr)},
+          {"std", any ? number_to_json(s.std) : nlohmann::json(nullptr)},
+          {"n_nonfinite", s.n_nonfinite}};
+}
+
+int cmd_quantize(const std::string& file, const std::string& tensor_name,
+                 const std::vector<std::string>& specs, bool json) {
+  std::vector<Scheme> schemes;
+  for (const std::string& sp : specs) {
+    auto s = parse_spec(sp);
+    if (!s) return fail("--scheme '" + sp + "': " + s.error().message);
+    schemes.push_back(*s);
+  }
+  auto model = open_model(file);
+  if (!model) return fail(model.error().message);
+  const TensorView* t = model->find(tensor_name);
+  if (!t) {
+    return fail(file + ": no tensor named '" + tensor_name + "' (" +
+                std::to_string(model->tensors.size()) +
+                " tensors; `quantscope-cli inspect " + file + "` lists them)");
+  }
+  for (size_t i = 0; i < schemes.size(); ++i) {
+    auto layout = make_layout(t->shape, schemes[i]);
+    if (!layout) {
+      return fail("--scheme '" + specs[i] + "' on " + t->name + " " + shape_string(t->shape) +
+                  ": " + layout.error().message);
+    }
+  }
+  const TensorStats stats = scan_stats(*t);
+  std::vector<float> storage;
+  const std::span<const float> x = to_float(*t, storage);
+
+  nlohmann::json results = nlohmann::json::array();
+  TextTable table({"scheme", "SQNR dB", "MSE", "max err", "clipped", "codes", "bits/w", "ms"},
+                  {false, true, true, true, true, true, true, true});
+  for (const Scheme& s : schemes) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const QuantizeResult r = quantize(x, t->shape, s);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const Metrics& m = r.metrics;
+    results.push_back({{"spec", print_spec(s)},
+                       {"scheme", scheme_to_json(s)},
+                       {"metrics", metrics_to_json(m)},
+                       {"params", params_to_json(r)}});
+    table.add({print_spec(s), opt_fmt("%.2f", m.sqnr_db), opt_fmt("%.3e", m.mse),
+               opt_fmt("%.3e", m.max_abs_error),
+               m.clipped_fraction ? fmt("%.4f%%", *m.clipped_fraction * 100) : "-",
+               std::to_string(m.codes_used), opt_fmt("%.3f", m.bits_per_weight), fmt("%.1f", ms)});
+  }
+  if (json) {
+    nlohmann::json j;
+    j["file"] = file;
+    j["tensor"] = {{"name", t->name},
+                   {"dtype", std::string(dtype_name(t->dtype))},
+                   {"shape", shape_json(t->shape)},
+                   {"numel", t->numel()},
+                   {"stats", stats_json(stats)}};
+    j["results"] = results;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << t->name << "  " << dtype_name(t->dtype) << " " << shape_string(t->shape) << "  "
+            << grouped(t->numel()) << " elements\n";
+  if (stats.n_finite > 0) {
+    std::cout << "min " << fmt("%.6g", stats.min) << "  max " << fmt("%.6g", stats.max)
+              << "  mean " << fmt("%.6g", stats.mean) << "  std " << fmt("%.6g", stats.std)
+              << "  max|x|/std " << (stats.std > 0 ? fmt("%.1f", stats.absmax / stats.std) : "-")
+              << "  non-finite " << stats.n_nonfinite << "\n\n";
+  } else {
+    std::cout << "no finite values (non-finite " << stats.n_nonfinite << ")\n\n";
+  }
+  std::cout << table.str();
+  return 0;
+}
+
+// --------------------------------------------------------------------------------- demo
+int cmd_demo(const std::string& out, bool small) {
+  DemoOptions opt;
+  opt.small = small;
+  auto r = write_demo_model(out, opt);
+  if (!r) return fail(r.error().message);
+  std::cerr << "wrote " << out << "\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"quantscope-cli: see what quantization does to neural-network weights"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("quantscope-cli ") + QS_VERSION);
+
+  std::string file, tensor, out;
+  std::vector<std::string> specs;
+  bool json = false, small = false;
+
+  CLI::App* inspect = app.add_subcommand("inspect", "List a model file's tensors");
+  inspect->add_option("file", file, "Weight file (safetensors, npy)")->required();
+  inspect->add_flag("--json", json, "Print one JSON document");
+
+  CLI::App* quant = app.add_subcommand("quantize", "Quantize one tensor with one or more schemes");
+  quant->add_option("file", file, "Weight file")->required();
+  quant->add_option("--tensor", tensor, "Tensor name (see inspect)")->required();
+  quant->add_option("--scheme", specs, "Scheme spec, e.g. absmax:bits=8 (repeatable)")
+      ->required()
+      ->take_all();
+  quant->add_flag("--json", json, "Print one JSON document");
+
+  CLI::App* demo = app.add_subcommand("demo", "Write the built-in demo model");
+  demo->add_option("--out", out, "Output .safetensors path")->required();
+  demo->add_flag("--small", small, "Small variant (256x256 instead of 4096x4096)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+  if (*inspect) return cmd_inspect(file, json);
+  if (*quant) return cmd_quantize(file, tensor, specs, json);
+  if (*demo) return cmd_demo(out, small);
+  return fail("no command given (inspect, quantize, demo)");
+}
+
+}  // namespace
+}  // namespace qs
+
+int main(int argc, char** argv) {
+  try {
+    return qs::run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return qs::fail("out of memory", qs::kExitInternal);
+  } catch (const std::exception& e) {
+    return qs::fail(std::string("internal error: ") + e.what(), qs::kExitInternal);
+  }
+}

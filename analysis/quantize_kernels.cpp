@@ -1,0 +1,257 @@
+// Highway kernels for quantize(): compiled once per SIMD target and dispatched at run
+// time (foreach_target). They work at double's lane count so that every float lane
+// promotes 1:1 into the float64 error sums that DESIGN.md requires.
+#include "analysis/quantize_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "analysis/quantize_kernels.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace qs::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+int64_t RangeFinite(const float* x, int64_t n, float* mn, float* mx) {
+  const hn::ScalableTag<float> df;
+  const int64_t L = int64_t(hn::Lanes(df));
+  auto vmin = hn::Set(df, std::numeric_limits<float>::infinity());
+  auto vmax = hn::Set(df, -std::numeric_limits<float>::infinity());
+  int64_t nonfinite = 0;
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto v = hn::LoadU(df, x + i);
+    const auto fin = hn::IsFinite(v);
+    if (hn::AllTrue(df, fin)) {
+      vmin = hn::Min(vmin, v);
+      vmax = hn::Max(vmax, v);
+    } else {
+      vmin = hn::IfThenElse(fin, hn::Min(vmin, v), vmin);
+      vmax = hn::IfThenElse(fin, hn::Max(vmax, v), vmax);
+      nonfinite += L - int64_t(hn::CountTrue(df, fin));
+    }
+  }
+  float lo = std::min(*mn, hn::GetLane(hn::MinOfLanes(df, vmin)));
+  float hi = std::max(*mx, hn::GetLane(hn::MaxOfLanes(df, vmax)));
+  for (; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      ++nonfinite;
+      continue;
+    }
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+  *mn = lo;
+  *mx = hi;
+  return nonfinite;
+}
+
+int64_t RangeFinitePositions(const float* x, int64_t n, float* mn, float* mx) {
+  const hn::ScalableTag<float> df;
+  const int64_t L = int64_t(hn::Lanes(df));
+  int64_t nonfinite = 0;
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto v = hn::LoadU(df, x + i);
+    const auto fin = hn::IsFinite(v);
+    const auto lo = hn::LoadU(df, mn + i), hi = hn::LoadU(df, mx + i);
+    hn::StoreU(hn::IfThenElse(fin, hn::Min(lo, v), lo), df, mn + i);
+    hn::StoreU(hn::IfThenElse(fin, hn::Max(hi, v), hi), df, mx + i);
+    if (!hn::AllTrue(df, fin)) nonfinite += L - int64_t(hn::CountTrue(df, fin));
+  }
+  for (; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      ++nonfinite;
+      continue;
+    }
+    mn[i] = std::min(mn[i], x[i]);
+    mx[i] = std::max(mx[i], x[i]);
+  }
+  return nonfinite;
+}
+
+// One element, scalar: the same operations in the same order as the vector body (and as
+// quantize_element in quant_math.cpp).
+inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv, float zp,
+                           float lo, float hi, ErrorSums* acc, double* max_err) {
+  const float v = a.x[i];
+  if (!std::isfinite(v)) {
+    a.q[i] = 0;
+    a.xhat[i] = v;
+    return;
+  }
+  bool clipped = false;
+  float xc = v;
+  if (a.clipping) {
+    if (v < lo) { xc = lo; clipped = true; }
+    else if (v > hi) { xc = hi; clipped = true; }
+  }
+  float q = a.float_zp ? std::nearbyint((xc - zp) * inv) : std::nearbyint(xc * inv);
+  if (a.has_zp) q = q + zp;
+  if (q > a.qmax) { q = a.qmax; clipped = true; }
+  else if (q < a.qmin) { q = a.qmin; clipped = true; }
+  const float xh = a.float_zp ? q * s + zp : (a.has_zp ? (q - zp) * s : q * s);
+  a.q[i] = int32_t(q);
+  a.xhat[i] = xh;
+  const double xd = v, yd = xh, e = xd - yd;
+  acc->n += 1;
+  acc->n_clipped += clipped ? 1 : 0;
+  acc->sum_x2 += xd * xd;
+  acc->sum_y2 += yd * yd;
+  acc->sum_xy += xd * yd;
+  acc->sum_err2 += e * e;
+  acc->sum_abs_err += std::fabs(e);
+  *max_err = std::max(*max_err, std::fabs(e));
+}
+
+template <bool kArrayParams>
+void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const hn::Rebind<int32_t, decltype(dd)> di;
+  const int64_t L = int64_t(hn::Lanes(dd));
+
+  auto s_x2 = hn::Zero(dd), s_y2 = hn::Zero(dd), s_xy = hn::Zero(dd), s_e2 = hn::Zero(dd),
+       s_ae = hn::Zero(dd), s_max = hn::Zero(dd);
+  int64_t n_clipped = 0, n_finite = 0;
+  const auto qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
+  auto scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv_scale),
+       zp = hn::Set(df, a.zero_point), lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
+
+  int64_t i = 0;
+  for (; i + L <= a.n; i += L) {
+    if constexpr (kArrayParams) {
+      scale = hn::LoadU(df, a.scale_arr + i);
+      inv = hn::LoadU(df, a.inv_arr + i);
+      zp = hn::LoadU(df, a.zp_arr + i);
+      lo = hn::LoadU(df, a.lo_arr + i);
+      hi = hn::LoadU(df, a.hi_arr + i);
+    }
+    const auto v = hn::LoadU(df, a.x + i);
+    const auto fin = hn::IsFinite(v);
+    auto xc = v;
+    auto clipped = hn::Lt(qmax, qmin);  // all false
+    if (a.clipping) {
+      clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
+      xc = hn::Min(hn::Max(v, lo), hi);
+    }
+    auto q = a.float_zp ? hn::Round(hn::Mul(hn::Sub(xc, zp), inv)) : hn::Round(hn::Mul(xc, inv));
+    if (a.has_zp) q = hn::Add(q, zp);
+    clipped = hn::Or(clipped, hn::Or(hn::Lt(q, qmin), hn::Gt(q, qmax)));
+    q = hn::Min(hn::Max(q, qmin), qmax);
+    auto xh = a.float_zp ? hn::Add(hn::Mul(q, scale), zp)
+                         : (a.has_zp ? hn::Mul(hn::Sub(q, zp), scale) : hn::Mul(q, scale));
+    const bool all_finite = hn::AllTrue(df, fin);
+    if (!all_finite) {
+      q = hn::IfThenElseZero(fin, q);
+      xh = hn::IfThenElse(fin, xh, v);
+      clipped = hn::And(clipped, fin);
+    }
+    hn::StoreU(hn::ConvertTo(di, q), di, a.q + i);
+    hn::StoreU(xh, df, a.xhat + i);
+    if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
+    n_finite += all_finite ? L : int64_t(hn::CountTrue(df, fin));
+
+    const auto xd = hn::PromoteTo(dd, all_finite ? v : hn::IfThenElseZero(fin, v));
+    const auto yd = hn::PromoteTo(dd, all_finite ? xh : hn::IfThenElseZero(fin, xh));
+    const auto e = hn::Sub(xd, yd);
+    s_x2 = hn::MulAdd(xd, xd, s_x2);
+    s_y2 = hn::MulAdd(yd, yd, s_y2);
+    s_xy = hn::MulAdd(xd, yd, s_xy);
+    s_e2 = hn::MulAdd(e, e, s_e2);
+    const auto ae = hn::Abs(e);
+    s_ae = hn::Add(s_ae, ae);
+    s_max = hn::Max(s_max, ae);
+  }
+  ErrorSums local;
+  local.n = n_finite;
+  local.n_clipped = n_clipped;
+  local.sum_x2 = hn::GetLane(hn::SumOfLanes(dd, s_x2));
+  local.sum_y2 = hn::GetLane(hn::SumOfLanes(dd, s_y2));
+  local.sum_xy = hn::GetLane(hn::SumOfLanes(dd, s_xy));
+  local.sum_err2 = hn::GetLane(hn::SumOfLanes(dd, s_e2));
+  local.sum_abs_err = hn::GetLane(hn::SumOfLanes(dd, s_ae));
+  double max_err = hn::GetLane(hn::MaxOfLanes(dd, s_max));
+  for (; i < a.n; ++i) {
+    if constexpr (kArrayParams) {
+      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
+                     &local, &max_err);
+    } else {
+      IntQuantizeOne(a, i, a.scale, a.inv_scale, a.zero_point, a.clip_lo, a.clip_hi, &local,
+                     &max_err);
+    }
+  }
+  local.max_abs_err = max_err;
+  acc->merge(local);
+}
+
+void IntQuantize(const IntKernelArgs& a, ErrorSums* acc) {
+  if (a.scale_arr) {
+    IntQuantizeT<true>(a, acc);
+  } else {
+    IntQuantizeT<false>(a, acc);
+  }
+}
+
+void BinIndices(const float* v, const float* b, int64_t n, const HistogramSpec& spec,
+                int32_t* out) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const hn::Rebind<int32_t, decltype(dd)> di;
+  const int64_t L = int64_t(hn::Lanes(dd));
+  const auto lo = hn::Set(dd, spec.lo), hi = hn::Set(dd, spec.hi);
+  const auto norm = hn::Set(dd, spec.bins / (spec.hi - spec.lo));
+  const auto step = hn::Set(dd, (spec.hi - spec.lo) / spec.bins);
+  const auto last = hn::Set(dd, double(spec.bins - 1));
+  const auto zero = hn::Zero(dd), one = hn::Set(dd, 1.0), minus1 = hn::Set(dd, -1.0);
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    auto x = hn::PromoteTo(dd, hn::LoadU(df, v + i));
+    if (b) x = hn::Sub(x, hn::PromoteTo(dd, hn::LoadU(df, b + i)));
+    const auto inside = hn::And(hn::Ge(x, lo), hn::Le(x, hi));
+    auto f = hn::Floor(hn::Mul(hn::Sub(x, lo), norm));
+    f = hn::Min(hn::Max(f, zero), last);
+    const auto dec = hn::Lt(x, hn::Add(lo, hn::Mul(f, step)));
+    const auto f1 = hn::Add(f, one);
+    const auto inc = hn::And(hn::Ge(x, hn::Add(lo, hn::Mul(f1, step))), hn::Lt(f, last));
+    f = hn::IfThenElse(dec, hn::Sub(f, one), hn::IfThenElse(inc, f1, f));
+    f = hn::IfThenElse(inside, f, minus1);
+    hn::StoreU(hn::DemoteTo(di, f), di, out + i);
+  }
+  for (; i < n; ++i) {
+    const double x = b ? double(v[i]) - double(b[i]) : double(v[i]);
+    out[i] = histogram_bin(spec, x);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qs::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qs::kernels {
+HWY_EXPORT(RangeFinite);
+HWY_EXPORT(RangeFinitePositions);
+HWY_EXPORT(IntQuantize);
+HWY_EXPORT(BinIndices);
+
+int64_t range_finite(const float* x, int64_t n, float* mn, float* mx) {
+  return HWY_DYNAMIC_DISPATCH(RangeFinite)(x, n, mn, mx);
+}
+int64_t range_finite_positions(const float* x, int64_t n, float* mn, float* mx) {
+  return HWY_DYNAMIC_DISPATCH(RangeFinitePositions)(x, n, mn, mx);
+}
+void int_quantize(const IntKernelArgs& a, ErrorSums* acc) {
+  HWY_DYNAMIC_DISPATCH(IntQuantize)(a, acc);
+}
+void bin_indices(const float* v, const float* b, int64_t n, const HistogramSpec& spec,
+                 int32_t* out) {
+  HWY_DYNAMIC_DISPATCH(BinIndices)(v, b, n, spec, out);
+}
+}  // namespace qs::kernels
+#endif

@@ -1,0 +1,112 @@
+// The plain scalar reference quantizer: one readable loop per step, no threads, no SIMD.
+// The fast quantize() must produce the same params, codes and x̂ bit for bit and the
+// same metrics up to float64 summation order.
+#include <cmath>
+#include <set>
+
+#include "analysis/calibrate.h"
+#include "analysis/quantize.h"
+
+namespace qs {
+
+namespace {
+
+HistogramSpec sanitize(HistogramSpec s) {
+  if (s.bins < 1) s.bins = 1;
+  if (!(s.hi > s.lo)) {  // NumPy widens an empty range by ±0.5
+    s.lo -= 0.5;
+    s.hi += 0.5;
+  }
+  return s;
+}
+
+void count(std::optional<Histogram>& h, double v) {
+  if (!h) return;
+  const int b = histogram_bin(h->spec, v);
+  if (b >= 0) ++h->counts[size_t(b)];
+}
+
+std::optional<Histogram> empty_histogram(const std::optional<HistogramSpec>& spec) {
+  if (!spec) return std::nullopt;
+  Histogram h;
+  h.spec = sanitize(*spec);
+  h.counts.assign(size_t(h.spec.bins), 0);
+  return h;
+}
+
+}  // namespace
+
+GroupParams params_for_group(const Scheme& s, std::span<const float> finite_values) {
+  if (finite_values.empty()) return choose_params(s, 0.0f, 0.0f, false);
+  if (s.clip.method == ClipMethod::None) {
+    float lo = finite_values[0], hi = finite_values[0];
+    for (float v : finite_values) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    return choose_params(s, lo, hi, false);
+  }
+  const ClipRange r = calibrate(finite_values, s);
+  return choose_params(s, r.lo, r.hi, true);
+}
+
+QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> shape,
+                            const Scheme& s, const QuantizeOptions& opt) {
+  QuantizeResult R;
+  R.scheme = s;
+  R.layout = *make_layout(shape, s);
+  const GroupLayout& L = R.layout;
+
+  // 1. Each group's finite values.
+  std::vector<std::vector<float>> values(size_t(L.groups));
+  int64_t n_nonfinite = 0;
+  for (int64_t i = 0; i < int64_t(x.size()); ++i) {
+    if (std::isfinite(x[size_t(i)])) {
+      values[size_t(L.group_of(i))].push_back(x[size_t(i)]);
+    } else {
+      ++n_nonfinite;
+    }
+  }
+
+  // 2. Params per group.
+  R.groups.resize(size_t(L.groups));
+  for (int64_t g = 0; g < L.groups; ++g) R.groups[size_t(g)] = params_for_group(s, values[size_t(g)]);
+
+  // 3. Every element.
+  if (opt.keep_codes) R.codes.assign(x.size(), 0);
+  if (opt.keep_dequant) R.dequant.assign(x.size(), 0.0f);
+  R.hist_x = empty_histogram(opt.hist_x);
+  R.hist_dequant = empty_histogram(opt.hist_dequant);
+  R.hist_error = empty_histogram(opt.hist_error);
+  ErrorSums sums;
+  std::set<int32_t> codes_seen;
+  for (int64_t i = 0; i < int64_t(x.size()); ++i) {
+    const float v = x[size_t(i)];
+    if (!std::isfinite(v)) {
+      if (opt.keep_dequant) R.dequant[size_t(i)] = v;
+      continue;
+    }
+    const float u = s.rounding == Rounding::Stochastic ? stochastic_uniform(s.seed, uint64_t(i)) : 0.0f;
+    const ElementResult e = quantize_element(s, R.groups[size_t(L.group_of(i))], v, u);
+    if (opt.keep_codes) R.codes[size_t(i)] = e.code;
+    if (opt.keep_dequant) R.dequant[size_t(i)] = e.xhat;
+    codes_seen.insert(e.code);
+    const double xd = v, yd = e.xhat, err = xd - yd;
+    sums.n += 1;
+    sums.n_clipped += e.clipped ? 1 : 0;
+    sums.sum_x2 += xd * xd;
+    sums.sum_y2 += yd * yd;
+    sums.sum_xy += xd * yd;
+    sums.sum_err2 += err * err;
+    sums.sum_abs_err += std::fabs(err);
+    if (std::isnan(err) || std::fabs(err) > sums.max_abs_err) sums.max_abs_err = std::fabs(err);
+    count(R.hist_x, xd);
+    count(R.hist_dequant, yd);
+    count(R.hist_error, err);
+  }
+  R.metrics = finalize_metrics(sums, L.numel, n_nonfinite, int64_t(codes_seen.size()),
+                               bits_per_weight(s, L.numel, L.groups));
+  return R;
+}
+
+}  // namespace qs

@@ -1,0 +1,384 @@
+// quantize() and quantize_ref(): hand-derived cases from DESIGN.md's conventions, the
+// bits/weight accounting, and the fast kernels against the scalar reference twin.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "analysis/quantize.h"
+#include "analysis/scheme.h"
+#include "analysis/tensor.h"
+
+namespace qs {
+namespace {
+
+Scheme spec(const char* s) {
+  auto r = parse_spec(s);
+  EXPECT_TRUE(r.has_value()) << s << ": " << (r ? "" : r.error().message);
+  return r ? *r : Scheme{};
+}
+
+QuantizeOptions keep_all(int threads = 0) {
+  QuantizeOptions o;
+  o.keep_codes = true;
+  o.keep_dequant = true;
+  o.threads = threads;
+  return o;
+}
+
+// x = [-1.2, 0.5, 3.4, -0.1], absmax int8 (DESIGN.md):
+//   amax = 3.4, qmax = 127, s = 3.4/127 = 0.026771654
+//   x/s = [-44.82, 18.68, 127.0, -3.74] → q = [-45, 19, 127, -4]
+//   x̂ = q·s = [-1.2047244, 0.5086614, 3.4, -0.1070866]
+//   err = x - x̂ = [0.0047244, -0.0086614, 0, 0.0070866]
+//   MSE = (0.0047244² + 0.0086614² + 0 + 0.0070866²)/4 = 1.4756e-4/4 = 3.6890e-5
+//   SQNR = 10·log10(Σx²/Σerr²) = 10·log10(13.1/1.4756e-4) = 49.54 dB
+TEST(QuantizeHand, AbsmaxInt8FourValues) {
+  const std::vector<float> x = {-1.2f, 0.5f, 3.4f, -0.1f};
+  const std::vector<int64_t> shape = {4};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult r = fn(x, shape, spec("absmax:bits=8"), keep_all());
+    ASSERT_EQ(r.groups.size(), 1u);
+    EXPECT_FLOAT_EQ(r.groups[0].scale, 3.4f / 127.0f);
+    EXPECT_EQ(r.codes, (std::vector<int32_t>{-45, 19, 127, -4}));
+    const double s = 3.4 / 127.0;
+    EXPECT_NEAR(r.dequant[0], -45 * s, 1e-6);
+    EXPECT_NEAR(r.dequant[1], 19 * s, 1e-6);
+    EXPECT_FLOAT_EQ(r.dequant[2], 3.4f);
+    EXPECT_NEAR(r.dequant[3], -4 * s, 1e-6);
+    const double e0 = -1.2 + 45 * s, e1 = 0.5 - 19 * s, e3 = -0.1 + 4 * s;
+    const double mse = (e0 * e0 + e1 * e1 + e3 * e3) / 4;
+    EXPECT_NEAR(*r.metrics.mse, mse, mse * 1e-4);
+    EXPECT_NEAR(*r.metrics.mse, 3.689e-5, 0.001e-5);
+    EXPECT_NEAR(*r.metrics.sqnr_db, 49.536, 0.01);
+    EXPECT_NEAR(*r.metrics.max_abs_error, 0.0086614, 1e-6);
+    EXPECT_EQ(r.metrics.codes_used, 4);
+    EXPECT_DOUBLE_EQ(*r.metrics.clipped_fraction, 0.0);
+    EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 8.0 + 32.0 / 4.0);
+  }
+}
+
+// minmax uint8 with an exact power-of-two scale so every tie is exact:
+//   lo = -0.5, hi = 1.4921875 → s = 1.9921875/255 = 2^-7, z = rne(0.5·128) = 64
+//   x = 1.5·2^-7 → x/s = 1.5 → rne 2 (tie to even) → q = 66
+//   x = 2.5·2^-7 → 2.5 → rne 2 → q = 66;  x = -0.5 → -64 + 64 = 0;  hi → 191 + 64 = 255
+TEST(QuantizeHand, MinmaxUint8TiesToEven) {
+  const float u = 1.0f / 128.0f;
+  const std::vector<float> x = {-0.5f, 1.5f * u, 2.5f * u, 1.4921875f, 0.0f};
+  const std::vector<int64_t> shape = {5};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult r = fn(x, shape, spec("minmax:bits=8"), keep_all());
+    EXPECT_EQ(r.groups[0].scale, u);
+    EXPECT_EQ(r.groups[0].zero_point, 64.0f);
+    EXPECT_EQ(r.codes, (std::vector<int32_t>{0, 66, 66, 255, 64}));
+    EXPECT_EQ(r.dequant[1], 2 * u);
+    EXPECT_EQ(r.dequant[2], 2 * u);
+    EXPECT_EQ(r.dequant[4], 0.0f);  // zero is exactly representable
+    // signed shifts codes by 128, same values
+    const QuantizeResult rs = fn(x, shape, spec("minmax:bits=8,signed=true"), keep_all());
+    EXPECT_EQ(rs.codes, (std::vector<int32_t>{-128, -62, -62, 127, -64}));
+    EXPECT_EQ(rs.dequant, r.dequant);
+    // half_away rounds the ties up: 1.5 → 2, 2.5 → 3
+    const QuantizeResult rh = fn(x, shape, spec("minmax:bits=8,rounding=half_away"), keep_all());
+    EXPECT_EQ(rh.codes, (std::vector<int32_t>{0, 66, 67, 255, 64}));
+  }
+}
+
+// Integer zero point widens the range to include 0; float zero point does not.
+//   x = [2, 3, 4, 6], 2 bits: int zp: lo = 0, hi = 6, s = 2, z = 0 → q = [1,2,2,3] (3/2 = 1.5 → 2)
+//   float zp: lo = 2, s = 4/3, q = rne((x-2)·0.75) = [0, 1 (0.75), 2 (1.5), 3] → x̂ = [2, 3.333, 4.667, 6]
+TEST(QuantizeHand, MinmaxZeroPointKinds) {
+  const std::vector<float> x = {2, 3, 4, 6};
+  const std::vector<int64_t> shape = {4};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult ri = fn(x, shape, spec("minmax:bits=2"), keep_all());
+    EXPECT_EQ(ri.groups[0].scale, 2.0f);
+    EXPECT_EQ(ri.groups[0].zero_point, 0.0f);
+    EXPECT_EQ(ri.codes, (std::vector<int32_t>{1, 2, 2, 3}));
+    const QuantizeResult rf = fn(x, shape, spec("minmax:bits=2,zp=float"), keep_all());
+    EXPECT_FLOAT_EQ(rf.groups[0].scale, 4.0f / 3.0f);
+    EXPECT_EQ(rf.groups[0].zero_point, 2.0f);
+    EXPECT_EQ(rf.codes, (std::vector<int32_t>{0, 1, 2, 3}));
+    EXPECT_FLOAT_EQ(rf.dequant[1], 2.0f + 4.0f / 3.0f);
+    EXPECT_FLOAT_EQ(rf.dequant[3], 6.0f);
+    // bits/weight: int zp stores b bits of zp, float zp stores a 32-bit minimum
+    EXPECT_DOUBLE_EQ(*ri.metrics.bits_per_weight, 2.0 + (32.0 + 2.0) / 4.0);
+    EXPECT_DOUBLE_EQ(*rf.metrics.bits_per_weight, 2.0 + (32.0 + 32.0) / 4.0);
+  }
+}
+
+TEST(QuantizeHand, DegenerateGroups) {
+  const std::vector<int64_t> shape = {3};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    // all zero: s = 1, q = 0, x̂ = 0, sqnr and cosine null (Σx² = 0)
+    const QuantizeResult z = fn(std::vector<float>{0, 0, 0}, shape, spec("absmax:bits=8"), keep_all());
+    EXPECT_EQ(z.groups[0].scale, 1.0f);
+    EXPECT_EQ(z.codes, (std::vector<int32_t>{0, 0, 0}));
+    EXPECT_FALSE(z.metrics.sqnr_db.has_value());
+    EXPECT_FALSE(z.metrics.cosine.has_value());
+    EXPECT_EQ(*z.metrics.mse, 0.0);
+    // constant group with a float minimum reproduces exactly: sqnr = inf
+    const QuantizeResult c = fn(std::vector<float>{0.7f, 0.7f, 0.7f}, shape,
+                                spec("minmax:bits=4,zp=float"), keep_all());
+    EXPECT_EQ(c.groups[0].scale, 1.0f);
+    EXPECT_EQ(c.dequant, (std::vector<float>{0.7f, 0.7f, 0.7f}));
+    EXPECT_TRUE(std::isinf(*c.metrics.sqnr_db));
+    EXPECT_DOUBLE_EQ(*c.metrics.cosine, 1.0);
+  }
+  // empty tensor: not an error, metrics null
+  const std::vector<int64_t> empty_shape = {0, 5};
+  const QuantizeResult e = quantize(std::vector<float>{}, empty_shape, spec("absmax:bits=8"));
+  EXPECT_EQ(e.metrics.numel, 0);
+  EXPECT_FALSE(e.metrics.mse.has_value());
+  EXPECT_FALSE(e.metrics.bits_per_weight.has_value());
+}
+
+TEST(QuantizeHand, NonFinitePassThrough) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> x = {nan, 1.0f, -inf, -0.5f, inf, 0.25f};
+  const std::vector<int64_t> shape = {6};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult r = fn(x, shape, spec("absmax:bits=4"), keep_all());
+    EXPECT_EQ(r.metrics.n_nonfinite, 3);
+    EXPECT_EQ(r.metrics.n, 3);
+    EXPECT_EQ(r.groups[0].scale, 1.0f / 7.0f);  // amax over finite values only
+    EXPECT_TRUE(std::isnan(r.dequant[0]));
+    EXPECT_EQ(r.dequant[2], -inf);
+    EXPECT_EQ(r.dequant[4], inf);
+    EXPECT_EQ(r.codes[1], 7);
+    EXPECT_EQ(r.codes[3], -4);  // -3.5 → -4 (tie to even)
+    EXPECT_EQ(r.codes[5], 2);   // 1.75 → 2
+    EXPECT_TRUE(std::isfinite(*r.metrics.mse));
+    // bits/weight counts non-finite elements in N
+    EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 4.0 + 32.0 / 6.0);
+  }
+}
+
+// Clip range: values beyond it saturate and count as clipped.
+//   minmax:clip=range,lo=-5,hi=5 on [-10, -2, 0, 3, 10]: s = 10/255, z = rne(127.5) = 128
+TEST(QuantizeHand, ClipRangeSaturates) {
+  const std::vector<float> x = {-10, -2, 0, 3, 10};
+  const std::vector<int64_t> shape = {5};
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult r = fn(x, shape, spec("minmax:clip=range,lo=-5,hi=5"), keep_all());
+    EXPECT_FLOAT_EQ(r.groups[0].scale, 10.0f / 255.0f);
+    EXPECT_EQ(r.groups[0].zero_point, 128.0f);
+    EXPECT_EQ(r.codes[0], 0);
+    EXPECT_EQ(r.codes[4], 255);
+    EXPECT_NEAR(r.dequant[0], -5.0196, 1e-3);  // (0 - 128)·10/255
+    EXPECT_NEAR(r.dequant[4], 4.9804, 1e-3);   // (255 - 128)·10/255
+    EXPECT_DOUBLE_EQ(*r.metrics.clipped_fraction, 2.0 / 5.0);
+    // absmax with a range: s = max(|lo|,|hi|)/127
+    const QuantizeResult a = fn(x, shape, spec("absmax:clip=range,lo=-5,hi=5"), keep_all());
+    EXPECT_FLOAT_EQ(a.groups[0].scale, 5.0f / 127.0f);
+    EXPECT_EQ(a.codes[0], -127);
+    EXPECT_EQ(a.codes[4], 127);
+    EXPECT_DOUBLE_EQ(*a.metrics.clipped_fraction, 2.0 / 5.0);
+  }
+}
+
+// bits/weight = 8 + 32·G/N: per tensor, per row channel, per column channel, blocks.
+TEST(QuantizeAccounting, BitsPerWeightByGranularity) {
+  const int64_t rows = 8, cols = 64;
+  std::vector<float> x(size_t(rows * cols));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i) * 0.37f);
+  const std::vector<int64_t> shape = {rows, cols};
+  const double N = double(rows * cols);
+  auto bpw = [&](const char* s) { return *quantize(x, shape, spec(s)).metrics.bits_per_weight; };
+  EXPECT_DOUBLE_EQ(bpw("absmax:bits=8"), 8 + 32 / N);
+  EXPECT_DOUBLE_EQ(bpw("absmax:bits=8,gran=channel,axis=0"), 8 + 32.0 / cols);
+  EXPECT_DOUBLE_EQ(bpw("absmax:bits=8,gran=channel,axis=-1"), 8 + 32.0 / rows);
+  EXPECT_DOUBLE_EQ(bpw("absmax:bits=8,gran=block,block=32,scale_dtype=f16"), 8.5);
+  EXPECT_DOUBLE_EQ(bpw("absmax:bits=4,gran=block,block=32"), 5.0);
+  EXPECT_DOUBLE_EQ(bpw("nf4"), 4.5);               // 64-element blocks, f32 absmax
+  EXPECT_DOUBLE_EQ(bpw("minmax:bits=4,gran=block,block=32,scale_dtype=f16"), 4 + (16 + 4) / 32.0);
+  EXPECT_DOUBLE_EQ(bpw("bf16"), 16.0);
+  EXPECT_DOUBLE_EQ(bpw("fp8_e4m3"), 8.0);
+  EXPECT_DOUBLE_EQ(bpw("fp8_e4m3:gran=channel,scale=absmax"), 8 + 32.0 / cols);
+}
+
+// Per-group params: block layout with a short last block, channel along axis 1 of a
+// 3-D tensor.
+TEST(QuantizeLayout, GroupsAndShortBlocks) {
+  const std::vector<int64_t> shape = {2, 5};  // blocks of 2: [0,1] [2,3] [4] per row
+  const std::vector<float> x = {1, -2, 3, 4, -5, 6, 7, 8, 9, -10};
+  const QuantizeResult r = quantize(x, shape, spec("absmax:bits=8,gran=block,block=2"), keep_all());
+  ASSERT_EQ(r.layout.groups, 6);
+  const float amax[6] = {2, 4, 5, 7, 9, 10};
+  for (int g = 0; g < 6; ++g) EXPECT_FLOAT_EQ(r.groups[size_t(g)].scale, amax[g] / 127.0f) << g;
+  EXPECT_EQ(r.codes[4], -127);
+  EXPECT_EQ(r.codes[9], -127);
+
+  const std::vector<int64_t> shape3 = {2, 3, 2};
+  std::vector<float> y(12);
+  for (int i = 0; i < 12; ++i) y[size_t(i)] = float(i + 1);  // channel c holds i with (i/2)%3 == c
+  const QuantizeResult c = quantize(y, shape3, spec("absmax:bits=8,gran=channel,axis=1"), keep_all());
+  ASSERT_EQ(c.layout.groups, 3);
+  EXPECT_FLOAT_EQ(c.groups[0].scale, 8.0f / 127.0f);   // {1,2,7,8}
+  EXPECT_FLOAT_EQ(c.groups[1].scale, 10.0f / 127.0f);  // {3,4,9,10}
+  EXPECT_FLOAT_EQ(c.groups[2].scale, 12.0f / 127.0f);  // {5,6,11,12}
+
+  EXPECT_FALSE(make_layout(shape3, spec("absmax:gran=channel,axis=3")).has_value());
+  EXPECT_FALSE(make_layout(shape3, spec("absmax:gran=channel,axis=-4")).has_value());
+  EXPECT_TRUE(make_layout(shape3, spec("absmax:gran=channel,axis=-3")).has_value());
+}
+
+// ---------------------------------------------------------------------------------
+// The fast quantizer against the scalar reference on random data and many schemes.
+
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    s += 0x9E3779B97F4A7C15ull;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
+  double normal() {
+    const double u1 = uniform() + 1e-300, u2 = uniform();
+    return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+};
+
+std::vector<float> random_tensor(size_t n, uint64_t seed, bool nonfinite) {
+  Rng r{seed};
+  std::vector<float> x(n);
+  for (auto& v : x) v = float(0.02 * r.normal());
+  if (n > 10) {
+    x[n / 3] = 0.9f;  // an outlier
+    if (nonfinite) {
+      x[n / 5] = std::numeric_limits<float>::quiet_NaN();
+      x[n / 7] = std::numeric_limits<float>::infinity();
+      x[n / 2] = -std::numeric_limits<float>::infinity();
+    }
+  }
+  return x;
+}
+
+void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::string& what) {
+  ASSERT_EQ(a.groups.size(), b.groups.size()) << what;
+  for (size_t g = 0; g < a.groups.size(); ++g) {
+    ASSERT_EQ(a.groups[g].scale, b.groups[g].scale) << what << " group " << g;
+    ASSERT_EQ(a.groups[g].zero_point, b.groups[g].zero_point) << what << " group " << g;
+  }
+  ASSERT_EQ(a.codes.size(), b.codes.size());
+  for (size_t i = 0; i < a.codes.size(); ++i) {
+    ASSERT_EQ(a.codes[i], b.codes[i]) << what << " element " << i;
+    const float u = a.dequant[i], v = b.dequant[i];
+    ASSERT_TRUE(u == v || (std::isnan(u) && std::isnan(v))) << what << " element " << i;
+  }
+  const Metrics &m = a.metrics, &n = b.metrics;
+  EXPECT_EQ(m.n, n.n) << what;
+  EXPECT_EQ(m.n_nonfinite, n.n_nonfinite) << what;
+  EXPECT_EQ(m.codes_used, n.codes_used) << what;
+  EXPECT_EQ(m.sums.n_clipped, n.sums.n_clipped) << what;
+  EXPECT_EQ(m.sums.max_abs_err, n.sums.max_abs_err) << what;
+  auto near = [&](double p, double q, const char* name) {
+    EXPECT_NEAR(p, q, 1e-10 * std::max(std::fabs(p), std::fabs(q)) + 1e-300) << what << " " << name;
+  };
+  near(m.sums.sum_x2, n.sums.sum_x2, "sum_x2");
+  near(m.sums.sum_y2, n.sums.sum_y2, "sum_y2");
+  near(m.sums.sum_xy, n.sums.sum_xy, "sum_xy");
+  near(m.sums.sum_err2, n.sums.sum_err2, "sum_err2");
+  near(m.sums.sum_abs_err, n.sums.sum_abs_err, "sum_abs_err");
+  EXPECT_EQ(m.bits_per_weight, n.bits_per_weight) << what;
+  for (auto [h1, h2] : {std::pair{&a.hist_x, &b.hist_x}, std::pair{&a.hist_dequant, &b.hist_dequant},
+                        std::pair{&a.hist_error, &b.hist_error}}) {
+    ASSERT_EQ(h1->has_value(), h2->has_value()) << what;
+    if (*h1) {
+      EXPECT_EQ((*h1)->counts, (*h2)->counts) << what;
+    }
+  }
+}
+
+TEST(QuantizeFastVsRef, ManySchemesAndLayouts) {
+  const std::vector<const char*> specs = {
+      "absmax:bits=8", "absmax:bits=4", "absmax:bits=2", "absmax:bits=16",
+      "minmax:bits=8", "minmax:bits=3,zp=float", "minmax:bits=8,signed=true",
+      "absmax:bits=8,gran=channel,axis=0", "absmax:bits=8,gran=channel,axis=-1",
+      "minmax:bits=4,gran=channel,axis=-1,zp=float", "absmax:bits=4,gran=block,block=32",
+      "minmax:bits=4,gran=block,block=7", "absmax:bits=8,gran=block,block=32,scale_dtype=f16",
+      "minmax:bits=8,scale_dtype=bf16", "absmax:bits=4,clip=percentile,p=99.9",
+      "minmax:bits=4,clip=percentile,p=99", "absmax:bits=4,clip=sigma,k=3",
+      "minmax:clip=range,lo=-0.03,hi=0.05", "absmax:bits=4,clip=mse",
+      "absmax:bits=8,clip=kl", "absmax:bits=4,gran=block,block=16,clip=percentile,p=95",
+      "absmax:bits=8,rounding=half_away", "absmax:bits=4,rounding=stochastic,seed=7",
+      "minmax:bits=4,rounding=stochastic,seed=3,signed=true",
+      "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp8_e4m3:saturate=false", "fp4_e2m1",
+      "fp8_e4m3:gran=channel,scale=absmax", "fp4_e2m1:gran=block,block=32,scale=absmax",
+      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1"};
+  const std::vector<std::vector<int64_t>> shapes = {{3000}, {37, 53}, {4, 3, 130}, {1, 1}};
+  uint64_t seed = 1;
+  for (const auto& shape : shapes) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    for (bool nonfinite : {false, true}) {
+      const std::vector<float> x = random_tensor(size_t(n), seed++, nonfinite);
+      for (const char* sp : specs) {
+        const Scheme s = spec(sp);
+        QuantizeOptions o = keep_all(3);
+        o.hist_x = HistogramSpec{-0.1, 0.1, 64};
+        o.hist_dequant = HistogramSpec{-0.1, 0.1, 33};
+        o.hist_error = HistogramSpec{-0.01, 0.01, 50};
+        const std::string what = std::string(sp) + " shape " + shape_string(shape) +
+                                 (nonfinite ? " +nonfinite" : "");
+        expect_same(quantize(x, shape, s, o), quantize_ref(x, shape, s, o), what);
+      }
+    }
+  }
+}
+
+// Chunks reduce in a fixed order: the float64 sums are bit-identical for any thread count.
+TEST(QuantizeFastVsRef, ThreadCountDoesNotChangeResults) {
+  const std::vector<float> x = random_tensor(200000, 99, true);
+  const std::vector<int64_t> shape = {400, 500};
+  for (const char* sp : {"absmax:bits=8", "minmax:bits=4,gran=block,block=32", "bf16",
+                         "absmax:bits=8,gran=channel,axis=-1"}) {
+    const Scheme s = spec(sp);
+    const QuantizeResult r1 = quantize(x, shape, s, keep_all(1));
+    for (int t : {2, 3, 8}) {
+      const QuantizeResult rt = quantize(x, shape, s, keep_all(t));
+      EXPECT_EQ(r1.metrics.sums.sum_err2, rt.metrics.sums.sum_err2) << sp << " threads " << t;
+      EXPECT_EQ(r1.metrics.sums.sum_x2, rt.metrics.sums.sum_x2) << sp << " threads " << t;
+      EXPECT_EQ(r1.codes, rt.codes) << sp;
+    }
+  }
+}
+
+TEST(QuantizeControl, CancelledBeforeStart) {
+  const std::vector<float> x = random_tensor(100000, 5, false);
+  const std::vector<int64_t> shape = {100000};
+  RunControl ctl;
+  ctl.cancel = true;
+  QuantizeOptions o;
+  o.control = &ctl;
+  EXPECT_TRUE(quantize(x, shape, spec("absmax:bits=8"), o).cancelled);
+  RunControl ok;
+  o.control = &ok;
+  const QuantizeResult r = quantize(x, shape, spec("absmax:bits=8"), o);
+  EXPECT_FALSE(r.cancelled);
+  EXPECT_DOUBLE_EQ(ok.progress(), 1.0);
+}
+
+// NumPy's histogram convention: [a,b) bins, last bin closed, exact linspace edges.
+TEST(Histogram, NumpyConvention) {
+  const HistogramSpec s{0.0, 1.0, 10};
+  EXPECT_EQ(histogram_bin(s, 0.0), 0);
+  EXPECT_EQ(histogram_bin(s, 0.1), 1);   // edge 0.1 belongs to the bin it opens
+  EXPECT_EQ(histogram_bin(s, 0.3), 3);   // (0.3-0)*10 = 2.9999999999999996 → corrected to 3
+  EXPECT_EQ(histogram_bin(s, 0.7), 7);
+  EXPECT_EQ(histogram_bin(s, 1.0), 9);   // last bin is closed
+  EXPECT_EQ(histogram_bin(s, 1.0000001), -1);
+  EXPECT_EQ(histogram_bin(s, -1e-9), -1);
+  EXPECT_EQ(histogram_bin(s, std::nan("")), -1);
+  const Histogram h = make_histogram(std::vector<float>{0.f, 0.5f, 0.99f, 1.f, 2.f}, s);
+  EXPECT_EQ(h.counts, (std::vector<uint64_t>{1, 0, 0, 0, 0, 1, 0, 0, 0, 2}));
+}
+
+}  // namespace
+}  // namespace qs
