@@ -2,6 +2,7 @@
 // Clip-range estimation for one group: percentile, sigma, MSE-optimal, KL (entropy).
 // Inputs are one group's finite values (callers filter NaN/Inf). The answer is the range
 // [lo, hi] the quantizer will use; values beyond it saturate.
+#include <cstddef>
 #include <span>
 
 #include "analysis/scheme.h"
@@ -25,5 +26,20 @@ ClipRange calibrate(std::span<const float> x, const Scheme& s);
 // Individual methods (exposed for tests and the sweeps view).
 float mse_optimal_threshold(std::span<const float> x, const Scheme& s);
 float kl_threshold(std::span<const float> x, int bits);
+
+// The whole MSE-optimal range (mse_optimal_threshold returns max(|lo|, |hi|) of it).
+ClipRange mse_optimal_range(std::span<const float> x, const Scheme& s);
+
+// Search constants (documented in calibrate.cpp).
+inline constexpr int kMseGridSteps = 128;             // coarse candidates i/128, i = 1..128
+inline constexpr int kMseRefineSteps = 32;            // fine candidates around the best
+inline constexpr std::size_t kMseMaxSamples = std::size_t(1) << 18;  // strided subsample
+inline constexpr std::size_t kKlBins = 2048;          // histogram of |x| over [0, amax]
+
+// KL(P || Q) of TensorRT's entropy calibration for one candidate: `hist` holds the
+// |x| histogram (any length >= i), the first i bins are kept (the rest folded into bin
+// i-1 of P) and Q merges hist[0:i] into `levels` buckets (levels <= i). Exposed so the
+// tests can check the merge on hand-made histograms.
+double kl_divergence(std::span<const double> hist, std::size_t i, std::size_t levels);
 
 }  // namespace qs
