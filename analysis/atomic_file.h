@@ -12,5 +12,8 @@ namespace qs {
 
 Result<void> write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
 Result<void> write_text_atomic(const std::string& path, std::string_view text);
+// Gather form: the file is the pieces in order (writers avoid concatenating big buffers).
+Result<void> write_file_atomic_pieces(const std::string& path,
+                                      std::span<const std::span<const std::byte>> pieces);
 
 }  // namespace qs

@@ -1,0 +1,83 @@
+// Model queries and open_model: choose the reader by the file's content, not its name.
+#include "analysis/formats/model.h"
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
+#include "analysis/formats/npy.h"
+#include "analysis/formats/safetensors.h"
+
+namespace qs {
+
+const TensorView* Model::find(std::string_view name) const {
+  for (const TensorView& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+int64_t Model::total_params() const {
+  int64_t n = 0;
+  for (const TensorView& t : tensors) n += t.numel();
+  return n;
+}
+
+int64_t Model::total_bytes() const {
+  int64_t n = 0;
+  for (const TensorView& t : tensors) n += int64_t(t.bytes.size());
+  return n;
+}
+
+namespace {
+
+// "93 4e 55 4d 50 59 01 00 (.NUMPY..)": enough for a user to recognise what the file is.
+std::string describe_first_bytes(std::span<const std::byte> b) {
+  const size_t n = std::min<size_t>(b.size(), 8);
+  std::string hex, ascii;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(b[i]);
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    if (i) hex += ' ';
+    hex += buf;
+    ascii += (c >= 0x20 && c < 0x7f) ? char(c) : '.';
+  }
+  return hex + " \"" + ascii + "\"";
+}
+
+// safetensors has no magic. Its first 8 bytes are the header length (u64 LE) and the JSON
+// header starts with '{'. We accept any length below 2^32 here (not only plausible ones)
+// so that a damaged safetensors file gets the reader's precise message ("header length
+// runs past the end of the file") instead of "unknown format"; text files fail the test
+// because their bytes 4..7 are not zero.
+bool looks_like_safetensors(std::span<const std::byte> b) {
+  if (b.size() < 9 || b[8] != std::byte{'{'}) return false;
+  for (int i = 4; i < 8; ++i) {
+    if (b[i] != std::byte{0}) return false;
+  }
+  return true;
+}
+
+bool looks_like_npy(std::span<const std::byte> b) {
+  return b.size() >= 6 && std::memcmp(b.data(), "\x93NUMPY", 6) == 0;
+}
+
+}  // namespace
+
+Result<Model> open_model(const std::string& path) {
+  auto file = MappedFile::open(path);
+  if (!file) return tl::unexpected(file.error());
+  const std::span<const std::byte> b = (*file)->bytes();
+  if (looks_like_npy(b)) {
+    auto m = parse_npy_bytes(b, path);
+    if (m) m->files.push_back(*file);
+    return m;
+  }
+  if (looks_like_safetensors(b)) return parse_safetensors(*file, path);
+  if (b.empty()) return make_error(path + ": unknown format: the file is empty");
+  return make_error(path + ": unknown format (first bytes " + describe_first_bytes(b) +
+                    "); expected safetensors or NumPy .npy");
+}
+
+}  // namespace qs

@@ -1,0 +1,333 @@
+// DType tables, decoding stored bytes to float32, and streaming statistics.
+//
+// Decoding is the one place that touches untrusted bytes after the readers validated the
+// sizes, so every load goes through memcpy (no alignment or aliasing assumptions).
+#include "analysis/tensor.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "analysis/numeric/float_formats.h"
+
+namespace qs {
+
+static_assert(std::endian::native == std::endian::little,
+              "decoding assumes a little-endian host (swap_bytes marks big-endian storage)");
+
+// ------------------------------------------------------------------------ dtype table
+namespace {
+
+struct DTypeInfo {
+  DType type;
+  std::string_view name;
+  size_t size;
+  bool is_float;
+};
+
+constexpr std::array<DTypeInfo, 12> kDTypes = {{
+    {DType::F64, "F64", 8, true},
+    {DType::F32, "F32", 4, true},
+    {DType::F16, "F16", 2, true},
+    {DType::BF16, "BF16", 2, true},
+    {DType::F8_E4M3, "F8_E4M3", 1, true},
+    {DType::F8_E5M2, "F8_E5M2", 1, true},
+    {DType::I64, "I64", 8, false},
+    {DType::I32, "I32", 4, false},
+    {DType::I16, "I16", 2, false},
+    {DType::I8, "I8", 1, false},
+    {DType::U8, "U8", 1, false},
+    {DType::BOOL, "BOOL", 1, false},
+}};
+
+const DTypeInfo& info(DType t) {
+  return kDTypes[static_cast<size_t>(t)];
+}
+
+}  // namespace
+
+size_t dtype_size(DType t) {
+  return info(t).size;
+}
+std::string_view dtype_name(DType t) {
+  return info(t).name;
+}
+bool dtype_is_float(DType t) {
+  return info(t).is_float;
+}
+
+std::optional<DType> dtype_from_name(std::string_view s) {
+  for (const DTypeInfo& d : kDTypes) {
+    if (d.name == s) return d.type;
+  }
+  return std::nullopt;
+}
+
+int64_t TensorView::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;  // readers capped the product at 2^48
+  return n;
+}
+
+// ----------------------------------------------------------------------------- decoding
+namespace {
+
+// std::byteswap is C++23; the builtins exist in both g++ and clang.
+inline uint16_t bswap(uint16_t v) {
+  return __builtin_bswap16(v);
+}
+inline uint32_t bswap(uint32_t v) {
+  return __builtin_bswap32(v);
+}
+inline uint64_t bswap(uint64_t v) {
+  return __builtin_bswap64(v);
+}
+inline uint8_t bswap(uint8_t v) {
+  return v;
+}
+
+// Loads one stored element as an unsigned integer, swapping if it is big-endian.
+template <class U>
+U load(const std::byte* p, bool swap) {
+  U v;
+  std::memcpy(&v, p, sizeof(U));
+  return swap ? bswap(v) : v;
+}
+
+// One element at byte address p → float. The switch sits outside the hot loops (see
+// decode_run); this scalar form serves the strided path.
+float decode_one(DType t, const std::byte* p, bool swap) {
+  switch (t) {
+    case DType::F64:
+      return static_cast<float>(std::bit_cast<double>(load<uint64_t>(p, swap)));
+    case DType::F32:
+      return std::bit_cast<float>(load<uint32_t>(p, swap));
+    case DType::F16:
+      return numeric::fp16_decode(load<uint16_t>(p, swap));
+    case DType::BF16:
+      return numeric::bf16_decode(load<uint16_t>(p, swap));
+    case DType::F8_E4M3:
+      return numeric::fp8_e4m3_decode(load<uint8_t>(p, false));
+    case DType::F8_E5M2:
+      return numeric::fp8_e5m2_decode(load<uint8_t>(p, false));
+    case DType::I64:
+      return static_cast<float>(static_cast<int64_t>(load<uint64_t>(p, swap)));
+    case DType::I32:
+      return static_cast<float>(static_cast<int32_t>(load<uint32_t>(p, swap)));
+    case DType::I16:
+      return static_cast<float>(static_cast<int16_t>(load<uint16_t>(p, swap)));
+    case DType::I8:
+      return static_cast<float>(static_cast<int8_t>(load<uint8_t>(p, false)));
+    case DType::U8:
+      return static_cast<float>(load<uint8_t>(p, false));
+    case DType::BOOL:
+      return load<uint8_t>(p, false) != 0 ? 1.0f : 0.0f;
+  }
+  return 0.0f;
+}
+
+// Contiguous run: a tight loop per dtype so the compiler can vectorize the common cases.
+template <class F>
+void decode_loop(const std::byte* p, size_t size, std::span<float> out, F&& f) {
+  for (size_t i = 0; i < out.size(); ++i) out[i] = f(p + i * size);
+}
+
+void decode_run(DType t, const std::byte* p, bool swap, std::span<float> out) {
+  const size_t n = out.size();
+  if (t == DType::F32 && !swap) {
+    std::memcpy(out.data(), p, n * sizeof(float));
+    return;
+  }
+  const size_t sz = dtype_size(t);
+  switch (t) {
+    case DType::F32:
+      return decode_loop(p, sz, out, [](const std::byte* q) {
+        return std::bit_cast<float>(load<uint32_t>(q, true));
+      });
+    case DType::F64:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return static_cast<float>(std::bit_cast<double>(load<uint64_t>(q, swap)));
+      });
+    case DType::F16:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return numeric::fp16_decode(load<uint16_t>(q, swap));
+      });
+    case DType::BF16:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return numeric::bf16_decode(load<uint16_t>(q, swap));
+      });
+    case DType::F8_E4M3:
+      return decode_loop(p, sz, out,
+                         [](const std::byte* q) { return numeric::fp8_e4m3_decode(uint8_t(*q)); });
+    case DType::F8_E5M2:
+      return decode_loop(p, sz, out,
+                         [](const std::byte* q) { return numeric::fp8_e5m2_decode(uint8_t(*q)); });
+    case DType::I64:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return static_cast<float>(static_cast<int64_t>(load<uint64_t>(q, swap)));
+      });
+    case DType::I32:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return static_cast<float>(static_cast<int32_t>(load<uint32_t>(q, swap)));
+      });
+    case DType::I16:
+      return decode_loop(p, sz, out, [swap](const std::byte* q) {
+        return static_cast<float>(static_cast<int16_t>(load<uint16_t>(q, swap)));
+      });
+    case DType::I8:
+      return decode_loop(p, sz, out,
+                         [](const std::byte* q) { return static_cast<float>(int8_t(*q)); });
+    case DType::U8:
+      return decode_loop(p, sz, out,
+                         [](const std::byte* q) { return static_cast<float>(uint8_t(*q)); });
+    case DType::BOOL:
+      return decode_loop(p, sz, out,
+                         [](const std::byte* q) { return uint8_t(*q) != 0 ? 1.0f : 0.0f; });
+  }
+}
+
+}  // namespace
+
+void decode_to_float(const TensorView& t, int64_t first, std::span<float> out) {
+  if (out.empty()) return;
+  const size_t sz = dtype_size(t.dtype);
+  if (t.contiguous()) {
+    decode_run(t.dtype, t.bytes.data() + size_t(first) * sz, t.swap_bytes, out);
+    return;
+  }
+  // Strided (e.g. Fortran order): walk the logical C-order multi-index like an odometer
+  // and keep the storage offset in step, so each element costs an add, not a division.
+  const size_t nd = t.shape.size();
+  std::vector<int64_t> idx(nd, 0);
+  int64_t rem = first, offset = 0;
+  for (size_t d = nd; d-- > 0;) {
+    idx[d] = t.shape[d] > 0 ? rem % t.shape[d] : 0;
+    rem = t.shape[d] > 0 ? rem / t.shape[d] : 0;
+    offset += idx[d] * t.strides[d];
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = decode_one(t.dtype, t.bytes.data() + size_t(offset) * sz, t.swap_bytes);
+    for (size_t d = nd; d-- > 0;) {
+      offset += t.strides[d];
+      if (++idx[d] < t.shape[d]) break;
+      offset -= idx[d] * t.strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+std::optional<std::span<const float>> as_float_span(const TensorView& t) {
+  if (t.dtype != DType::F32 || t.swap_bytes || !t.contiguous()) return std::nullopt;
+  const size_t n = size_t(t.numel());
+  if (n == 0) return std::span<const float>();
+  if (t.bytes.size() < n * sizeof(float)) return std::nullopt;
+  if (reinterpret_cast<uintptr_t>(t.bytes.data()) % alignof(float) != 0) return std::nullopt;
+  return std::span<const float>(reinterpret_cast<const float*>(t.bytes.data()), n);
+}
+
+std::span<const float> to_float(const TensorView& t, std::vector<float>& storage) {
+  if (auto s = as_float_span(t)) return *s;
+  storage.resize(size_t(t.numel()));
+  decode_to_float(t, 0, storage);
+  return storage;
+}
+
+// ---------------------------------------------------------------------------- statistics
+namespace {
+
+// Running moments, merged chunk by chunk with Chan et al.'s pairwise update. Within a
+// chunk we use two passes (exact mean first, then squared deviations), so the result is
+// as accurate as NumPy's two-pass np.std and never suffers the cancellation of Σx² - nμ².
+struct Moments {
+  int64_t n = 0;
+  double mean = 0, m2 = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  int64_t nonfinite = 0;
+
+  void add_chunk(std::span<const float> x) {
+    int64_t nc = 0;
+    double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (float f : x) {
+      if (!std::isfinite(f)) continue;
+      const double v = f;
+      ++nc;
+      sum += v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    nonfinite += int64_t(x.size()) - nc;
+    if (nc == 0) return;
+    double mc = sum / double(nc), m2c = 0;
+    if (lo == hi) {
+      mc = lo;  // a constant chunk: mean exact, deviation exactly zero
+    } else {
+      for (float f : x) {
+        if (!std::isfinite(f)) continue;
+        const double d = double(f) - mc;
+        m2c += d * d;
+      }
+    }
+    min = std::min(min, lo);
+    max = std::max(max, hi);
+    const int64_t nt = n + nc;
+    const double delta = mc - mean;
+    mean += delta * (double(nc) / double(nt));
+    m2 += m2c + delta * delta * (double(n) * double(nc) / double(nt));
+    n = nt;
+  }
+
+  TensorStats finish(int64_t numel) const {
+    TensorStats s;
+    s.numel = numel;
+    s.n_finite = n;
+    s.n_nonfinite = nonfinite;
+    if (n == 0) return s;  // empty or all non-finite: zeros
+    s.min = min;
+    s.max = max;
+    s.mean = (min == max) ? min : mean;
+    s.std = (min == max) ? 0.0 : std::sqrt(m2 / double(n));
+    s.absmax = std::max(std::fabs(min), std::fabs(max));
+    return s;
+  }
+};
+
+}  // namespace
+
+TensorStats compute_stats(std::span<const float> x) {
+  Moments m;
+  for (size_t i = 0; i < x.size(); i += size_t(kDecodeChunk)) {
+    m.add_chunk(x.subspan(i, std::min(x.size() - i, size_t(kDecodeChunk))));
+  }
+  return m.finish(int64_t(x.size()));
+}
+
+TensorStats scan_stats(const TensorView& t) {
+  // Zero-copy when the bytes already are aligned little-endian float32.
+  if (auto s = as_float_span(t)) return compute_stats(*s);
+  const int64_t n = t.numel();
+  // Same chunking as compute_stats, so both give bit-identical results.
+  std::unique_ptr<float[]> buf(new float[size_t(std::min(n, kDecodeChunk))]);
+  Moments m;
+  for (int64_t i = 0; i < n; i += kDecodeChunk) {
+    const std::span<float> chunk(buf.get(), size_t(std::min(n - i, kDecodeChunk)));
+    decode_to_float(t, i, chunk);
+    m.add_chunk(chunk);
+  }
+  return m.finish(n);
+}
+
+std::string shape_string(std::span<const int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+}  // namespace qs
