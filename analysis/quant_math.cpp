@@ -92,7 +92,6 @@ GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping) {
       break;
     }
   }
-  p.inv_scale = 1.0f / p.scale;
   return p;
 }
 
@@ -106,7 +105,7 @@ ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, f
   switch (s.kind) {
     case Kind::Absmax: {
       const CodeRange cr = code_range(s);
-      float q = round_value(xc * p.inv_scale, s.rounding, u);
+      float q = round_value(xc / p.scale, s.rounding, u);
       if (q > float(cr.qmax)) { q = float(cr.qmax); r.clipped = true; }
       else if (q < float(cr.qmin)) { q = float(cr.qmin); r.clipped = true; }
       r.code = int32_t(q);
@@ -117,9 +116,9 @@ ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, f
       const float levels = float((int32_t(1) << s.bits) - 1);
       float q;
       if (s.zero_point == ZeroPointKind::Int) {
-        q = round_value(xc * p.inv_scale, s.rounding, u) + p.zero_point;
+        q = round_value(xc / p.scale, s.rounding, u) + p.zero_point;
       } else {
-        q = round_value((xc - p.zero_point) * p.inv_scale, s.rounding, u);
+        q = round_value((xc - p.zero_point) / p.scale, s.rounding, u);
       }
       if (q > levels) { q = levels; r.clipped = true; }
       else if (q < 0.0f) { q = 0.0f; r.clipped = true; }
@@ -130,7 +129,7 @@ ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, f
       break;
     }
     case Kind::Float: {
-      const float y = s.scale == ScaleMode::Absmax ? xc * p.inv_scale : xc;
+      const float y = s.scale == ScaleMode::Absmax ? xc / p.scale : xc;
       const uint32_t code = numeric::encode(s.format, y, s.saturate);
       if (numeric::overflows(s.format, y)) r.clipped = true;
       r.code = int32_t(code);
@@ -139,7 +138,7 @@ ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, f
       break;
     }
     case Kind::NF4: {
-      const uint8_t code = numeric::nf4_encode(xc * p.inv_scale);
+      const uint8_t code = numeric::nf4_encode(xc / p.scale);
       r.code = code;
       r.xhat = numeric::nf4_decode(code) * p.scale;
       break;

@@ -3,8 +3,8 @@
 // ChooseQuantizationParams + the per-element rule). The reference quantizer, the
 // calibrators and the tests all use these; the fast kernels must agree bit for bit.
 //
-// float32 arithmetic as PyTorch does it: s, inv = 1/s and z are float32,
-// q = rne(x·inv) (+ z); x̂ is float32.
+// float32 arithmetic throughout: s and z are float32, q = rne(x/s) (+ z) with a true
+// division (DESIGN.md; x·(1/s) rounds differently on some ties), x̂ is float32.
 #include <cmath>
 #include <cstdint>
 
@@ -16,7 +16,6 @@ namespace qs {
 // One group's quantization parameters.
 struct GroupParams {
   float scale = 1.0f;       // s (already rounded to the scheme's scale dtype)
-  float inv_scale = 1.0f;   // 1/s in float32
   float zero_point = 0.0f;  // integer zp (as float), the float minimum for zp=float, else 0
   float clip_lo = 0.0f;     // values are clamped into [clip_lo, clip_hi] first
   float clip_hi = 0.0f;

@@ -77,7 +77,7 @@ int64_t RangeFinitePositions(const float* x, int64_t n, float* mn, float* mx) {
 
 // One element, scalar: the same operations in the same order as the vector body (and as
 // quantize_element in quant_math.cpp).
-inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv, float zp,
+inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
                            float lo, float hi, ErrorSums* acc, double* max_err) {
   const float v = a.x[i];
   if (!std::isfinite(v)) {
@@ -91,7 +91,8 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
     if (v < lo) { xc = lo; clipped = true; }
     else if (v > hi) { xc = hi; clipped = true; }
   }
-  float q = a.float_zp ? std::nearbyint((xc - zp) * inv) : std::nearbyint(xc * inv);
+  // q = rne(x/s): a true division, as DESIGN.md states (x·(1/s) differs on some ties).
+  float q = a.float_zp ? std::nearbyint((xc - zp) / s) : std::nearbyint(xc / s);
   if (a.has_zp) q = q + zp;
   if (q > a.qmax) { q = a.qmax; clipped = true; }
   else if (q < a.qmin) { q = a.qmin; clipped = true; }
@@ -120,14 +121,13 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
        s_ae = hn::Zero(dd), s_max = hn::Zero(dd);
   int64_t n_clipped = 0, n_finite = 0;
   const auto qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
-  auto scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv_scale),
+  auto scale = hn::Set(df, a.scale),
        zp = hn::Set(df, a.zero_point), lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
 
   int64_t i = 0;
   for (; i + L <= a.n; i += L) {
     if constexpr (kArrayParams) {
       scale = hn::LoadU(df, a.scale_arr + i);
-      inv = hn::LoadU(df, a.inv_arr + i);
       zp = hn::LoadU(df, a.zp_arr + i);
       lo = hn::LoadU(df, a.lo_arr + i);
       hi = hn::LoadU(df, a.hi_arr + i);
@@ -140,7 +140,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
       xc = hn::Min(hn::Max(v, lo), hi);
     }
-    auto q = a.float_zp ? hn::Round(hn::Mul(hn::Sub(xc, zp), inv)) : hn::Round(hn::Mul(xc, inv));
+    auto q = a.float_zp ? hn::Round(hn::Div(hn::Sub(xc, zp), scale)) : hn::Round(hn::Div(xc, scale));
     if (a.has_zp) q = hn::Add(q, zp);
     clipped = hn::Or(clipped, hn::Or(hn::Lt(q, qmin), hn::Gt(q, qmax)));
     q = hn::Min(hn::Max(q, qmin), qmax);
@@ -179,10 +179,10 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   double max_err = hn::GetLane(hn::MaxOfLanes(dd, s_max));
   for (; i < a.n; ++i) {
     if constexpr (kArrayParams) {
-      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
+      IntQuantizeOne(a, i, a.scale_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
                      &local, &max_err);
     } else {
-      IntQuantizeOne(a, i, a.scale, a.inv_scale, a.zero_point, a.clip_lo, a.clip_hi, &local,
+      IntQuantizeOne(a, i, a.scale, a.zero_point, a.clip_lo, a.clip_hi, &local,
                      &max_err);
     }
   }

@@ -149,7 +149,8 @@ TEST(QuantizeHand, NonFinitePassThrough) {
     EXPECT_EQ(r.dequant[2], -inf);
     EXPECT_EQ(r.dequant[4], inf);
     EXPECT_EQ(r.codes[1], 7);
-    EXPECT_EQ(r.codes[3], -4);  // -3.5 → -4 (tie to even)
+    // s = fl(1/7) = 0.14285715 > 1/7, so -0.5/s = -3.4999998 in float32 (NumPy agrees): -3
+    EXPECT_EQ(r.codes[3], -3);
     EXPECT_EQ(r.codes[5], 2);   // 1.75 → 2
     EXPECT_TRUE(std::isfinite(*r.metrics.mse));
     // bits/weight counts non-finite elements in N
@@ -158,18 +159,19 @@ TEST(QuantizeHand, NonFinitePassThrough) {
 }
 
 // Clip range: values beyond it saturate and count as clipped.
-//   minmax:clip=range,lo=-5,hi=5 on [-10, -2, 0, 3, 10]: s = 10/255, z = rne(127.5) = 128
+//   minmax:clip=range,lo=-5,hi=5 on [-10, -2, 0, 3, 10]: s = fl(10/255) = 0.039215688,
+//   -lo/s = 127.49999 in float32 (np.float32(5)/s), so z = 127, not rne(127.5) = 128.
 TEST(QuantizeHand, ClipRangeSaturates) {
   const std::vector<float> x = {-10, -2, 0, 3, 10};
   const std::vector<int64_t> shape = {5};
   for (auto* fn : {&quantize, &quantize_ref}) {
     const QuantizeResult r = fn(x, shape, spec("minmax:clip=range,lo=-5,hi=5"), keep_all());
     EXPECT_FLOAT_EQ(r.groups[0].scale, 10.0f / 255.0f);
-    EXPECT_EQ(r.groups[0].zero_point, 128.0f);
+    EXPECT_EQ(r.groups[0].zero_point, 127.0f);
     EXPECT_EQ(r.codes[0], 0);
-    EXPECT_EQ(r.codes[4], 255);
-    EXPECT_NEAR(r.dequant[0], -5.0196, 1e-3);  // (0 - 128)·10/255
-    EXPECT_NEAR(r.dequant[4], 4.9804, 1e-3);   // (255 - 128)·10/255
+    EXPECT_EQ(r.codes[4], 254);                 // rne(5/s) + z = 127 + 127
+    EXPECT_NEAR(r.dequant[0], -4.98039, 1e-4);  // (0 - 127)·s
+    EXPECT_NEAR(r.dequant[4], 4.98039, 1e-4);   // (254 - 127)·s
     EXPECT_DOUBLE_EQ(*r.metrics.clipped_fraction, 2.0 / 5.0);
     // absmax with a range: s = max(|lo|,|hi|)/127
     const QuantizeResult a = fn(x, shape, spec("absmax:clip=range,lo=-5,hi=5"), keep_all());
@@ -370,8 +372,10 @@ TEST(Histogram, NumpyConvention) {
   const HistogramSpec s{0.0, 1.0, 10};
   EXPECT_EQ(histogram_bin(s, 0.0), 0);
   EXPECT_EQ(histogram_bin(s, 0.1), 1);   // edge 0.1 belongs to the bin it opens
-  EXPECT_EQ(histogram_bin(s, 0.3), 3);   // (0.3-0)*10 = 2.9999999999999996 → corrected to 3
-  EXPECT_EQ(histogram_bin(s, 0.7), 7);
+  // np.linspace(0,1,11)[3] = 0.30000000000000004 > 0.3, so NumPy puts 0.3 in bin 2 (checked
+  // with np.histogram); 0.7 < 0.7000000000000001 likewise lands in bin 6.
+  EXPECT_EQ(histogram_bin(s, 0.3), 2);
+  EXPECT_EQ(histogram_bin(s, 0.7), 6);
   EXPECT_EQ(histogram_bin(s, 1.0), 9);   // last bin is closed
   EXPECT_EQ(histogram_bin(s, 1.0000001), -1);
   EXPECT_EQ(histogram_bin(s, -1e-9), -1);

@@ -1,0 +1,199 @@
+// quantscope-cli as a user scripts it: run the binary, parse --json, check exit codes
+// and messages on bad input. Fixtures come from NumPy (an independent writer).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+CliRun run_cli(const std::string& args) {
+  static int counter = 0;
+  const fs::path err_file = fs::temp_directory_path() /
+                            ("qs_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const std::string cmd = std::string(QS_CLI_PATH) + " " + args + " 2>" + err_file.string();
+  CliRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream f(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(f), {});
+  fs::remove(err_file);
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/qs_cli_XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  bool have_numpy() const {
+    return std::system((std::string(QS_PYTHON) + " -c 'import numpy' 2>/dev/null").c_str()) == 0;
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, DemoInspectJson) {
+  const CliRun d = run_cli("demo --small --out " + path("demo.safetensors"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  const CliRun r = run_cli("inspect --json " + path("demo.safetensors"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);  // stdout holds one JSON document only
+  EXPECT_EQ(j["format"], "safetensors");
+  EXPECT_EQ(j["file"], path("demo.safetensors"));
+  ASSERT_TRUE(j["tensors"].is_array());
+  int64_t params = 0, bytes = 0;
+  bool saw_bf16 = false;
+  for (const auto& t : j["tensors"]) {
+    int64_t numel = 1;
+    for (const auto& d2 : t["shape"]) numel *= d2.get<int64_t>();
+    EXPECT_EQ(t["numel"].get<int64_t>(), numel) << t["name"];
+    params += numel;
+    bytes += t["bytes"].get<int64_t>();
+    if (t["dtype"] == "BF16") {
+      saw_bf16 = true;
+      EXPECT_EQ(t["bytes"].get<int64_t>(), numel * 2);
+    }
+  }
+  EXPECT_TRUE(saw_bf16);
+  EXPECT_EQ(j["total_params"].get<int64_t>(), params);
+  EXPECT_EQ(j["total_bytes"].get<int64_t>(), bytes);
+  EXPECT_TRUE(j["metadata"].is_object());
+}
+
+// x = [-1.2, 0.5, 3.4, -0.1] absmax int8: s = 3.4/127, MSE = 3.689e-5 (see test_quantize).
+TEST_F(CliTest, QuantizeJsonOnNumpyFile) {
+  if (!have_numpy()) GTEST_SKIP() << QS_PYTHON << " has no numpy";
+  const std::string npy = path("x.npy");
+  const std::string py = std::string(QS_PYTHON) +
+                         " -c \"import numpy as np; np.save('" + npy +
+                         "', np.array([-1.2, 0.5, 3.4, -0.1], dtype=np.float32))\"";
+  ASSERT_EQ(std::system(py.c_str()), 0);
+  const CliRun r = run_cli("quantize " + npy + " --tensor x --scheme int8 --scheme minmax:bits=4,gran=block,block=2 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tensor"]["name"], "x");
+  EXPECT_EQ(j["tensor"]["dtype"], "F32");
+  EXPECT_EQ(j["tensor"]["numel"], 4);
+  const auto& st = j["tensor"]["stats"];
+  EXPECT_NEAR(st["min"].get<double>(), -1.2, 1e-6);
+  EXPECT_NEAR(st["max"].get<double>(), 3.4, 1e-6);
+  EXPECT_NEAR(st["mean"].get<double>(), (-1.2 + 0.5 + 3.4 - 0.1) / 4, 1e-6);
+  const double mean = 0.65;
+  const double var = ((-1.2 - mean) * (-1.2 - mean) + (0.5 - mean) * (0.5 - mean) +
+                      (3.4 - mean) * (3.4 - mean) + (-0.1 - mean) * (-0.1 - mean)) / 4;
+  EXPECT_NEAR(st["std"].get<double>(), std::sqrt(var), 1e-6);  // population std
+  EXPECT_EQ(st["n_nonfinite"], 0);
+  ASSERT_EQ(j["results"].size(), 2u);
+  const auto& a = j["results"][0];
+  EXPECT_EQ(a["spec"], "absmax:bits=8");
+  EXPECT_EQ(a["scheme"]["kind"], "absmax");
+  EXPECT_NEAR(a["metrics"]["mse"].get<double>(), 3.689e-5, 0.001e-5);
+  EXPECT_NEAR(a["metrics"]["sqnr_db"].get<double>(), 49.536, 0.01);
+  EXPECT_EQ(a["metrics"]["codes_used"], 4);
+  EXPECT_DOUBLE_EQ(a["metrics"]["bits_per_weight"].get<double>(), 16.0);
+  EXPECT_NEAR(a["params"]["scale"].get<double>(), 3.4 / 127, 1e-8);
+  EXPECT_TRUE(a["params"]["zero_point"].is_null());
+  const auto& b = j["results"][1];
+  EXPECT_EQ(b["spec"], "minmax:bits=4,gran=block,block=2");
+  EXPECT_EQ(b["params"]["groups"]["count"], 2);
+  // blocks {-1.2, 0.5} and {3.4, -0.1}: s = 1.7/15 and 3.5/15
+  EXPECT_NEAR(b["params"]["groups"]["scale_min"].get<double>(), 1.7 / 15, 1e-6);
+  EXPECT_NEAR(b["params"]["groups"]["scale_max"].get<double>(), 3.5 / 15, 1e-6);
+  // bits/weight = (4·4 + 2·(32 + 4))/4 = 22
+  EXPECT_DOUBLE_EQ(b["metrics"]["bits_per_weight"].get<double>(), 22.0);
+}
+
+TEST_F(CliTest, NonFiniteNumbersAreStringsInJson) {
+  const CliRun d = run_cli("demo --small --out " + path("demo.safetensors"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  // the constant tensor reproduces exactly with a float minimum: sqnr is "inf"
+  const CliRun r = run_cli("quantize " + path("demo.safetensors") +
+                        " --tensor model.layers.1.input_layernorm.weight --scheme minmax:zp=float --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["results"][0]["metrics"]["sqnr_db"], "inf");
+  EXPECT_EQ(j["tensor"]["stats"]["std"].get<double>(), 0.0);
+  const CliRun k = run_cli("quantize " + path("demo.safetensors") +
+                        " --tensor model.layers.1.self_attn.k_proj.weight --scheme int8 --json");
+  ASSERT_EQ(k.code, 0) << k.err;
+  const auto jk = nlohmann::json::parse(k.out);
+  EXPECT_EQ(jk["tensor"]["stats"]["n_nonfinite"], 6);
+  EXPECT_EQ(jk["results"][0]["metrics"]["n_nonfinite"], 6);
+}
+
+TEST_F(CliTest, HumanTableIsAligned) {
+  const CliRun d = run_cli("demo --small --out " + path("demo.safetensors"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  const CliRun r = run_cli("quantize " + path("demo.safetensors") +
+                        " --tensor model.layers.0.mlp.down_proj.weight --scheme int8 bf16 nf4");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("SQNR dB"), std::string::npos);
+  EXPECT_NE(r.out.find("absmax:bits=8"), std::string::npos);
+  EXPECT_NE(r.out.find("nf4"), std::string::npos);
+}
+
+TEST_F(CliTest, BadInputExitsTwoWithAMessage) {
+  const CliRun missing = run_cli("inspect " + path("nope.safetensors"));
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find(path("nope.safetensors")), std::string::npos) << missing.err;
+
+  std::ofstream(path("garbage.bin")) << "hello, this is not a model";
+  const CliRun garbage = run_cli("inspect " + path("garbage.bin"));
+  EXPECT_EQ(garbage.code, 2);
+  EXPECT_NE(garbage.err.find("unknown format"), std::string::npos) << garbage.err;
+
+  ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
+  const CliRun bad_spec = run_cli("quantize " + path("demo.safetensors") +
+                               " --tensor vision.conv1.weight --scheme absmax:bits=17");
+  EXPECT_EQ(bad_spec.code, 2);
+  EXPECT_NE(bad_spec.err.find("bits"), std::string::npos) << bad_spec.err;
+  EXPECT_TRUE(bad_spec.out.empty());
+
+  const CliRun bad_tensor = run_cli("quantize " + path("demo.safetensors") + " --tensor nope --scheme int8");
+  EXPECT_EQ(bad_tensor.code, 2);
+  EXPECT_NE(bad_tensor.err.find("nope"), std::string::npos) << bad_tensor.err;
+
+  const CliRun bad_axis = run_cli("quantize " + path("demo.safetensors") +
+                               " --tensor vision.conv1.weight --scheme absmax:gran=channel,axis=4");
+  EXPECT_EQ(bad_axis.code, 2);
+  EXPECT_NE(bad_axis.err.find("axis"), std::string::npos) << bad_axis.err;
+
+  EXPECT_EQ(run_cli("").code, 2);
+  EXPECT_EQ(run_cli("frobnicate").code, 2);
+  EXPECT_EQ(run_cli("quantize " + path("demo.safetensors")).code, 2);  // --tensor missing
+}
+
+TEST_F(CliTest, DemoWriteFailureLeavesNoFile) {
+  const std::string target = path("no/such/dir/demo.safetensors");
+  const CliRun r = run_cli("demo --small --out " + target);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_FALSE(fs::exists(target));
+  // nothing half-written beside the target either
+  for (const auto& e : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+}  // namespace
