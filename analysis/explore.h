@@ -1,0 +1,48 @@
+#pragma once
+// One Distribution-view computation, independent of any GUI: quantize a tensor with a
+// scheme, bin x and x̂ over the visible value range, and describe one group (its range,
+// params and representable levels). The desktop app runs it on a worker thread.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "analysis/metrics.h"
+#include "analysis/quantize.h"
+
+namespace qs {
+
+struct ExploreRequest {
+  Scheme scheme;
+  double view_lo = -1, view_hi = 1;  // histogram range (the plot's visible range)
+  int bins = 256;
+  int64_t group = -1;                // -1: the group with the largest scale (the worst case)
+  int threads = 0;
+};
+
+struct GroupSummary {
+  int64_t index = 0;
+  int64_t count = 0;        // elements in the group
+  int64_t n_finite = 0;
+  double min = 0, max = 0;  // over the group's finite values (0, 0 when none)
+  GroupParams params;
+};
+
+struct ExploreResult {
+  QuantizeResult q;           // metrics, layout and params of every group (no codes/x̂ kept)
+  Histogram hist_x, hist_dequant;
+  GroupSummary group;
+  std::vector<float> levels;  // representable values of `group`
+  double ms = 0;              // wall time of the computation
+};
+
+// Precondition: make_layout(shape, r.scheme) succeeds (the caller checks, see make_layout).
+ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
+                      const ExploreRequest& r, RunControl* control = nullptr);
+
+// The range of group g's finite values, walking only that group's runs of elements.
+GroupSummary summarize_group(std::span<const float> x, const GroupLayout& L, int64_t g);
+
+// The group with the largest scale (ties: the lowest index); 0 for a cast without scale.
+int64_t largest_scale_group(const std::vector<GroupParams>& groups);
+
+}  // namespace qs

@@ -1,0 +1,123 @@
+#pragma once
+// One background job slot where the newest request wins (Tracy/ImHex style): the render
+// thread posts requests and takes finished results; a worker thread computes.
+//
+//  - post(req, cancel_running): replaces any request still waiting. With cancel_running
+//    the computation under way is cancelled through its RunControl (a new tensor, a new
+//    scheme kind). Without it (continuous drags) the running one finishes and shows:
+//    cancelling on every drag frame would starve the view until the drag stops.
+//  - take(): the newest finished result not yet taken; results older than one already
+//    taken are dropped (generation numbers).
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "analysis/run_control.h"
+
+namespace qs::app {
+
+template <class Request, class Result>
+class LatestJob {
+ public:
+  using Fn = std::function<Result(const Request&, RunControl&)>;
+  struct Done {
+    uint64_t generation = 0;
+    Result result;
+    double ms = 0;  // compute time
+  };
+
+  explicit LatestJob(Fn fn) : fn_(std::move(fn)), worker_([this] { loop(); }) {}
+  ~LatestJob() {
+    {
+      std::lock_guard lock(m_);
+      stop_ = true;
+      if (running_) running_->cancel = true;
+    }
+    cv_.notify_all();
+    worker_.join();
+  }
+  LatestJob(const LatestJob&) = delete;
+  LatestJob& operator=(const LatestJob&) = delete;
+
+  uint64_t post(Request r, bool cancel_running) {
+    std::lock_guard lock(m_);
+    pending_ = std::move(r);
+    pending_gen_ = ++generation_;
+    if (cancel_running && running_) running_->cancel = true;
+    cv_.notify_all();
+    return pending_gen_;
+  }
+
+  std::optional<Done> take() {
+    std::lock_guard lock(m_);
+    if (!done_ || done_->generation <= taken_) return std::nullopt;
+    taken_ = done_->generation;
+    std::optional<Done> out = std::move(done_);
+    done_.reset();
+    return out;
+  }
+
+  bool busy() const {
+    std::lock_guard lock(m_);
+    return pending_.has_value() || running_ != nullptr;
+  }
+  // Progress of the running computation in [0, 1] (0 when idle).
+  double progress() const {
+    std::lock_guard lock(m_);
+    return running_ ? running_->progress() : 0.0;
+  }
+  // Cancels the running computation and drops a waiting request.
+  void cancel() {
+    std::lock_guard lock(m_);
+    pending_.reset();
+    if (running_) running_->cancel = true;
+  }
+  uint64_t last_posted() const {
+    std::lock_guard lock(m_);
+    return generation_;
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      Request req;
+      uint64_t gen;
+      auto control = std::make_shared<RunControl>();
+      {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return stop_ || pending_.has_value(); });
+        if (stop_) return;
+        req = std::move(*pending_);
+        pending_.reset();
+        gen = pending_gen_;
+        running_ = control;
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      Result res = fn_(req, *control);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::lock_guard lock(m_);
+      running_.reset();
+      if (!control->cancelled() && gen > taken_ && (!done_ || gen > done_->generation))
+        done_ = Done{gen, std::move(res), ms};
+    }
+  }
+
+  Fn fn_;
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  std::optional<Request> pending_;
+  uint64_t pending_gen_ = 0, generation_ = 0, taken_ = 0;
+  std::shared_ptr<RunControl> running_;
+  std::optional<Done> done_;
+  bool stop_ = false;
+  std::thread worker_;  // last: starts after every member above exists
+};
+
+}  // namespace qs::app

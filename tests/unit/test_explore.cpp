@@ -1,0 +1,79 @@
+// The Distribution-view computation: group summaries against a brute-force walk over
+// group_of, histograms against make_histogram, and the default (largest-scale) group.
+#include "analysis/explore.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+namespace qs {
+namespace {
+
+Scheme spec(const char* s) { return *parse_spec(s); }
+
+TEST(Explore, GroupSummaryMatchesBruteForce) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  std::vector<float> x(7 * 5 * 9);
+  for (float& v : x) v = n(rng);
+  x[13] = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<int64_t> shape = {7, 5, 9};
+  for (const char* sp : {"absmax", "absmax:gran=channel,axis=0", "absmax:gran=channel,axis=1",
+                         "absmax:gran=channel,axis=-1", "absmax:gran=block,block=4",
+                         "absmax:gran=block,block=9", "absmax:gran=block,block=20"}) {
+    const GroupLayout L = *make_layout(shape, spec(sp));
+    for (int64_t g = 0; g < L.groups; ++g) {
+      int64_t count = 0, fin = 0;
+      double mn = 1e30, mx = -1e30;
+      for (int64_t i = 0; i < L.numel; ++i) {
+        if (L.group_of(i) != g) continue;
+        ++count;
+        if (!std::isfinite(x[size_t(i)])) continue;
+        ++fin;
+        mn = std::min(mn, double(x[size_t(i)]));
+        mx = std::max(mx, double(x[size_t(i)]));
+      }
+      const GroupSummary s = summarize_group(x, L, g);
+      EXPECT_EQ(s.count, count) << sp << " g=" << g;
+      EXPECT_EQ(s.n_finite, fin) << sp << " g=" << g;
+      EXPECT_EQ(s.min, mn) << sp << " g=" << g;
+      EXPECT_EQ(s.max, mx) << sp << " g=" << g;
+    }
+  }
+}
+
+TEST(Explore, HistogramsLevelsAndDefaultGroup) {
+  // Row 2 holds the largest value, so with one scale per row it has the largest scale.
+  std::vector<float> x = {0.1f, -0.2f, 0.3f, 0.05f, 0.5f, -0.4f, 4.0f, -1.0f, 2.0f, 0.0f, 0.0f, 0.25f};
+  const std::vector<int64_t> shape = {4, 3};
+  ExploreRequest r;
+  r.scheme = spec("absmax:bits=4,gran=channel,axis=0");
+  r.view_lo = -1.0;
+  r.view_hi = 1.0;
+  r.bins = 8;
+  const ExploreResult e = explore(x, shape, r);
+  EXPECT_EQ(e.group.index, 2);
+  EXPECT_EQ(e.group.max, 4.0);
+  EXPECT_EQ(e.group.min, -1.0);
+  EXPECT_FLOAT_EQ(e.group.params.scale, 4.0f / 7.0f);
+  ASSERT_EQ(e.levels.size(), 15u);
+  EXPECT_FLOAT_EQ(e.levels.back(), 4.0f);
+  const Histogram h = make_histogram(x, HistogramSpec{-1.0, 1.0, 8});
+  EXPECT_EQ(e.hist_x.counts, h.counts);  // 4.0 and 2.0 fall outside the view
+  uint64_t total = 0;
+  for (auto c : e.hist_dequant.counts) total += c;
+  // Row 2 (s = 4/7): 4 → 4, 2 → rne(3.5)·s = 4s = 2.29, -1 → rne(-1.75)·s = -2s = -1.14:
+  // all three x̂ fall outside [-1, 1], the other 9 inside.
+  EXPECT_EQ(total, 9u);
+  r.group = 1;
+  const ExploreResult e1 = explore(x, shape, r);
+  EXPECT_EQ(e1.group.index, 1);
+  EXPECT_FLOAT_EQ(e1.group.params.scale, 0.5f / 7.0f);
+  EXPECT_EQ(e1.q.metrics.sums.sum_err2, e.q.metrics.sums.sum_err2);  // same quantization
+}
+
+}  // namespace
+}  // namespace qs

@@ -1,0 +1,78 @@
+// The newest-wins job slot: stale results are dropped, cancel reaches the running work,
+// and without cancel a running job finishes (so continuous drags still show results).
+#include "app/gui/latest_job.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace qs::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class J>
+auto wait_take(J& job) {
+  for (int i = 0; i < 2000; ++i) {
+    if (auto d = job.take()) return d;
+    std::this_thread::sleep_for(1ms);
+  }
+  return decltype(job.take()){};
+}
+
+TEST(LatestJob, ComputesAndTakesOnce) {
+  LatestJob<int, int> job([](const int& x, RunControl&) { return x * 2; });
+  const uint64_t g = job.post(21, false);
+  auto d = wait_take(job);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->result, 42);
+  EXPECT_EQ(d->generation, g);
+  EXPECT_FALSE(job.take().has_value());  // taken once
+}
+
+TEST(LatestJob, NewestPendingReplacesOlder) {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  LatestJob<int, int> job([&](const int& x, RunControl&) {
+    ++calls;
+    while (!release) std::this_thread::sleep_for(1ms);
+    return x;
+  });
+  job.post(1, false);  // starts running
+  while (!job.busy() || calls == 0) std::this_thread::sleep_for(1ms);
+  job.post(2, false);  // waits
+  job.post(3, false);  // replaces 2
+  release = true;
+  std::vector<int> seen;
+  for (int i = 0; i < 2000 && (seen.empty() || seen.back() != 3); ++i) {
+    if (auto d = job.take()) seen.push_back(d->result);
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), 3);
+  EXPECT_EQ(calls.load(), 2);  // 1 and 3; 2 never ran
+  for (int v : seen) EXPECT_NE(v, 2);
+}
+
+TEST(LatestJob, CancelRunningDropsItsResult) {
+  std::atomic<int> started{0};
+  LatestJob<int, int> job([&](const int& x, RunControl& c) {
+    ++started;
+    if (x == 1) {
+      while (!c.cancelled()) std::this_thread::sleep_for(1ms);  // a long job
+    }
+    return x;
+  });
+  job.post(1, false);
+  while (started == 0) std::this_thread::sleep_for(1ms);
+  job.post(2, true);  // cancels 1
+  auto d = wait_take(job);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->result, 2);
+  EXPECT_FALSE(job.take().has_value());
+}
+
+}  // namespace
+}  // namespace qs::app
