@@ -214,6 +214,8 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   f.y_max = 0;
   for (const auto& l : layers) f.y_max = std::max(f.y_max, layer_max_in_view(l, view.lo, view.hi));
   f.y_max *= 1.08;  // headroom for the legend and tallest bar
+  ev.plot_min = f.plot.Min;
+  ev.plot_max = f.plot.Max;
 
   ImGuiIO& io = ImGui::GetIO();
   ImGuiStorage* st = ImGui::GetStateStorage();

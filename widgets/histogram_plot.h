@@ -48,6 +48,7 @@ struct PlotEvents {
   double hover_value = 0;
   int visible_levels = 0;      // levels inside the view
   bool levels_as_band = false;
+  ImVec2 plot_min, plot_max;   // the data area in screen pixels (scripted drags aim at it)
 };
 
 PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,

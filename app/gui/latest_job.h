@@ -67,6 +67,11 @@ class LatestJob {
     std::lock_guard lock(m_);
     return pending_.has_value() || running_ != nullptr;
   }
+  // Nothing waiting, running, or finished and not yet taken: the screen shows the newest.
+  bool settled() const {
+    std::lock_guard lock(m_);
+    return !pending_.has_value() && running_ == nullptr && !(done_ && done_->generation > taken_);
+  }
   // Progress of the running computation in [0, 1] (0 when idle).
   double progress() const {
     std::lock_guard lock(m_);

@@ -1,0 +1,309 @@
+#include "app/gui/actions.h"
+
+#include <cfloat>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <imgui.h>
+
+#include "analysis/atomic_file.h"
+#include "analysis/metrics.h"
+#include "analysis/scheme.h"
+#include "app/gui/app.h"
+#include "app/gui/platform.h"
+
+namespace qs::app {
+namespace {
+
+using nlohmann::json;
+
+enum class Want { String, Number, Int, Bool, StringList };
+
+// [SECTION] The schema: each action's required keys and their types.
+const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema() {
+  static const std::map<std::string, std::vector<std::pair<const char*, Want>>> s = {
+      {"open", {{"path", Want::String}}},
+      {"tensor", {{"name", Want::String}}},
+      {"scheme", {{"spec", Want::String}}},
+      {"schemes", {{"specs", Want::StringList}}},
+      {"add_scheme", {{"spec", Want::String}}},
+      {"select_scheme", {{"index", Want::Int}}},
+      {"clip", {{"lo", Want::Number}, {"hi", Want::Number}}},
+      {"drag_clip", {{"handle", Want::String}, {"to", Want::Number}}},
+      {"hover", {{"value", Want::Number}}},
+      {"view", {{"lo", Want::Number}, {"hi", Want::Number}}},
+      {"log_y", {{"on", Want::Bool}}},
+      {"bins", {{"n", Want::Int}}},
+      {"theme", {{"name", Want::String}}},
+      {"select_view", {{"name", Want::String}}},
+      {"wait", {}},
+      {"frames", {{"n", Want::Int}}},
+      {"screenshot", {{"path", Want::String}}},
+      {"dump_state", {{"path", Want::String}}},
+      {"quit", {}},
+  };
+  return s;
+}
+
+bool has_type(const json& v, Want w) {
+  switch (w) {
+    case Want::String: return v.is_string();
+    case Want::Number: return v.is_number();
+    case Want::Int: return v.is_number_integer();
+    case Want::Bool: return v.is_boolean();
+    case Want::StringList:
+      if (!v.is_array()) return false;
+      for (const auto& e : v)
+        if (!e.is_string()) return false;
+      return true;
+  }
+  return false;
+}
+
+const char* type_name(Want w) {
+  switch (w) {
+    case Want::String: return "a string";
+    case Want::Number: return "a number";
+    case Want::Int: return "an integer";
+    case Want::Bool: return "true or false";
+    case Want::StringList: return "a list of strings";
+  }
+  return "";
+}
+
+Error action_error(const std::string& origin, size_t i, const std::string& what) {
+  return Error{origin + ": action " + std::to_string(i) + ": " + what};
+}
+
+float value_to_px(const AppState& st, double v) {
+  const double t = (v - st.view.lo) / (st.view.hi - st.view.lo);
+  return float(st.plot_min.x + t * (st.plot_max.x - st.plot_min.x));
+}
+
+}  // namespace
+
+// [SECTION] Loading.
+Result<ActionScript> ActionScript::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return make_error(path + ": cannot read the actions file");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return parse(ss.str(), path);
+}
+
+Result<ActionScript> ActionScript::parse(const std::string& text, const std::string& origin) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return make_error(origin + ": not valid JSON");
+  if (!j.is_array()) return make_error(origin + ": expected a JSON array of actions");
+  ActionScript s;
+  s.origin_ = origin;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& a = j[i];
+    if (!a.is_object() || !a.contains("action") || !a["action"].is_string())
+      return tl::unexpected(action_error(origin, i, "expected an object with an \"action\" string"));
+    const std::string name = a["action"];
+    auto it = schema().find(name);
+    if (it == schema().end()) {
+      std::string known;
+      for (const auto& [k, v] : schema()) known += (known.empty() ? "" : ", ") + k;
+      return tl::unexpected(action_error(origin, i, "unknown action '" + name + "' (known: " + known + ")"));
+    }
+    for (const auto& [key, want] : it->second) {
+      if (!a.contains(key) || !has_type(a[key], want))
+        return tl::unexpected(
+            action_error(origin, i, "'" + name + "' needs \"" + key + "\" as " + type_name(want)));
+    }
+    if (name == "drag_clip") {
+      const std::string h = a["handle"];
+      if (h != "lo" && h != "hi") return tl::unexpected(action_error(origin, i, "\"handle\" must be \"lo\" or \"hi\""));
+      if (a.contains("steps") && (!a["steps"].is_number_integer() || a["steps"].get<int>() < 1))
+        return tl::unexpected(action_error(origin, i, "\"steps\" must be an integer ≥ 1"));
+    }
+    if (name == "theme" && a["name"] != "dark" && a["name"] != "light")
+      return tl::unexpected(action_error(origin, i, "\"name\" must be \"dark\" or \"light\""));
+    if (name == "select_view" && !view_from_name(a["name"].get<std::string>()))
+      return tl::unexpected(action_error(origin, i, "unknown view '" + a["name"].get<std::string>() +
+                                                         "' (available: " + available_views() + ")"));
+    if (name == "scheme" || name == "add_scheme") {
+      auto sp = parse_spec(a["spec"].get<std::string>());
+      if (!sp) return tl::unexpected(action_error(origin, i, sp.error().message));
+    }
+    s.actions_.push_back(a);
+  }
+  return s;
+}
+
+// [SECTION] Running.
+bool ActionScript::run_instant(App& app, const json& a) {
+  AppState& st = app.state();
+  const std::string name = a["action"];
+  if (name == "open") {
+    if (!app.open(a["path"])) exit_code_ = 1;
+  } else if (name == "tensor") {
+    if (!app.select_tensor_by_name(a["name"])) exit_code_ = 1;
+  } else if (name == "scheme") {
+    if (!app.apply_scheme(*parse_spec(a["spec"].get<std::string>()))) {
+      st.notices.push_back(st.schemes.empty() ? "no scheme" : st.schemes[size_t(st.selected)].error);
+      exit_code_ = 1;
+    }
+  } else if (name == "schemes") {
+    if (!app.set_schemes(a["specs"].get<std::vector<std::string>>())) exit_code_ = 1;
+  } else if (name == "add_scheme") {
+    if (!app.add_scheme(*parse_spec(a["spec"].get<std::string>()))) exit_code_ = 1;
+  } else if (name == "select_scheme") {
+    const int i = a["index"];
+    if (i < 0 || i >= int(st.schemes.size())) {
+      st.notices.push_back("select_scheme: no scheme " + std::to_string(i));
+      exit_code_ = 1;
+    } else {
+      app.select_scheme(i);
+    }
+  } else if (name == "clip") {
+    app.set_clip_range(a["lo"], a["hi"], false);
+  } else if (name == "view") {
+    app.set_view(a["lo"], a["hi"]);
+  } else if (name == "log_y") {
+    st.log_y = a["on"];
+  } else if (name == "bins") {
+    st.bins = std::clamp(a["n"].get<int>(), 16, 1024);
+    app.post_explore(false);
+  } else if (name == "theme") {
+    app.set_dark(a["name"] == "dark");
+  } else if (name == "select_view") {
+    st.active_view = *view_from_name(a["name"].get<std::string>());
+  } else if (name == "hover") {
+    hover_value_ = a["value"].get<double>();
+    hovering_ = true;
+  } else if (name == "wait") {
+    waiting_ = true;
+    settled_frames_ = 0;
+    return false;
+  } else if (name == "frames") {
+    frames_left_ = std::max(0, a["n"].get<int>());
+    return false;
+  } else if (name == "screenshot") {
+    pending_screenshot_ = a["path"];
+    return false;
+  } else if (name == "dump_state") {
+    const std::string text = dump_state(app).dump(2) + "\n";
+    auto r = write_file_atomic(a["path"].get<std::string>(), std::as_bytes(std::span<const char>(text)));
+    if (!r) {
+      std::fprintf(stderr, "quantscope: %s\n", r.error().message.c_str());
+      exit_code_ = 1;
+    }
+  } else if (name == "drag_clip") {
+    if (!st.clip.show || !(st.plot_max.x > st.plot_min.x)) {
+      std::fprintf(stderr, "quantscope: %s: drag_clip: no clip handles on screen (add a \"wait\" first)\n",
+                   origin_.c_str());
+      exit_code_ = 1;
+      return true;
+    }
+    drag_active_ = true;
+    drag_step_ = 0;
+    drag_steps_ = a.value("steps", 10);
+    drag_from_ = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
+    drag_to_ = a["to"];
+    return false;
+  } else if (name == "quit") {
+    next_ = actions_.size();
+    app.request_quit();
+  }
+  return true;
+}
+
+// One frame of a drag: hover the handle, press, move in `steps` frames, release.
+bool ActionScript::drag_step(App& app) {
+  AppState& st = app.state();
+  ImGuiIO& io = ImGui::GetIO();
+  const float y = 0.5f * (st.plot_min.y + st.plot_max.y);
+  const int s = drag_step_++;
+  double v = drag_from_;
+  if (s >= 2) v = drag_from_ + (drag_to_ - drag_from_) * std::min(1.0, double(s - 1) / drag_steps_);
+  io.MousePos = ImVec2(value_to_px(st, v), y);
+  io.MouseDown[0] = s >= 1 && s < drag_steps_ + 2;
+  return s >= drag_steps_ + 2;
+}
+
+void ActionScript::before_frame(App& app) {
+  ImGuiIO& io = ImGui::GetIO();
+  // Scripted runs ignore the real pointer: a cursor resting over the plot would put a
+  // tooltip into every screenshot.
+  io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  io.MouseDown[0] = false;
+  io.MouseWheel = 0;
+  if (hovering_) {
+    const AppState& st = app.state();
+    io.MousePos = ImVec2(value_to_px(st, hover_value_), 0.5f * (st.plot_min.y + st.plot_max.y));
+  }
+  if (drag_active_) {
+    if (drag_step(app)) drag_active_ = false;
+    return;
+  }
+  if (!pending_screenshot_.empty()) return;
+  if (frames_left_ > 0) {
+    --frames_left_;
+    return;
+  }
+  if (waiting_) {
+    // Settled for two frames: the result has been taken and drawn at least once.
+    settled_frames_ = app.idle() ? settled_frames_ + 1 : 0;
+    if (settled_frames_ < 2) return;
+    waiting_ = false;
+  }
+  while (next_ < actions_.size()) {
+    const json& a = actions_[next_++];
+    if (a["action"] != "hover" && a["action"] != "screenshot" && a["action"] != "wait" && a["action"] != "frames")
+      hovering_ = false;
+    if (!run_instant(app, a)) break;
+  }
+}
+
+void ActionScript::after_render(App& app, Platform& platform) {
+  (void)app;
+  if (pending_screenshot_.empty()) return;
+  auto r = platform.save_png(pending_screenshot_);
+  if (!r) {
+    std::fprintf(stderr, "quantscope: %s\n", r.error().message.c_str());
+    exit_code_ = 1;
+  } else {
+    std::printf("wrote %s\n", pending_screenshot_.c_str());
+  }
+  pending_screenshot_.clear();
+}
+
+// [SECTION] State dump.
+nlohmann::json dump_state(App& app) {
+  const AppState& st = app.state();
+  json j;
+  j["file"] = st.model ? json(st.model->path) : json(nullptr);
+  j["tensor"] = st.model && st.tensor >= 0 ? json(st.model->tensors[size_t(st.tensor)].name) : json(nullptr);
+  j["selected"] = st.selected;
+  j["view"] = {{"name", view_name(st.active_view)}, {"lo", st.view.lo}, {"hi", st.view.hi}};
+  j["clip"] = {{"shown", st.clip.show}, {"lo", st.clip.lo}, {"hi", st.clip.hi}};
+  json list = json::array();
+  for (const auto& e : st.schemes) {
+    json s;
+    s["spec"] = print_spec(e.scheme);
+    s["scheme"] = scheme_to_json(e.scheme);
+    s["metrics"] = e.metrics ? metrics_to_json(*e.metrics) : json(nullptr);
+    if (!e.error.empty()) s["error"] = e.error;
+    list.push_back(s);
+  }
+  j["schemes"] = list;
+  if (st.result && st.result_tensor == st.tensor) {
+    const GroupSummary& g = st.result->group;
+    j["group"] = {{"index", g.index}, {"count", g.count}, {"min", number_to_json(g.min)},
+                  {"max", number_to_json(g.max)}, {"scale", number_to_json(g.params.scale)},
+                  {"zero_point", number_to_json(g.params.zero_point)}, {"levels", st.result->levels.size()}};
+    uint64_t total = 0;
+    for (auto c : st.result->hist_x.counts) total += c;
+    j["histogram"] = {{"bins", st.result->hist_x.counts.size()}, {"lo", st.result->hist_x.spec.lo},
+                      {"hi", st.result->hist_x.spec.hi}, {"count", total}};
+  }
+  j["notices"] = st.notices;
+  return j;
+}
+
+}  // namespace qs::app

@@ -1,0 +1,519 @@
+#include "app/gui/app.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include <imgui.h>
+
+#include "app/gui/panels.h"
+#include "app/gui/platform.h"
+
+namespace qs::app {
+namespace {
+
+// The worker's per-tensor cache: the decoded floats and statistics of the last tensor,
+// and metrics of schemes already computed on it. Only the worker thread touches it.
+struct TensorCache {
+  const Model* model = nullptr;
+  int tensor = -1;
+  std::vector<float> storage;
+  std::span<const float> x;
+  TensorStats stats;
+  std::map<std::string, Metrics> metrics;  // by canonical spec
+};
+
+ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
+  ExploreJobResult out;
+  out.tensor = r.tensor;
+  if (!r.model || r.tensor < 0 || r.tensor >= int(r.model->tensors.size())) {
+    out.cancelled = true;
+    return out;
+  }
+  const TensorView& t = r.model->tensors[size_t(r.tensor)];
+  if (cache.model != r.model.get() || cache.tensor != r.tensor) {
+    cache = TensorCache{};
+    cache.x = to_float(t, cache.storage);
+    cache.stats = compute_stats(cache.x);
+    cache.model = r.model.get();
+    cache.tensor = r.tensor;
+  }
+  out.stats = cache.stats;
+  double lo = cache.stats.min, hi = cache.stats.max;
+  if (cache.stats.n_finite == 0) lo = -1, hi = 1;
+  const double pad = (hi - lo) * 0.03;
+  lo -= pad > 0 ? pad : 1.0;
+  hi += pad > 0 ? pad : 1.0;
+  out.data_lo = lo;
+  out.data_hi = hi;
+  ExploreRequest req = r.req;
+  if (r.reset_view) {
+    req.view_lo = lo;
+    req.view_hi = hi;
+    out.view_reset = true;
+  }
+  out.main = explore(cache.x, t.shape, req, &ctl);
+  if (out.main.q.cancelled || ctl.cancelled()) {
+    out.cancelled = true;
+    return out;
+  }
+  cache.metrics[print_spec(req.scheme)] = out.main.q.metrics;
+  for (const Scheme& s : r.compare) {
+    if (ctl.cancelled()) {
+      out.cancelled = true;
+      return out;
+    }
+    const std::string key = print_spec(s);
+    auto it = cache.metrics.find(key);
+    if (it == cache.metrics.end()) {
+      QuantizeOptions o;
+      o.control = &ctl;
+      const QuantizeResult q = quantize(cache.x, t.shape, s, o);
+      if (q.cancelled) {
+        out.cancelled = true;
+        return out;
+      }
+      it = cache.metrics.emplace(key, q.metrics).first;
+    }
+    out.compare.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<View> view_from_name(const std::string& name) {
+  if (name == "distribution") return View::Distribution;
+  return std::nullopt;
+}
+
+const char* view_name(View v) {
+  switch (v) {
+    case View::Distribution: return "distribution";
+  }
+  return "";
+}
+
+std::string available_views() { return "distribution"; }
+
+ImU32 scheme_color(int i) {
+  static const ImU32 colors[kMaxSchemes] = {
+      IM_COL32(90, 160, 240, 255), IM_COL32(240, 140, 60, 255), IM_COL32(90, 190, 110, 255),
+      IM_COL32(200, 90, 200, 255), IM_COL32(220, 80, 80, 255),  IM_COL32(150, 150, 160, 255)};
+  return colors[((i % kMaxSchemes) + kMaxSchemes) % kMaxSchemes];
+}
+
+App::App(Platform& platform, Settings settings) : platform_(platform), settings_(std::move(settings)) {
+  st_.dark = settings_.dark;
+  st_.recent = settings_.recent;
+  platform_.set_theme(st_.dark ? Theme::Dark : Theme::Light);
+  auto cache = std::make_shared<TensorCache>();
+  explore_job_ = std::make_unique<LatestJob<ExploreJobRequest, ExploreJobResult>>(
+      [cache](const ExploreJobRequest& r, RunControl& c) { return run_explore(r, c, *cache); });
+  scan_job_ = std::make_unique<LatestJob<std::shared_ptr<const Model>, ScanResult>>(
+      [](const std::shared_ptr<const Model>& m, RunControl& c) {
+        ScanResult out;
+        out.model = m;
+        out.stats.resize(m->tensors.size());
+        c.total = int64_t(m->tensors.size());
+        for (size_t i = 0; i < m->tensors.size() && !c.cancelled(); ++i) {
+          if (dtype_is_float(m->tensors[i].dtype)) out.stats[i] = scan_stats(m->tensors[i]);
+          c.done = int64_t(i + 1);
+        }
+        return out;
+      });
+  st_.schemes.push_back({*parse_spec("absmax:bits=8"), "", std::nullopt});
+  st_.spec_text = print_spec(st_.schemes[0].scheme);
+  platform_.on_drop([this](const std::string& p) { open(p); });
+}
+
+App::~App() {
+  settings_.dark = st_.dark;
+  settings_.recent = st_.recent;
+  platform_.window_size(&settings_.width, &settings_.height);
+  save_settings(settings_);
+  // Jobs stop (and join) before the state they may reference through copies goes away.
+  explore_job_.reset();
+  scan_job_.reset();
+}
+
+void App::remember_recent(const std::string& path) {
+  std::string abs = path;
+  std::error_code ec;
+  const auto a = std::filesystem::absolute(path, ec);
+  if (!ec) abs = a.lexically_normal().string();
+  st_.recent.erase(std::remove(st_.recent.begin(), st_.recent.end(), abs), st_.recent.end());
+  st_.recent.insert(st_.recent.begin(), abs);
+  if (st_.recent.size() > 10) st_.recent.resize(10);
+}
+
+bool App::open(const std::string& path) {
+  auto m = open_model(path);
+  if (!m) {
+    st_.notices.push_back(m.error().message);
+    return false;
+  }
+  auto model = std::make_shared<const Model>(std::move(*m));
+  explore_job_->cancel();
+  st_.model = model;
+  st_.stats.assign(model->tensors.size(), std::nullopt);
+  st_.result.reset();
+  st_.result_tensor = -1;
+  st_.tensor = -1;
+  remember_recent(path);
+  platform_.set_title("QuantScope — " + std::filesystem::path(path).filename().string());
+  scan_job_->post(model, true);
+  // Select the first floating-point tensor with more than one element.
+  for (size_t i = 0; i < model->tensors.size(); ++i) {
+    if (dtype_is_float(model->tensors[i].dtype) && model->tensors[i].numel() > 1) {
+      select_tensor(int(i));
+      break;
+    }
+  }
+  st_.status = "opened " + std::filesystem::path(path).filename().string();
+  return true;
+}
+
+bool App::select_tensor_by_name(const std::string& name) {
+  if (!st_.model) return false;
+  for (size_t i = 0; i < st_.model->tensors.size(); ++i) {
+    if (st_.model->tensors[i].name == name) {
+      select_tensor(int(i));
+      return true;
+    }
+  }
+  st_.notices.push_back("no tensor named '" + name + "' in " + st_.model->path);
+  return false;
+}
+
+void App::select_tensor(int index) {
+  if (!st_.model || index < 0 || index >= int(st_.model->tensors.size())) return;
+  if (index == st_.tensor) return;
+  st_.tensor = index;
+  st_.group = -1;
+  st_.view_valid = false;
+  for (auto& e : st_.schemes) {
+    e.metrics.reset();
+    e.error.clear();
+    // A scheme whose axis does not fit the new tensor's rank is flagged, not dropped.
+    auto L = make_layout(st_.model->tensors[size_t(index)].shape, e.scheme);
+    if (!L) e.error = L.error().message;
+  }
+  post_explore(true, true);
+}
+
+bool App::set_schemes(const std::vector<std::string>& specs) {
+  std::vector<SchemeEntry> list;
+  for (const auto& sp : specs) {
+    auto s = parse_spec(sp);
+    if (!s) {
+      st_.notices.push_back("--scheme '" + sp + "': " + s.error().message);
+      return false;
+    }
+    if (int(list.size()) < kMaxSchemes) list.push_back({*s, "", std::nullopt});
+  }
+  if (list.empty()) return false;
+  st_.schemes = std::move(list);
+  st_.selected = 0;
+  st_.spec_text = print_spec(st_.schemes[0].scheme);
+  post_explore(true);
+  return true;
+}
+
+bool App::add_scheme(const Scheme& s) {
+  if (int(st_.schemes.size()) >= kMaxSchemes) {
+    st_.status = "the compare list holds at most 6 schemes";
+    return false;
+  }
+  st_.schemes.push_back({s, "", std::nullopt});
+  st_.selected = int(st_.schemes.size()) - 1;
+  st_.spec_text = print_spec(s);
+  post_explore(true);
+  return true;
+}
+
+bool App::apply_scheme(const Scheme& edited, bool continuous_edit) {
+  if (st_.schemes.empty()) return false;
+  SchemeEntry& e = st_.schemes[size_t(st_.selected)];
+  auto v = validate(edited);
+  if (!v) {
+    e.error = v.error().message;
+    return false;
+  }
+  if (st_.model && st_.tensor >= 0) {
+    auto L = make_layout(st_.model->tensors[size_t(st_.tensor)].shape, *v);
+    if (!L) {
+      e.error = L.error().message;
+      return false;
+    }
+  }
+  const bool kind_changed = e.scheme.kind != v->kind || e.scheme.granularity != v->granularity;
+  e.error.clear();
+  if (e.scheme == *v) return true;
+  e.scheme = *v;
+  e.metrics.reset();
+  if (kind_changed) st_.group = -1;
+  st_.spec_text = print_spec(*v);
+  post_explore(!continuous_edit);
+  return true;
+}
+
+void App::set_clip_range(double lo, double hi, bool continuous_edit) {
+  if (st_.schemes.empty() || !(hi > lo)) return;
+  Scheme s = st_.schemes[size_t(st_.selected)].scheme;
+  s.clip.method = ClipMethod::Range;
+  s.clip.lo = lo;
+  s.clip.hi = hi;
+  apply_scheme(s, continuous_edit);
+}
+
+void App::set_view(double lo, double hi) {
+  if (!(hi > lo)) return;
+  st_.view = {lo, hi};
+  st_.view_valid = true;
+  post_explore(false);
+}
+
+void App::select_scheme(int index) {
+  if (index < 0 || index >= int(st_.schemes.size()) || index == st_.selected) return;
+  st_.selected = index;
+  st_.spec_text = print_spec(st_.schemes[size_t(index)].scheme);
+  st_.group = -1;
+  post_explore(true);
+}
+
+void App::set_dark(bool dark) {
+  st_.dark = dark;
+  platform_.set_theme(dark ? Theme::Dark : Theme::Light);
+}
+
+void App::post_explore(bool cancel_running, bool reset_view) {
+  if (!st_.model || st_.tensor < 0 || st_.schemes.empty()) return;
+  const SchemeEntry& sel = st_.schemes[size_t(st_.selected)];
+  if (!sel.error.empty()) return;
+  ExploreJobRequest r;
+  r.model = st_.model;
+  r.tensor = st_.tensor;
+  r.req.scheme = sel.scheme;
+  r.req.view_lo = st_.view.lo;
+  r.req.view_hi = st_.view.hi;
+  r.req.bins = st_.bins;
+  r.req.group = st_.group;
+  r.reset_view = reset_view || !st_.view_valid;
+  for (size_t i = 0; i < st_.schemes.size(); ++i) {
+    if (int(i) != st_.selected && st_.schemes[i].error.empty()) r.compare.push_back(st_.schemes[i].scheme);
+  }
+  const uint64_t gen = explore_job_->post(std::move(r), cancel_running);
+  pending_edits_.push_back({gen, std::chrono::steady_clock::now()});
+}
+
+bool App::idle() const { return explore_job_->settled() && scan_job_->settled(); }
+
+void App::poll_results() {
+  if (auto d = explore_job_->take()) {
+    const auto now = std::chrono::steady_clock::now();
+    // Every edit up to this generation is now answered.
+    auto it = pending_edits_.begin();
+    for (; it != pending_edits_.end() && it->generation <= d->generation; ++it)
+      latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->posted).count());
+    pending_edits_.erase(pending_edits_.begin(), it);
+    ExploreJobResult& r = d->result;
+    if (!r.cancelled && r.tensor == st_.tensor) {
+      st_.last_job_ms = d->ms;
+      st_.data_lo = r.data_lo;
+      st_.data_hi = r.data_hi;
+      st_.result_stats = r.stats;
+      if (r.view_reset) {
+        st_.view = {r.data_lo, r.data_hi};
+        st_.view_valid = true;
+      }
+      // Metrics: the selected scheme and the others in list order.
+      size_t k = 0;
+      for (size_t i = 0; i < st_.schemes.size(); ++i) {
+        if (int(i) == st_.selected) {
+          if (r.main.q.scheme == st_.schemes[i].scheme) st_.schemes[i].metrics = r.main.q.metrics;
+        } else if (st_.schemes[i].error.empty() && k < r.compare.size()) {
+          st_.schemes[i].metrics = r.compare[k++];
+        }
+      }
+      st_.result = std::move(r.main);
+      st_.result_tensor = r.tensor;
+    }
+  }
+  if (auto d = scan_job_->take()) {
+    if (d->result.model == st_.model) st_.stats = std::move(d->result.stats);
+  }
+}
+
+void App::handle_shortcuts() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;
+  if (io.KeyCtrl && ImGui::IsKeyPressed('O', false))
+    st_.show_file_browser = true;
+  if (io.KeyCtrl && ImGui::IsKeyPressed('Q', false)) quit_ = true;
+  if (io.KeyCtrl && ImGui::IsKeyPressed('L', false)) st_.log_y = !st_.log_y;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
+    if (st_.show_file_browser) st_.show_file_browser = false;
+    else if (!st_.notices.empty()) st_.notices.erase(st_.notices.begin());
+    else if (explore_job_->busy()) explore_job_->cancel();
+  }
+  if (ImGui::IsKeyPressed(0x122 /* GLFW_KEY_F1 */, false)) st_.show_help = !st_.show_help;
+}
+
+void App::draw_menu_bar() {
+  if (!ImGui::BeginMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open…", "Ctrl+O")) st_.show_file_browser = true;
+    if (ImGui::BeginMenu("Open recent", !st_.recent.empty())) {
+      for (const auto& r : std::vector<std::string>(st_.recent))
+        if (ImGui::MenuItem(r.c_str())) open(r);
+      ImGui::EndMenu();
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Dark theme", nullptr, st_.dark)) set_dark(true);
+    if (ImGui::MenuItem("Light theme", nullptr, !st_.dark)) set_dark(false);
+    ImGui::Separator();
+    ImGui::MenuItem("Log count axis", "Ctrl+L", &st_.log_y);
+    if (ImGui::MenuItem("Show x̂ histogram", nullptr, &st_.show_dequant)) {}
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem("Keyboard and mouse", "F1")) st_.show_help = true;
+    ImGui::EndMenu();
+  }
+  ImGui::EndMenuBar();
+}
+
+void App::draw_status_bar(float height) {
+  ImGui::BeginChild("##status", ImVec2(0, height), false, ImGuiWindowFlags_NoScrollbar);
+  ImGui::AlignTextToFramePadding();
+  if (st_.model) {
+    ImGui::TextUnformatted(st_.model->path.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s · %zu tensors", st_.model->format.c_str(), st_.model->tensors.size());
+  } else {
+    ImGui::TextDisabled("no model — Ctrl+O to open one, or drop a file on the window");
+  }
+  const bool busy = explore_job_->busy() || scan_job_->busy();
+  ImGui::SameLine(ImGui::GetWindowWidth() * 0.5f);
+  if (busy) {
+    const bool scanning = scan_job_->busy();
+    const double p = scanning ? scan_job_->progress() : explore_job_->progress();
+    ImGui::ProgressBar(float(p), ImVec2(ImGui::GetFontSize() * 10, 0),
+                       scanning ? "scanning tensors" : "quantizing");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel")) {
+      explore_job_->cancel();
+      scan_job_->cancel();
+    }
+    ImGui::SameLine();
+  }
+  if (st_.result) ImGui::TextDisabled("last result %.1f ms", st_.last_job_ms);
+  ImGui::SameLine();
+  ImGui::TextDisabled("· frame %.1f ms", double(st_.frame_ms));
+  if (!st_.status.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("· %s", st_.status.c_str());
+  }
+  ImGui::EndChild();
+}
+
+void App::frame() {
+  poll_results();
+  handle_shortcuts();
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  ImGui::Begin("QuantScope", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar |
+                   ImGuiWindowFlags_NoSavedSettings);
+  ImGui::PopStyleVar();
+  draw_menu_bar();
+
+  // Notices: errors the user should see, each dismissable.
+  for (size_t i = 0; i < st_.notices.size();) {
+    ImGui::PushID(int(i));
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, IM_COL32(150, 40, 40, 255));
+    const float h = ImGui::GetTextLineHeightWithSpacing() * 1.0f + ImGui::GetStyle().WindowPadding.y * 2;
+    ImGui::BeginChild("##notice", ImVec2(0, h), false, ImGuiWindowFlags_NoScrollbar);
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 255, 255, 255));
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(st_.notices[i].c_str());
+    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::GetFontSize() * 5);
+    const bool dismiss = ImGui::SmallButton("Dismiss");
+    ImGui::PopStyleColor();
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+    ImGui::PopID();
+    if (dismiss) st_.notices.erase(st_.notices.begin() + long(i));
+    else ++i;
+  }
+
+  const float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  // The three regions live in a child of fixed height: panels inside ask for "the rest of
+  // the window", which must end above the status bar.
+  ImGui::BeginChild("##regions", ImVec2(avail.x, avail.y - status_h), false,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (ImGui::BeginTable("##layout", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
+    const float fs = ImGui::GetFontSize();
+    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 26);
+    ImGui::TableSetupColumn("plots", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthFixed, fs * 24);
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    draw_model_browser(*this);
+    ImGui::TableSetColumnIndex(1);
+    if (ImGui::BeginTabBar("##views")) {
+      if (ImGui::BeginTabItem("Distribution")) {
+        draw_distribution_view(*this);
+        ImGui::EndTabItem();
+      }
+      ImGui::EndTabBar();
+    }
+    ImGui::TableSetColumnIndex(2);
+    draw_scheme_panel(*this);
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+  ImGui::Separator();
+  draw_status_bar(status_h - ImGui::GetStyle().ItemSpacing.y);
+  ImGui::End();
+
+  if (st_.show_file_browser) draw_file_browser(*this);
+  if (st_.show_help) {
+    ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 30, 0), ImGuiCond_Appearing);
+    if (ImGui::Begin("Keyboard and mouse", &st_.show_help, ImGuiWindowFlags_NoCollapse)) {
+      const char* rows[][2] = {
+          {"Ctrl+O", "open a model file (or drop one on the window)"},
+          {"Up / Down", "previous / next tensor in the browser"},
+          {"Ctrl+L", "linear / log count axis"},
+          {"Esc", "dismiss a notice, cancel the running job"},
+          {"Ctrl+Q", "quit"},
+          {"wheel", "zoom the value axis around the cursor"},
+          {"drag", "pan; drag a red clip handle to set the clip range"},
+          {"double-click", "reset the view to the data range"},
+      };
+      if (ImGui::BeginTable("##keys", 2)) {
+        for (auto& r : rows) {
+          ImGui::TableNextRow();
+          ImGui::TableSetColumnIndex(0);
+          ImGui::TextUnformatted(r[0]);
+          ImGui::TableSetColumnIndex(1);
+          ImGui::TextUnformatted(r[1]);
+        }
+        ImGui::EndTable();
+      }
+    }
+    ImGui::End();
+  }
+}
+
+}  // namespace qs::app

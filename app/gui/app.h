@@ -1,0 +1,93 @@
+#pragma once
+// The QuantScope window: owns the state, the compute jobs and the settings, and draws
+// one frame at a time. Panels are free functions in their own files (ImGui style).
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/gui/app_state.h"
+#include "app/gui/latest_job.h"
+#include "app/gui/settings.h"
+
+namespace qs::app {
+
+class Platform;
+
+// What the explore worker needs: copies, so the render thread can keep editing.
+struct ExploreJobRequest {
+  std::shared_ptr<const Model> model;
+  int tensor = -1;
+  ExploreRequest req;
+  bool reset_view = false;      // use the tensor's data range as the view
+  std::vector<Scheme> compare;  // the other schemes: metrics only
+};
+
+struct ExploreJobResult {
+  int tensor = -1;
+  ExploreResult main;
+  TensorStats stats;
+  double data_lo = 0, data_hi = 0;
+  bool view_reset = false;
+  std::vector<std::optional<Metrics>> compare;
+  bool cancelled = false;
+};
+
+struct ScanResult {
+  std::shared_ptr<const Model> model;
+  std::vector<std::optional<TensorStats>> stats;
+};
+
+class App {
+ public:
+  App(Platform& platform, Settings settings);
+  ~App();
+
+  // Opens a model file; on error keeps the current model and shows a notice.
+  bool open(const std::string& path);
+  bool select_tensor_by_name(const std::string& name);
+  void select_tensor(int index);
+  // Replaces the compare list (each spec validated; errors become notices).
+  bool set_schemes(const std::vector<std::string>& specs);
+  bool add_scheme(const Scheme& s);
+  // Applies an edited scheme to the selected entry (validated against the tensor's shape).
+  bool apply_scheme(const Scheme& s, bool continuous_edit = false);
+  void set_clip_range(double lo, double hi, bool continuous_edit);
+  void set_view(double lo, double hi);
+  void select_scheme(int index);
+  void set_dark(bool dark);
+
+  void frame();                 // one ImGui frame (between NewFrame and Render)
+  bool idle() const;            // no job waiting or running
+  AppState& state() { return st_; }
+  const Settings& settings() const { return settings_; }
+  Platform& platform() { return platform_; }
+
+  // Edit → result latency bookkeeping (for --bench-interaction).
+  struct Latency {
+    uint64_t generation;
+    std::chrono::steady_clock::time_point posted;
+  };
+  std::vector<double>& latencies_ms() { return latencies_ms_; }
+  void request_quit() { quit_ = true; }
+  bool quit_requested() const { return quit_; }
+  void post_explore(bool cancel_running, bool reset_view = false);
+
+ private:
+  void poll_results();
+  void draw_menu_bar();
+  void draw_status_bar(float height);
+  void handle_shortcuts();
+  void remember_recent(const std::string& path);
+
+  Platform& platform_;
+  Settings settings_;
+  AppState st_;
+  std::unique_ptr<LatestJob<ExploreJobRequest, ExploreJobResult>> explore_job_;
+  std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
+  std::vector<Latency> pending_edits_;
+  std::vector<double> latencies_ms_;
+  bool quit_ = false;
+};
+
+}  // namespace qs::app

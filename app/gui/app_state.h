@@ -1,0 +1,82 @@
+#pragma once
+// Everything the app shows and edits, owned by the render thread. Panels read and
+// write it; the compute jobs get copies of what they need (never references into it).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "analysis/explore.h"
+#include "analysis/formats/model.h"
+#include "analysis/scheme.h"
+#include "analysis/tensor.h"
+#include "widgets/histogram_plot.h"
+
+namespace qs::app {
+
+inline constexpr int kMaxSchemes = 6;
+
+struct SchemeEntry {
+  Scheme scheme;
+  std::string error;               // why the last edit was refused (shown under the editor)
+  std::optional<Metrics> metrics;  // on the selected tensor, when computed
+};
+
+enum class SortBy { File, Name, Size, Outlier };
+// The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
+// add join this list.
+enum class View { Distribution };
+std::optional<View> view_from_name(const std::string& name);
+const char* view_name(View v);
+std::string available_views();  // "distribution, ..." for error messages
+
+struct AppState {
+  // Model
+  std::shared_ptr<const Model> model;
+  std::vector<std::optional<TensorStats>> stats;  // per tensor, filled by the scan job
+  int tensor = -1;                                // selected tensor index
+  std::string filter;
+  SortBy sort = SortBy::File;
+
+  // Schemes (the compare list) and the selected one
+  std::vector<SchemeEntry> schemes;
+  int selected = 0;
+  std::string spec_text;        // the spec field of the editor
+  int64_t group = -1;           // group to show levels for (-1: largest scale)
+
+  View active_view = View::Distribution;
+
+  // Distribution view
+  widgets::PlotRange view;
+  bool view_valid = false;      // false: reset to the data range when it arrives
+  bool log_y = false;
+  bool show_dequant = true;
+  int bins = 256;
+  widgets::ClipHandles clip;    // what the plot shows/drags
+  bool clip_dragging = false;   // a handle is held: show it where the mouse is, not the lagging result
+  ImVec2 plot_min, plot_max;    // the plot's data area last frame (for scripted drags)
+
+  // Results
+  std::optional<ExploreResult> result;
+  int result_tensor = -1;
+  TensorStats result_stats;
+  double data_lo = -1, data_hi = 1;
+  double last_job_ms = 0;
+
+  // Chrome
+  std::vector<std::string> notices;  // dismissable errors
+  std::vector<std::string> recent;   // most recent first
+  bool dark = true;
+  bool show_file_browser = false;
+  bool show_help = false;
+  float frame_ms = 0;
+  std::string status;                // last action, shown in the status bar
+};
+
+// Colors of the compare list (up to kMaxSchemes), chosen to stay apart in both themes.
+ImU32 scheme_color(int i);
+
+}  // namespace qs::app

@@ -1,0 +1,137 @@
+// The Distribution view: the tensor's histogram over the visible range, x̂'s histogram
+// as an overlay, the selected scheme's representable levels for the shown group, and
+// the clip range with draggable handles (dragging switches the clip to `range`).
+#include <algorithm>
+#include <cmath>
+
+#include <imgui.h>
+
+#include "app/gui/app.h"
+#include "app/gui/panels.h"
+
+namespace qs::app {
+
+void draw_distribution_view(App& app) {
+  AppState& st = app.state();
+  if (!st.model || st.tensor < 0) {
+    ImGui::TextDisabled("Select a tensor in the browser.");
+    return;
+  }
+  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const float fs = ImGui::GetFontSize();
+
+  // Header: what is shown.
+  ImGui::TextUnformatted(t.name.c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
+  if (st.result_tensor == st.tensor) {
+    const TensorStats& s = st.result_stats;
+    ImGui::SameLine();
+    ImGui::TextDisabled("· min %.4g  max %.4g  μ %.3g  σ %.3g%s", s.min, s.max, s.mean, s.std,
+                        s.n_nonfinite ? "  · has non-finite values" : "");
+  }
+
+  // Toolbar.
+  if (ImGui::Checkbox("log count", &st.log_y)) {}
+  ImGui::SameLine();
+  ImGui::Checkbox("x̂ overlay", &st.show_dequant);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 8);
+  int bins = st.bins;
+  if (ImGui::SliderInt("bins", &bins, 16, 1024, "%d bins", ImGuiSliderFlags_Logarithmic) && bins != st.bins) {
+    st.bins = bins;
+    app.post_explore(false);
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Reset view")) {
+    st.view = {st.data_lo, st.data_hi};
+    app.post_explore(false);
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("show the whole data range (or double-click the plot)");
+
+  const SchemeEntry* sel = st.schemes.empty() ? nullptr : &st.schemes[size_t(st.selected)];
+  const bool current = st.result && st.result_tensor == st.tensor;
+  std::vector<widgets::HistogramLayer> layers;
+  if (current) {
+    widgets::HistogramLayer lx;
+    lx.counts = st.result->hist_x.counts;
+    lx.lo = st.result->hist_x.spec.lo;
+    lx.hi = st.result->hist_x.spec.hi;
+    lx.color = ImGui::GetColorU32(ImGuiCol_PlotHistogram);
+    lx.label = "x (weights)";
+    layers.push_back(lx);
+    if (st.show_dequant) {
+      widgets::HistogramLayer ld;
+      ld.counts = st.result->hist_dequant.counts;
+      ld.lo = st.result->hist_dequant.spec.lo;
+      ld.hi = st.result->hist_dequant.spec.hi;
+      ld.color = scheme_color(st.selected);
+      ld.outline = true;
+      ld.label = "x̂ (dequantized)";
+      layers.push_back(ld);
+    }
+  }
+
+  // Clip handles: the shown group's clip range, or its data range to drag from.
+  widgets::ClipHandles clip;
+  if (current && sel) {
+    const GroupSummary& g = st.result->group;
+    clip.show = true;
+    clip.symmetric = sel->scheme.kind == Kind::Absmax || sel->scheme.kind == Kind::NF4 ||
+                     (sel->scheme.kind == Kind::Float && sel->scheme.scale == ScaleMode::Absmax);
+    if (g.params.clipping) {
+      clip.lo = g.params.clip_lo;
+      clip.hi = g.params.clip_hi;
+    } else if (clip.symmetric) {
+      const double a = std::max(std::fabs(g.min), std::fabs(g.max));
+      clip.lo = -a;
+      clip.hi = a;
+    } else {
+      clip.lo = g.min;
+      clip.hi = g.max;
+    }
+    if (sel->scheme.kind == Kind::Float && sel->scheme.scale == ScaleMode::None) {
+      clip.symmetric = false;  // a plain cast clips only if asked to
+      if (!g.params.clipping) clip.show = false;
+    }
+    if (st.clip_dragging) {
+      // While dragging, keep the handles where the mouse put them (the result lags).
+      clip.lo = st.clip.lo;
+      clip.hi = st.clip.hi;
+    }
+  }
+
+  widgets::HistogramPlotOptions opt;
+  opt.log_y = st.log_y;
+  opt.data_lo = st.data_lo;
+  opt.data_hi = st.data_hi;
+  opt.x_label = "value";
+  if (current) opt.levels = st.result->levels;
+  char levels_label[64];
+  if (current) {
+    const int64_t G = int64_t(st.result->q.groups.size());
+    if (G > 1)
+      std::snprintf(levels_label, sizeof levels_label, "levels (group %lld)",
+                    static_cast<long long>(st.result->group.index));
+    else
+      std::snprintf(levels_label, sizeof levels_label, "levels");
+    opt.levels_label = levels_label;
+  }
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const widgets::PlotEvents ev =
+      widgets::HistogramPlot("##dist", ImVec2(avail.x, avail.y), st.view, layers, &clip, opt);
+  st.clip = clip;
+  st.plot_min = ev.plot_min;
+  st.plot_max = ev.plot_max;
+  if (ev.clip_changed) {
+    st.clip_dragging = true;
+    app.set_clip_range(clip.lo, clip.hi, /*continuous_edit=*/true);
+  }
+  if (ev.clip_released) {
+    st.clip_dragging = false;
+    app.set_clip_range(clip.lo, clip.hi, /*continuous_edit=*/false);
+  }
+  if (ev.view_changed) app.post_explore(false);
+}
+
+}  // namespace qs::app

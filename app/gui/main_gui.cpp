@@ -1,0 +1,261 @@
+// quantscope: the desktop app. Parses the command line (DESIGN.md "GUI"), opens the
+// window and runs the frame loop; the App draws, the ActionScript replays scripted input,
+// and --bench-interaction measures a clip-handle drag.
+#include <algorithm>
+#include <chrono>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <imgui.h>
+
+#include "analysis/formats/demo_model.h"
+#include "app/gui/actions.h"
+#include "app/gui/app.h"
+#include "app/gui/platform.h"
+
+namespace {
+
+using namespace qs;
+using namespace qs::app;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string file;
+  std::string tensor;
+  std::vector<std::string> schemes;
+  std::string view;
+  std::string screenshot;
+  int frames = 3;
+  std::string size;
+  std::string actions;
+  bool bench_interaction = false;
+};
+
+// Where the demo model lives when no FILE is given: written once, then reused.
+Result<std::string> demo_path() {
+  std::string dir;
+  if (const char* c = std::getenv("XDG_CACHE_HOME"); c && *c) dir = std::string(c) + "/quantscope";
+  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/quantscope";
+  else dir = (std::filesystem::temp_directory_path() / "quantscope").string();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = dir + "/demo.safetensors";
+  if (std::filesystem::exists(path)) return path;
+  std::fprintf(stderr, "quantscope: writing the demo model to %s\n", path.c_str());
+  auto r = write_demo_model(path);
+  if (!r) return tl::unexpected(r.error());
+  return path;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, size_t(std::ceil(p / 100.0 * double(v.size())) - 1));
+  return v[i];
+}
+
+// --bench-interaction: a 5-second sinusoidal drag of the upper clip handle, as a hand
+// would do it, on the demo's 4096×4096 tensor. The drag goes through App::set_clip_range
+// exactly as the handle does (a continuous edit each frame).
+class InteractionBench {
+ public:
+  static constexpr const char* kTensor = "model.layers.0.mlp.down_proj.weight";
+  void start(App& app) {
+    AppState& st = app.state();
+    hi0_ = st.result_stats.max;
+    lo_ = st.result_stats.min;
+    t0_ = Clock::now();
+    app.latencies_ms().clear();
+    running_ = true;
+  }
+  bool running() const { return running_; }
+  // Returns true when the drag is over.
+  bool step(App& app) {
+    const double t = std::chrono::duration<double>(Clock::now() - t0_).count();
+    if (t >= 5.0) {
+      running_ = false;
+      return true;
+    }
+    // Between 20% and 100% of the data's max, 1 Hz.
+    const double hi = hi0_ * (0.6 + 0.4 * std::cos(2 * M_PI * t));
+    app.set_clip_range(lo_, hi, /*continuous_edit=*/true);
+    return false;
+  }
+
+ private:
+  double hi0_ = 0, lo_ = 0;
+  Clock::time_point t0_;
+  bool running_ = false;
+};
+
+int run(const Options& opt) {
+  // Validate everything that does not need a window first, so a typo fails fast.
+  if (!opt.view.empty() && !view_from_name(opt.view)) {
+    std::fprintf(stderr, "quantscope: --view '%s': unknown view; available: %s\n", opt.view.c_str(),
+                 available_views().c_str());
+    return 2;
+  }
+  int width = 0, height = 0;
+  if (!opt.size.empty()) {
+    char x = 0;
+    if (std::sscanf(opt.size.c_str(), "%d%c%d", &width, &x, &height) != 3 || x != 'x' || width < 320 ||
+        height < 240 || width > 16384 || height > 16384) {
+      std::fprintf(stderr, "quantscope: --size '%s': expected WxH, e.g. 1600x1000 (at least 320x240)\n",
+                   opt.size.c_str());
+      return 2;
+    }
+  }
+  std::optional<ActionScript> script;
+  if (!opt.actions.empty()) {
+    auto s = ActionScript::load(opt.actions);
+    if (!s) {
+      std::fprintf(stderr, "quantscope: %s\n", s.error().message.c_str());
+      return 2;
+    }
+    script = std::move(*s);
+  }
+  for (const auto& sp : opt.schemes) {
+    if (auto s = parse_spec(sp); !s) {
+      std::fprintf(stderr, "quantscope: --scheme '%s': %s\n", sp.c_str(), s.error().message.c_str());
+      return 2;
+    }
+  }
+  const bool scripted = !opt.screenshot.empty() || script || opt.bench_interaction;
+  // Scripted runs do not read or write the user's settings: reproducible screenshots.
+  Settings settings = scripted ? Settings{} : load_settings(default_config_dir());
+  PlatformOptions po;
+  po.width = width ? width : settings.width;
+  po.height = height ? height : settings.height;
+  po.imgui_ini = settings.imgui_ini();
+  auto platform = Platform::create(po);
+  if (!platform) {
+    std::fprintf(stderr, "quantscope: %s\n", platform.error().message.c_str());
+    return 2;
+  }
+  // The demo is written only once a window exists (no display: nothing written).
+  std::string file = opt.file;
+  if (file.empty()) {
+    auto d = demo_path();
+    if (!d) {
+      std::fprintf(stderr, "quantscope: cannot write the demo model: %s\n", d.error().message.c_str());
+      return 1;
+    }
+    file = *d;
+  }
+  int exit_code = 0;
+  {
+    App app(**platform, settings);
+    if (!app.open(file) && scripted) {
+      std::fprintf(stderr, "quantscope: %s\n", app.state().notices.back().c_str());
+      return 1;
+    }
+    if (!opt.schemes.empty()) app.set_schemes(opt.schemes);
+    if (!opt.tensor.empty() && !app.select_tensor_by_name(opt.tensor) && scripted) {
+      std::fprintf(stderr, "quantscope: --tensor: %s\n", app.state().notices.back().c_str());
+      return 1;
+    }
+    if (!opt.view.empty()) app.state().active_view = *view_from_name(opt.view);
+    if (opt.bench_interaction && !app.select_tensor_by_name(InteractionBench::kTensor)) {
+      std::fprintf(stderr, "quantscope: --bench-interaction needs the demo model's %s\n",
+                   InteractionBench::kTensor);
+      return 1;
+    }
+
+    InteractionBench bench;
+    bool bench_done = false;
+    std::vector<double> frame_ms;
+    int frames = 0, settled = 0;
+    while (!(*platform)->should_close() && !app.quit_requested()) {
+      // Interactive and idle: sleep until an event (or 100 ms, to pick up job results).
+      (*platform)->poll(!scripted && app.idle());
+      (*platform)->begin_frame();
+      if (script) {
+        script->before_frame(app);
+      } else if (scripted) {
+        // Screenshots and benches do not see wherever the real pointer happens to be.
+        ImGuiIO& io = ImGui::GetIO();
+        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        for (bool& b : io.MouseDown) b = false;
+      }
+      const auto t0 = Clock::now();
+      if (opt.bench_interaction) {
+        if (!bench.running() && !bench_done && app.idle() && app.state().result) bench.start(app);
+        if (bench.running() && bench.step(app)) bench_done = true;
+      }
+      ImGui::NewFrame();
+      app.frame();
+      ImGui::EndFrame();
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      app.state().frame_ms = float(ms);
+      if (bench.running()) frame_ms.push_back(ms);
+      (*platform)->end_frame();
+      ++frames;
+      if (script) {
+        script->after_render(app, **platform);
+        if (script->finished() && opt.screenshot.empty()) {
+          exit_code = script->exit_code();
+          break;
+        }
+      }
+      if (!opt.screenshot.empty() && (!script || script->finished())) {
+        settled = app.idle() ? settled + 1 : 0;
+        if (frames >= opt.frames && settled >= 2) {
+          auto r = (*platform)->save_png(opt.screenshot);
+          if (!r) {
+            std::fprintf(stderr, "quantscope: %s\n", r.error().message.c_str());
+            exit_code = 1;
+          } else {
+            std::printf("wrote %s\n", opt.screenshot.c_str());
+            if (script) exit_code = script->exit_code();
+          }
+          break;
+        }
+      }
+      if (bench_done && app.idle()) {
+        const auto& lat = app.latencies_ms();
+        const double fmax = frame_ms.empty() ? 0 : *std::max_element(frame_ms.begin(), frame_ms.end());
+        std::printf("interaction bench: %s (%lld elements), %zu frames in 5 s, %zu edits answered\n",
+                    InteractionBench::kTensor,
+                    (long long)app.state().model->tensors[size_t(app.state().tensor)].numel(),
+                    frame_ms.size(), lat.size());
+        std::printf("  frame (UI CPU)  p50 %6.2f ms  p95 %6.2f ms  max %6.2f ms\n", percentile(frame_ms, 50),
+                    percentile(frame_ms, 95), fmax);
+        std::printf("  edit->result    p50 %6.2f ms  p95 %6.2f ms\n", percentile(lat, 50),
+                    percentile(lat, 95));
+        break;
+      }
+      (*platform)->present();
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"QuantScope: see what quantization does to neural-network weights", "quantscope"};
+  Options opt;
+  cli.add_option("FILE", opt.file, "model file to open (default: the built-in demo model)");
+  cli.add_option("--tensor", opt.tensor, "tensor to select");
+  cli.add_option("--scheme", opt.schemes, "scheme spec(s) for the compare list (at most 6)")->expected(1, 6);
+  cli.add_option("--view", opt.view, "view to show: " + available_views());
+  cli.add_option("--screenshot", opt.screenshot, "render until work is done, write this PNG and exit");
+  cli.add_option("--frames", opt.frames, "with --screenshot: at least this many frames")
+      ->check(CLI::Range(1, 100000));
+  cli.add_option("--size", opt.size, "window size WxH, e.g. 1600x1000");
+  cli.add_option("--actions", opt.actions, "JSON file of scripted UI actions (see README)");
+  cli.add_flag("--bench-interaction", opt.bench_interaction,
+               "replay a 5 s clip-handle drag on the demo's 4096x4096 tensor and print timings");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return run(opt);
+}

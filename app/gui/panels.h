@@ -1,0 +1,14 @@
+#pragma once
+// The panels of the main window, ImGui style: free functions drawing from and editing
+// the App's state. Each lives in its own file.
+namespace qs::app {
+
+class App;
+
+void draw_model_browser(App& app);      // model_browser.cpp
+void draw_scheme_panel(App& app);       // scheme_panel.cpp
+void draw_metrics_card(App& app);       // metrics_card.cpp
+void draw_distribution_view(App& app);  // distribution_view.cpp
+void draw_file_browser(App& app);       // file_browser.cpp (Ctrl+O)
+
+}  // namespace qs::app

@@ -1,0 +1,187 @@
+#include "app/gui/platform.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <GL/gl.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb/stb_image_write.h>
+
+#include "analysis/atomic_file.h"
+
+namespace qs::app {
+namespace {
+
+void glfw_error(int code, const char* msg) { std::fprintf(stderr, "quantscope: GLFW %d: %s\n", code, msg); }
+
+const char* kFontPaths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
+
+// The characters the UI writes: Latin-1, combining marks (x̂), Greek (σ, μ), general
+// punctuation (—, …, ·), arrows and mathematical operators (≤, ≈, ×).
+const ImWchar* glyph_ranges() {
+  static const ImWchar ranges[] = {0x0020, 0x00FF, 0x0300, 0x036F, 0x0370, 0x03FF, 0x2000, 0x206F,
+                                   0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
+  return ranges;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
+  // GLFW's own message for a missing display is noise next to ours: report errors only
+  // once the library is up.
+  glfwSetErrorCallback(nullptr);
+  if (!glfwInit()) {
+    return make_error(
+        "no display to open a window on (DISPLAY is unset or its X server is unreachable); "
+        "run it under Xvfb: xvfb-run -a quantscope [FILE], or use quantscope-cli");
+  }
+  glfwSetErrorCallback(glfw_error);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  glfwWindowHint(GLFW_VISIBLE, o.visible ? GLFW_TRUE : GLFW_FALSE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* w = glfwCreateWindow(o.width, o.height, o.title.c_str(), nullptr, nullptr);
+  if (!w) {
+    glfwTerminate();
+    return make_error("cannot create an OpenGL 3.0 window (is a GL driver, e.g. Mesa, installed?)");
+  }
+  std::unique_ptr<Platform> p(new Platform());
+  p->window_ = w;
+  p->ini_ = o.imgui_ini;
+  glfwMakeContextCurrent(w);
+  glfwSwapInterval(1);
+  glfwSetWindowUserPointer(w, p.get());
+  glfwSetDropCallback(w, &Platform::drop_callback);
+
+  float sx = 1.0f, sy = 1.0f;
+  glfwGetWindowContentScale(w, &sx, &sy);
+  p->scale_ = std::max(1.0f, std::max(sx, sy));
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = p->ini_.empty() ? nullptr : p->ini_.c_str();
+  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  ImGui_ImplGlfw_InitForOpenGL(w, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  const float px = 15.0f * p->scale_;
+  bool loaded = false;
+  for (const char* path : kFontPaths) {
+    if (std::filesystem::exists(path) && io.Fonts->AddFontFromFileTTF(path, px, nullptr, glyph_ranges())) {
+      loaded = true;
+      break;
+    }
+  }
+  if (!loaded) {
+    ImFontConfig cfg;
+    cfg.SizePixels = 13.0f * p->scale_;
+    io.Fonts->AddFontDefault(&cfg);
+  }
+  p->set_theme(Theme::Dark);
+  return p;
+}
+
+Platform::~Platform() {
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  if (window_) glfwDestroyWindow(window_);
+  glfwTerminate();
+}
+
+void Platform::drop_callback(GLFWwindow* w, int count, const char** paths) {
+  auto* self = static_cast<Platform*>(glfwGetWindowUserPointer(w));
+  if (self && self->drop_cb_ && count > 0) self->drop_cb_(paths[0]);
+}
+
+bool Platform::should_close() const { return glfwWindowShouldClose(window_); }
+void Platform::request_close() { glfwSetWindowShouldClose(window_, GLFW_TRUE); }
+
+void Platform::poll(bool wait_for_events) {
+  if (wait_for_events) glfwWaitEventsTimeout(0.1);
+  else glfwPollEvents();
+}
+
+void Platform::begin_frame() {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+}
+
+void Platform::end_frame() {
+  ImGui::Render();
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window_, &w, &h);
+  glViewport(0, 0, w, h);
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void Platform::present() { glfwSwapBuffers(window_); }
+
+void Platform::set_title(const std::string& t) { glfwSetWindowTitle(window_, t.c_str()); }
+
+void Platform::window_size(int* w, int* h) const { glfwGetWindowSize(window_, w, h); }
+
+Result<std::string> Platform::save_png(const std::string& path) const {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window_, &w, &h);
+  if (w <= 0 || h <= 0) return make_error(path + ": the window has no pixels to save");
+  std::vector<unsigned char> px(size_t(w) * size_t(h) * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+  // GL rows go bottom to top; PNG rows top to bottom. Alpha forced opaque.
+  std::vector<unsigned char> flipped(px.size());
+  const size_t row = size_t(w) * 4;
+  for (int y = 0; y < h; ++y)
+    std::copy_n(px.data() + size_t(h - 1 - y) * row, row, flipped.data() + size_t(y) * row);
+  for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;
+  std::string png;
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) {
+        static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), size_t(size));
+      },
+      &png, w, h, 4, flipped.data(), int(row));
+  if (png.empty()) return make_error(path + ": PNG encoding failed");
+  auto r = write_file_atomic(path, std::as_bytes(std::span<const char>(png)));
+  if (!r) return tl::unexpected(r.error());
+  return path;
+}
+
+void Platform::set_theme(Theme t) {
+  ImGuiStyle& st = ImGui::GetStyle();
+  st = ImGuiStyle();
+  if (t == Theme::Dark) {
+    ImGui::StyleColorsDark(&st);
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1.0f);
+    st.Colors[ImGuiCol_ChildBg] = ImVec4(0.11f, 0.12f, 0.14f, 1.0f);
+    st.Colors[ImGuiCol_FrameBg] = ImVec4(0.17f, 0.18f, 0.21f, 1.0f);
+    st.Colors[ImGuiCol_PlotHistogram] = ImVec4(0.35f, 0.60f, 0.90f, 1.0f);
+    st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(0.98f, 0.78f, 0.25f, 1.0f);
+  } else {
+    ImGui::StyleColorsLight(&st);
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1.0f);
+    st.Colors[ImGuiCol_ChildBg] = ImVec4(0.97f, 0.97f, 0.96f, 1.0f);
+    st.Colors[ImGuiCol_FrameBg] = ImVec4(1.0f, 1.0f, 1.0f, 1.0f);
+    st.Colors[ImGuiCol_PlotHistogram] = ImVec4(0.20f, 0.45f, 0.80f, 1.0f);
+    st.Colors[ImGuiCol_PlotLinesHovered] = ImVec4(0.85f, 0.45f, 0.05f, 1.0f);
+  }
+  st.WindowRounding = 0.0f;
+  st.FrameRounding = 4.0f;
+  st.GrabRounding = 4.0f;
+  st.TabRounding = 4.0f;
+  st.FramePadding = ImVec2(8, 4);
+  st.ItemSpacing = ImVec2(8, 6);
+  st.CellPadding = ImVec2(6, 3);
+  st.ScaleAllSizes(scale_);
+}
+
+}  // namespace qs::app

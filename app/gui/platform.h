@@ -1,0 +1,53 @@
+#pragma once
+// The window, the GL context and Dear ImGui's backends (GLFW + OpenGL3), fonts scaled
+// to the monitor's content scale, themes, and reading the framebuffer back for
+// --screenshot. Everything here runs on the render thread.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "analysis/error.h"
+
+struct GLFWwindow;
+
+namespace qs::app {
+
+enum class Theme { Dark, Light };
+
+struct PlatformOptions {
+  int width = 1440, height = 900;
+  bool visible = true;
+  std::string title = "QuantScope";
+  std::string imgui_ini;  // where ImGui keeps the layout ("" = do not persist)
+};
+
+class Platform {
+ public:
+  // Errors: no display (with how to run under Xvfb), no OpenGL 3 context.
+  static Result<std::unique_ptr<Platform>> create(const PlatformOptions& o);
+  ~Platform();
+
+  bool should_close() const;
+  void request_close();
+  void poll(bool wait_for_events);  // wait: sleep until an event or 100 ms pass
+  void begin_frame();               // backends' NewFrame (call ImGui::NewFrame after)
+  void end_frame();                 // ImGui::Render + draw into the back buffer
+  void present();                   // swap (after screenshots have read the back buffer)
+  void set_theme(Theme t);
+  float content_scale() const { return scale_; }
+  void window_size(int* w, int* h) const;
+  // RGBA rows top to bottom of the last rendered frame (before swap).
+  Result<std::string> save_png(const std::string& path) const;
+  void on_drop(std::function<void(const std::string&)> cb) { drop_cb_ = std::move(cb); }
+  void set_title(const std::string& t);
+
+ private:
+  Platform() = default;
+  static void drop_callback(GLFWwindow* w, int count, const char** paths);
+  GLFWwindow* window_ = nullptr;
+  float scale_ = 1.0f;
+  std::string ini_;
+  std::function<void(const std::string&)> drop_cb_;
+};
+
+}  // namespace qs::app
