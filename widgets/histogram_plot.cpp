@@ -8,26 +8,14 @@
 
 #include <imgui_internal.h>
 
+#include "widgets/plot_geometry.h"
 #include "widgets/ticks.h"
 
 namespace qs::widgets {
 namespace {
 
-// [SECTION] Transforms between values and pixels.
-struct Frame {
-  ImRect plot;  // the data area
-  double x_lo, x_hi, y_max;
-  bool log_y;
-  float x_px(double v) const {
-    return float(plot.Min.x + (v - x_lo) / (x_hi - x_lo) * plot.GetWidth());
-  }
-  double x_val(float px) const { return x_lo + (px - plot.Min.x) / plot.GetWidth() * (x_hi - x_lo); }
-  double y_t(double count) const {  // 0..1 of the plot height
-    if (y_max <= 0) return 0;
-    return log_y ? std::log10(1.0 + count) / std::log10(1.0 + y_max) : count / y_max;
-  }
-  float y_px(double count) const { return float(plot.Max.y - y_t(count) * plot.GetHeight()); }
-};
+// [SECTION] Transforms between values and pixels (plot_geometry.h, tested headless).
+using Frame = PlotGeometry;
 
 ImU32 with_alpha(ImU32 c, float a) {
   ImVec4 v = ImGui::ColorConvertU32ToFloat4(c);
@@ -56,12 +44,9 @@ void draw_bars(ImDrawList* dl, const Frame& f, const HistogramLayer& l) {
   if (!l.outline) {
     const ImU32 fill = with_alpha(l.color, 0.85f);
     for (size_t i = 0; i < n; ++i) {
-      if (l.counts[i] == 0) continue;
-      const double a = l.lo + double(i) * w, b = a + w;
-      if (b < f.x_lo || a > f.x_hi) continue;
-      float x0 = std::max(f.x_px(a), f.plot.Min.x), x1 = std::min(f.x_px(b), f.plot.Max.x);
-      if (x1 - x0 < 1.0f) x1 = x0 + 1.0f;  // never vanish: a bin narrower than a pixel
-      dl->AddRectFilled(ImVec2(x0, f.y_px(double(l.counts[i]))), ImVec2(x1, f.plot.Max.y), fill);
+      float x0 = 0, x1 = 0;
+      if (l.counts[i] == 0 || !bin_columns(f, l.lo, l.hi, n, i, &x0, &x1)) continue;
+      dl->AddRectFilled(ImVec2(x0, f.y_px(double(l.counts[i]))), ImVec2(x1, f.y1), fill);
     }
     return;
   }
@@ -71,15 +56,15 @@ void draw_bars(ImDrawList* dl, const Frame& f, const HistogramLayer& l) {
   for (size_t i = 0; i < n; ++i) {
     const double a = l.lo + double(i) * w, b = a + w;
     if (b < f.x_lo || a > f.x_hi) continue;
-    const float x0 = std::clamp(f.x_px(a), f.plot.Min.x, f.plot.Max.x);
-    const float x1 = std::clamp(f.x_px(b), f.plot.Min.x, f.plot.Max.x);
+    const float x0 = std::clamp(f.x_px(a), f.x0, f.x1);
+    const float x1 = std::clamp(f.x_px(b), f.x0, f.x1);
     const float y = f.y_px(double(l.counts[i]));
-    if (pts.empty()) pts.emplace_back(x0, f.plot.Max.y);
+    if (pts.empty()) pts.emplace_back(x0, f.y1);
     pts.emplace_back(x0, y);
     pts.emplace_back(x1, y);
   }
   if (pts.empty()) return;
-  pts.emplace_back(pts.back().x, f.plot.Max.y);
+  pts.emplace_back(pts.back().x, f.y1);
   dl->AddPolyline(pts.data(), int(pts.size()), l.color, 0, 1.5f);
 }
 
@@ -94,28 +79,28 @@ void draw_levels(ImDrawList* dl, const Frame& f, std::span<const float> levels, 
   float min_gap = 1e9f;
   for (auto it = first; it + 1 < last; ++it) min_gap = std::min(min_gap, f.x_px(*(it + 1)) - f.x_px(*it));
   const ImU32 col = ImGui::GetColorU32(ImGuiCol_PlotLinesHovered);
-  const float y1 = f.plot.Max.y, y0 = y1 - 10.0f;
+  const float y1 = f.y1, y0 = y1 - 10.0f;
   if (min_gap >= 3.0f) {
     const bool faint_lines = ev.visible_levels <= 64;
     for (auto it = first; it < last; ++it) {
       const float x = f.x_px(*it);
-      if (faint_lines) dl->AddLine(ImVec2(x, f.plot.Min.y), ImVec2(x, y0), with_alpha(col, 0.18f));
+      if (faint_lines) dl->AddLine(ImVec2(x, f.y0), ImVec2(x, y0), with_alpha(col, 0.18f));
       dl->AddLine(ImVec2(x, y0), ImVec2(x, y1), col, 1.5f);
     }
     return;
   }
   ev.levels_as_band = true;
-  const int w = std::max(1, int(f.plot.GetWidth()));
+  const int w = std::max(1, int(f.width()));
   std::vector<int> per_px(size_t(w), 0);
   for (auto it = first; it < last; ++it) {
-    const int px = std::clamp(int(f.x_px(*it) - f.plot.Min.x), 0, w - 1);
+    const int px = std::clamp(int(f.x_px(*it) - f.x0), 0, w - 1);
     ++per_px[size_t(px)];
   }
   const int peak = *std::max_element(per_px.begin(), per_px.end());
   for (int px = 0; px < w; ++px) {
     if (per_px[size_t(px)] == 0) continue;
     const float a = 0.25f + 0.75f * std::sqrt(float(per_px[size_t(px)]) / float(peak));
-    const float x = f.plot.Min.x + float(px);
+    const float x = f.x0 + float(px);
     dl->AddRectFilled(ImVec2(x, y0), ImVec2(x + 1.0f, y1), with_alpha(col, a));
   }
 }
@@ -127,48 +112,48 @@ void draw_axes(ImDrawList* dl, const Frame& f, const HistogramPlotOptions& opt) 
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const float fs = ImGui::GetFontSize();
   // x ticks
-  const int max_x = std::max(2, int(f.plot.GetWidth() / (fs * 6.0f)));
+  const int max_x = std::max(2, int(f.width() / (fs * 6.0f)));
   const Ticks xt = nice_ticks(f.x_lo, f.x_hi, max_x);
   for (double v : xt.values) {
     const float x = f.x_px(v);
-    dl->AddLine(ImVec2(x, f.plot.Min.y), ImVec2(x, f.plot.Max.y), grid);
+    dl->AddLine(ImVec2(x, f.y0), ImVec2(x, f.y1), grid);
     const std::string s = tick_label(v, xt.step);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(x - ts.x * 0.5f, f.plot.Max.y + 4.0f), text, s.c_str());
+    dl->AddText(ImVec2(x - ts.x * 0.5f, f.y1 + 4.0f), text, s.c_str());
   }
   const ImVec2 ls = ImGui::CalcTextSize(opt.x_label);
-  dl->AddText(ImVec2(f.plot.GetCenter().x - ls.x * 0.5f, f.plot.Max.y + 6.0f + fs), dim,
+  dl->AddText(ImVec2(0.5f * (f.x0 + f.x1) - ls.x * 0.5f, f.y1 + 6.0f + fs), dim,
               opt.x_label);
   // y ticks (counts)
   if (f.y_max > 0) {
-    const int max_y = std::max(2, int(f.plot.GetHeight() / (fs * 2.5f)));
+    const int max_y = std::max(2, int(f.height() / (fs * 2.5f)));
     const Ticks yt = f.log_y ? log_ticks(1.0, f.y_max, max_y) : nice_ticks(0.0, f.y_max, max_y);
     for (double v : yt.values) {
       const float y = f.y_px(v);
-      dl->AddLine(ImVec2(f.plot.Min.x, y), ImVec2(f.plot.Max.x, y), grid);
+      dl->AddLine(ImVec2(f.x0, y), ImVec2(f.x1, y), grid);
       char buf[32];
       if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.3gM", v / 1e6);
       else if (v >= 1e4) std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
       else std::snprintf(buf, sizeof buf, "%.0f", v);
       const ImVec2 ts = ImGui::CalcTextSize(buf);
-      dl->AddText(ImVec2(f.plot.Min.x - ts.x - 6.0f, y - ts.y * 0.5f), text, buf);
+      dl->AddText(ImVec2(f.x0 - ts.x - 6.0f, y - ts.y * 0.5f), text, buf);
     }
   }
   const char* ylab = f.log_y ? "count (log)" : "count";
-  dl->AddText(ImVec2(f.plot.Min.x + 4.0f, f.plot.Min.y + 2.0f), dim, ylab);
-  dl->AddRect(f.plot.Min, f.plot.Max, ImGui::GetColorU32(ImGuiCol_Border));
+  dl->AddText(ImVec2(f.x0 + 4.0f, f.y0 + 2.0f), dim, ylab);
+  dl->AddRect(ImVec2(f.x0, f.y0), ImVec2(f.x1, f.y1), ImGui::GetColorU32(ImGuiCol_Border));
 }
 
 void draw_legend(ImDrawList* dl, const Frame& f, std::span<const HistogramLayer> layers,
                  const HistogramPlotOptions& opt) {
   const float fs = ImGui::GetFontSize();
-  float y = f.plot.Min.y + 6.0f;
+  float y = f.y0 + 6.0f;
   float widest = 0;
   for (const auto& l : layers) widest = std::max(widest, ImGui::CalcTextSize(l.label).x);
   if (!opt.levels.empty()) widest = std::max(widest, ImGui::CalcTextSize(opt.levels_label).x);
-  const float x = f.plot.Max.x - widest - fs * 2.2f;
+  const float x = f.x1 - widest - fs * 2.2f;
   const float rows = float(layers.size() + (opt.levels.empty() ? 0 : 1));
-  dl->AddRectFilled(ImVec2(x - 6, y - 3), ImVec2(f.plot.Max.x - 6, y + rows * (fs + 4) + 1),
+  dl->AddRectFilled(ImVec2(x - 6, y - 3), ImVec2(f.x1 - 6, y + rows * (fs + 4) + 1),
                     ImGui::GetColorU32(ImGuiCol_PopupBg, 0.85f), 4.0f);
   for (const auto& l : layers) {
     if (l.outline) dl->AddLine(ImVec2(x, y + fs * 0.5f), ImVec2(x + fs, y + fs * 0.5f), l.color, 2.0f);
@@ -206,16 +191,21 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   if (!(view.hi > view.lo)) view = {view.lo - 1.0, view.lo + 1.0};
 
   Frame f;
-  f.plot = ImRect(ImVec2(outer.Min.x + fs * 4.2f, outer.Min.y + 4.0f),
-                  ImVec2(outer.Max.x - 10.0f, outer.Max.y - fs * 2.6f));
+  f.x0 = outer.Min.x + fs * 4.2f;
+  f.y0 = outer.Min.y + 4.0f;
+  f.x1 = outer.Max.x - 10.0f;
+  f.y1 = outer.Max.y - fs * 2.6f;
   f.x_lo = view.lo;
   f.x_hi = view.hi;
   f.log_y = opt.log_y;
   f.y_max = 0;
-  for (const auto& l : layers) f.y_max = std::max(f.y_max, layer_max_in_view(l, view.lo, view.hi));
+  for (const auto& l : layers)
+    if (l.fits_axis) f.y_max = std::max(f.y_max, layer_max_in_view(l, view.lo, view.hi));
+  if (f.y_max == 0)  // nothing that fits the axis is in view: fit everything
+    for (const auto& l : layers) f.y_max = std::max(f.y_max, layer_max_in_view(l, view.lo, view.hi));
   f.y_max *= 1.08;  // headroom for the legend and tallest bar
-  ev.plot_min = f.plot.Min;
-  ev.plot_max = f.plot.Max;
+  ev.plot_min = ImVec2(f.x0, f.y0);
+  ev.plot_max = ImVec2(f.x1, f.y1);
 
   ImGuiIO& io = ImGui::GetIO();
   ImGuiStorage* st = ImGui::GetStateStorage();
@@ -224,16 +214,10 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   const float mx = io.MousePos.x;
 
   // Interaction: handles first, then pan; wheel zoom; double-click reset.
-  auto handle_hit = [&](double v) { return std::fabs(f.x_px(v) - mx) <= 6.0f; };
-  if (ImGui::IsItemActivated()) {
-    drag = 3;
-    if (clip && clip->show) {
-      if (handle_hit(clip->hi)) drag = 2;
-      else if (handle_hit(clip->lo)) drag = 1;
-    }
-  }
+  const int handle_under_mouse = clip && clip->show ? clip_handle_at(f, clip->lo, clip->hi, mx) : 0;
+  if (ImGui::IsItemActivated()) drag = handle_under_mouse ? handle_under_mouse : 3;
   if (active && drag == 3 && io.MouseDelta.x != 0.0f) {
-    const double dv = double(io.MouseDelta.x) / f.plot.GetWidth() * (view.hi - view.lo);
+    const double dv = double(io.MouseDelta.x) / f.width() * (view.hi - view.lo);
     view.lo -= dv;
     view.hi -= dv;
     ev.view_changed = true;
@@ -262,10 +246,8 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   }
   st->SetInt(drag_key, active ? drag : 0);
   if (hovered && io.MouseWheel != 0.0f) {
-    const double anchor = f.x_val(mx);
-    const double k = io.MouseWheel > 0 ? 0.8 : 1.25;
-    view.lo = anchor - (anchor - view.lo) * k;
-    view.hi = anchor + (view.hi - anchor) * k;
+    zoom_around(f, mx, io.MouseWheel > 0 ? 0.8 : 1.25);
+    view = {f.x_lo, f.x_hi};
     ev.view_changed = true;
   }
   if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
@@ -277,8 +259,8 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
 
   // Drawing.
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(f.plot.Min, f.plot.Max, ImGui::GetColorU32(ImGuiCol_FrameBg));
-  dl->PushClipRect(f.plot.Min, f.plot.Max, true);
+  dl->AddRectFilled(ImVec2(f.x0, f.y0), ImVec2(f.x1, f.y1), ImGui::GetColorU32(ImGuiCol_FrameBg));
+  dl->PushClipRect(ImVec2(f.x0, f.y0), ImVec2(f.x1, f.y1), true);
   for (const auto& l : layers) {
     if (!l.outline) draw_bars(dl, f, l);
   }
@@ -289,17 +271,17 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   if (clip && clip->show) {
     const ImU32 shade = IM_COL32(220, 60, 60, 40);
     const float xl = f.x_px(clip->lo), xh = f.x_px(clip->hi);
-    if (xl > f.plot.Min.x) dl->AddRectFilled(f.plot.Min, ImVec2(xl, f.plot.Max.y), shade);
-    if (xh < f.plot.Max.x) dl->AddRectFilled(ImVec2(xh, f.plot.Min.y), f.plot.Max, shade);
+    if (xl > f.x0) dl->AddRectFilled(ImVec2(f.x0, f.y0), ImVec2(xl, f.y1), shade);
+    if (xh < f.x1) dl->AddRectFilled(ImVec2(xh, f.y0), ImVec2(f.x1, f.y1), shade);
     for (int h = 1; h <= 2; ++h) {
       const float x = h == 1 ? xl : xh;
-      const bool hot = drag == h || (hovered && drag == 0 && std::fabs(x - mx) <= 6.0f);
+      const bool hot = drag == h || (hovered && drag == 0 && handle_under_mouse == h);
       const ImU32 c = hot ? IM_COL32(255, 120, 90, 255) : IM_COL32(230, 80, 60, 230);
-      dl->AddLine(ImVec2(x, f.plot.Min.y), ImVec2(x, f.plot.Max.y), c, hot ? 3.0f : 2.0f);
-      dl->AddRectFilled(ImVec2(x - 5, f.plot.Min.y + fs * 1.6f), ImVec2(x + 5, f.plot.Min.y + fs * 3.0f),
+      dl->AddLine(ImVec2(x, f.y0), ImVec2(x, f.y1), c, hot ? 3.0f : 2.0f);
+      dl->AddRectFilled(ImVec2(x - 5, f.y0 + fs * 1.6f), ImVec2(x + 5, f.y0 + fs * 3.0f),
                         c, 3.0f);
     }
-    if (hovered && drag == 0 && (handle_hit(clip->lo) || handle_hit(clip->hi)))
+    if (hovered && drag == 0 && handle_under_mouse)
       ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
   }
   dl->PopClipRect();
@@ -307,10 +289,10 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   if (!layers.empty()) draw_legend(dl, f, layers, opt);
 
   // Hover read-out.
-  if (hovered && f.plot.Contains(io.MousePos) && drag == 0) {
+  if (hovered && ImRect(f.x0, f.y0, f.x1, f.y1).Contains(io.MousePos) && drag == 0) {
     ev.hovered = true;
     ev.hover_value = f.x_val(mx);
-    dl->AddLine(ImVec2(mx, f.plot.Min.y), ImVec2(mx, f.plot.Max.y),
+    dl->AddLine(ImVec2(mx, f.y0), ImVec2(mx, f.y1),
                 ImGui::GetColorU32(ImGuiCol_Text, 0.35f));
     ImGui::BeginTooltip();
     ImGui::Text("x = %.6g", ev.hover_value);

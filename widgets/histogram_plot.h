@@ -24,6 +24,10 @@ struct HistogramLayer {
   ImU32 color = 0;
   bool outline = false;   // a step line instead of filled bars
   const char* label = "";
+  // Whether the count axis fits this layer. x̂ takes only the grid's values, so its bins
+  // hold spikes many times taller than x's; fitting them would flatten x to a sliver.
+  // A layer that does not fit the axis is clipped at the top (the tooltip keeps counts).
+  bool fits_axis = true;
 };
 
 struct ClipHandles {

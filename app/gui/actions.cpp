@@ -303,6 +303,9 @@ nlohmann::json dump_state(App& app) {
                       {"hi", st.result->hist_x.spec.hi}, {"count", total}};
   }
   j["notices"] = st.notices;
+  // Where things are on screen (framebuffer pixels), so tests can look at the right place.
+  const float sc = ImGui::GetIO().DisplayFramebufferScale.x;
+  j["plot_rect"] = {st.plot_min.x * sc, st.plot_min.y * sc, st.plot_max.x * sc, st.plot_max.y * sc};
   return j;
 }
 

@@ -99,8 +99,9 @@ std::string available_views() { return "distribution"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
-      IM_COL32(90, 160, 240, 255), IM_COL32(240, 140, 60, 255), IM_COL32(90, 190, 110, 255),
-      IM_COL32(200, 90, 200, 255), IM_COL32(220, 80, 80, 255),  IM_COL32(150, 150, 160, 255)};
+      // Not blue: x's bars are blue, and x̂ is drawn over them in its scheme's colour.
+      IM_COL32(245, 150, 60, 255), IM_COL32(80, 190, 110, 255), IM_COL32(200, 100, 220, 255),
+      IM_COL32(230, 80, 90, 255),  IM_COL32(60, 190, 200, 255), IM_COL32(160, 160, 170, 255)};
   return colors[((i % kMaxSchemes) + kMaxSchemes) % kMaxSchemes];
 }
 

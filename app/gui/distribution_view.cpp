@@ -66,6 +66,7 @@ void draw_distribution_view(App& app) {
       ld.lo = st.result->hist_dequant.spec.lo;
       ld.hi = st.result->hist_dequant.spec.hi;
       ld.color = scheme_color(st.selected);
+      ld.fits_axis = false;
       ld.outline = true;
       ld.label = "x̂ (dequantized)";
       layers.push_back(ld);

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the quantscope window under Xvfb (run by ctest, label gui).
+
+Each test runs the real app with scripted actions (--actions), then checks what a person
+would see: the PNG has the requested size, the plot rectangle holds histogram bars (many
+pixels unlike the plot background), the metrics panel holds text, and the numbers the GUI
+shows equal `quantscope-cli quantize --json` for the same tensor and scheme.
+Only the standard library: PNGs are decoded here with zlib.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+GUI, CLI, WORK = sys.argv[2], sys.argv[3], sys.argv[4]
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"]
+SIZE = (1600, 1000)
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def read_png(path):
+    """Returns (width, height, rows) with rows as lists of RGB tuples (8-bit, RGB/RGBA)."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail(f"{path}: not a PNG")
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype not in (2, 6):
+                fail(f"{path}: unexpected PNG type depth={depth} color={ctype}")
+            ch = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * ch
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - ch] if i >= ch else 0
+            b = prev[i]
+            c = prev[i - ch] if i >= ch else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x * ch:x * ch + 3]) for x in range(w)])
+        prev = line
+    return w, h, rows
+
+
+def region_stats(rows, x0, y0, x1, y1):
+    """Fraction of pixels unlike the region's most common colour, and distinct colours."""
+    counts = {}
+    for y in range(int(y0) + 2, int(y1) - 2):
+        for px in rows[y][int(x0) + 2:int(x1) - 2]:
+            counts[px] = counts.get(px, 0) + 1
+    total = sum(counts.values())
+    bg = max(counts, key=counts.get)
+    differing = sum(n for c, n in counts.items() if sum(abs(a - b) for a, b in zip(c, bg)) > 40)
+    return differing / total, len(counts)
+
+
+def run_gui(actions, extra=(), expect=0):
+    path = os.path.join(WORK, "actions.json")
+    with open(path, "w") as f:
+        json.dump(actions, f)
+    env = dict(os.environ, HOME=WORK, XDG_CONFIG_HOME=WORK, XDG_CACHE_HOME=WORK)
+    cmd = XVFB + [GUI, "--actions", path, "--size", f"{SIZE[0]}x{SIZE[1]}", *extra]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    if p.returncode != expect:
+        fail(f"exit {p.returncode} (expected {expect})\nstdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def cli_metrics(model, tensor, spec):
+    p = subprocess.run([CLI, "quantize", model, "--tensor", tensor, "--scheme", spec, "--json"],
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)["results"][0]["metrics"]
+
+
+def check_screen(png, state, what, min_bars):
+    w, h, rows = read_png(png)
+    if (w, h) != SIZE:
+        fail(f"{what}: {png} is {w}x{h}, expected {SIZE[0]}x{SIZE[1]}")
+    frac_all, colours = region_stats(rows, 0, 0, w, h)
+    if colours < 20:
+        fail(f"{what}: the window has only {colours} colours: a blank frame?")
+    x0, y0, x1, y1 = state["plot_rect"]
+    if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and x1 - x0 > 300 and y1 - y0 > 200):
+        fail(f"{what}: implausible plot rectangle {state['plot_rect']}")
+    frac = bar_fraction(rows, x0, y0, x1, y1)
+    if frac < min_bars:
+        fail(f"{what}: bars cover only {frac:.2%} of the plot (expected at least {min_bars:.0%})")
+    # The metrics card: right of the plot, below the scheme editor.
+    mfrac, _ = region_stats(rows, x1 + 20, y0 + (y1 - y0) * 0.35, w - 10, y0 + (y1 - y0) * 0.7)
+    if mfrac < 0.01:
+        fail(f"{what}: the metrics region holds no text ({mfrac:.2%} non-background)")
+    print(f"{what}: bars cover {frac:.1%} of the plot, metrics {mfrac:.1%} text, {colours} colours")
+
+
+def bar_fraction(rows, x0, y0, x1, y1):
+    """Fraction of the plot covered by histogram bars: blue-dominant pixels (the bar colour
+    in both themes; grid, levels, clip shading and text are grey, yellow, red)."""
+    n = bars = 0
+    for y in range(int(y0) + 2, int(y1) - 2):
+        for r, g, b in rows[y][int(x0) + 2:int(x1) - 2]:
+            n += 1
+            bars += b > r + 60 and b > g + 20
+    return bars / n
+
+
+def same_metrics(gui, cli, what):
+    for k in ("sqnr_db", "mse", "max_abs_error", "clipped_fraction", "codes_used", "bits_per_weight"):
+        a, b = gui[k], cli[k]
+        if a != b and not (isinstance(a, float) and abs(a - b) <= 1e-12 * max(1.0, abs(b))):
+            fail(f"{what}: {k} GUI {a} != CLI {b}")
+
+
+def main():
+    test = sys.argv[1]
+    model = os.path.join(WORK, "demo.safetensors")
+    if not os.path.exists(model):
+        subprocess.run([CLI, "demo", "--small", "--out", model], check=True, capture_output=True)
+    png, dump = os.path.join(WORK, "shot.png"), os.path.join(WORK, "state.json")
+    tensor = "model.layers.0.self_attn.o_proj.weight"
+
+    if test == "distribution":
+        specs = ["absmax:bits=4", "absmax:bits=4,gran=block,block=32", "nf4", "fp8_e4m3"]
+        tensor = "model.layers.0.mlp.down_proj.weight"  # Gaussian: bars fill the plot
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "schemes", "specs": specs}, {"action": "wait"},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        if state["tensor"] != tensor or state["view"]["name"] != "distribution":
+            fail(f"selection {state['tensor']} / {state['view']}")
+        check_screen(png, state, "distribution", 0.15)
+        for entry, spec in zip(state["schemes"], specs):
+            if entry.get("metrics") is None:
+                fail(f"{spec}: no metrics shown")
+            same_metrics(entry["metrics"], cli_metrics(model, tensor, entry["spec"]), spec)
+        if state["histogram"]["count"] != 256 * 256:
+            fail(f"histogram holds {state['histogram']['count']} values, expected 65536")
+    elif test == "drag_clip":
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
+                 {"action": "drag_clip", "handle": "hi", "to": 0.06, "steps": 15},
+                 {"action": "wait"}, {"action": "screenshot", "path": png},
+                 {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        sel = state["schemes"][state["selected"]]
+        clip = sel["scheme"]["clip"]
+        x0, _, x1, _ = state["plot_rect"]
+        px = (state["view"]["hi"] - state["view"]["lo"]) / (x1 - x0)
+        if clip["method"] != "range" or abs(clip["hi"] - 0.06) > 1.5 * px:
+            fail(f"after the drag the clip is {clip}, expected range with hi ≈ 0.06 (±{px:.2g})")
+        if abs(clip["lo"] + clip["hi"]) > 1e-12:
+            fail(f"absmax clip should stay symmetric: {clip}")
+        check_screen(png, state, "drag_clip", 0.01)  # outliers: a narrow spike
+        same_metrics(sel["metrics"], cli_metrics(model, tensor, sel["spec"]), sel["spec"])
+        if not sel["metrics"]["clipped_fraction"] > 0:
+            fail("clipping at 0.06 must clip the outlier rows of this tensor")
+    elif test == "light_log":
+        run_gui([{"action": "open", "path": model}, {"action": "theme", "name": "light"},
+                 {"action": "log_y", "on": True}, {"action": "bins", "n": 128}, {"action": "wait"},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        if state["histogram"]["bins"] != 128:
+            fail(f"bins {state['histogram']['bins']}")
+        check_screen(png, state, "light_log", 0.15)
+    elif test == "screenshot_flag":
+        env = dict(os.environ, HOME=WORK, XDG_CONFIG_HOME=WORK, XDG_CACHE_HOME=WORK)
+        p = subprocess.run(XVFB + [GUI, model, "--tensor", tensor, "--scheme", "nf4", "--view", "distribution",
+                                   "--screenshot", png, "--frames", "5", "--size", "1280x800"],
+                           env=env, capture_output=True, text=True, timeout=240)
+        if p.returncode != 0:
+            fail(f"exit {p.returncode}: {p.stderr}")
+        w, h, rows = read_png(png)
+        if (w, h) != (1280, 800) or region_stats(rows, 0, 0, w, h)[1] < 20:
+            fail(f"--screenshot wrote {w}x{h} with too few colours")
+        print("screenshot_flag: ok")
+    elif test == "bad_actions":
+        p = run_gui([{"action": "open", "path": model}, {"action": "drag_clip", "handle": "middle", "to": 1}],
+                    expect=2)
+        if "action 1" not in p.stderr or "handle" not in p.stderr:
+            fail(f"message should name action 1 and its key: {p.stderr!r}")
+        p = run_gui([{"action": "teleport"}], expect=2)
+        if "teleport" not in p.stderr:
+            fail(f"message should name the unknown action: {p.stderr!r}")
+        print("bad_actions: ok:", p.stderr.strip())
+    elif test == "bad_args":
+        env = dict(os.environ, HOME=WORK)
+        p = subprocess.run(XVFB + [GUI, model, "--view", "nonsense"], env=env, capture_output=True, text=True)
+        if p.returncode != 2 or "distribution" not in p.stderr:
+            fail(f"--view nonsense: exit {p.returncode}, {p.stderr!r}")
+        bad = os.path.join(WORK, "not_a_model.bin")
+        open(bad, "wb").write(b"hello, this is not a tensor file")
+        p = subprocess.run(XVFB + [GUI, bad, "--screenshot", png], env=env, capture_output=True, text=True)
+        if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
+            fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
+        print("bad_args: ok")
+    elif test == "no_display":
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env["HOME"] = WORK
+        p = subprocess.run([GUI, model], env=env, capture_output=True, text=True, timeout=30)
+        lines = p.stderr.strip().splitlines()
+        if p.returncode != 2 or len(lines) != 1 or "xvfb-run" not in lines[0]:
+            fail(f"without a display: exit {p.returncode}, stderr {p.stderr!r}")
+        print("no_display: ok:", lines[0])
+    else:
+        fail(f"unknown test {test}")
+
+
+if __name__ == "__main__":
+    main()
