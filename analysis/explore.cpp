@@ -66,7 +66,15 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   const int64_t G = int64_t(out.q.groups.size());
   int64_t g = r.group < 0 ? largest_scale_group(out.q.groups) : std::min(r.group, G - 1);
   if (g < 0) g = 0;
-  out.group = summarize_group(x, out.q.layout, g);
+  if (r.known_range && out.q.layout.granularity == Granularity::Tensor) {
+    out.group.index = 0;
+    out.group.count = out.q.layout.numel;
+    out.group.n_finite = r.known_range->n_finite;
+    out.group.min = r.known_range->n_finite ? r.known_range->min : 0;
+    out.group.max = r.known_range->n_finite ? r.known_range->max : 0;
+  } else {
+    out.group = summarize_group(x, out.q.layout, g);
+  }
   if (G > 0) {
     out.group.params = out.q.groups[size_t(g)];
     out.levels = representable_levels(r.scheme, out.group.params);

@@ -3,6 +3,7 @@
 // scheme, bin x and x̂ over the visible value range, and describe one group (its range,
 // params and representable levels). The desktop app runs it on a worker thread.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct ExploreRequest {
   int bins = 256;
   int64_t group = -1;                // -1: the group with the largest scale (the worst case)
   int threads = 0;
+  // The tensor's finite range and count when the caller already knows them (the GUI caches
+  // them per tensor): a per-tensor group summary then skips a pass over x (~15 ms at 16 M).
+  struct KnownRange {
+    double min = 0, max = 0;
+    int64_t n_finite = 0;
+  };
+  std::optional<KnownRange> known_range;
 };
 
 struct GroupSummary {

@@ -140,7 +140,8 @@ bool ActionScript::run_instant(App& app, const json& a) {
   AppState& st = app.state();
   const std::string name = a["action"];
   if (name == "open") {
-    if (!app.open(a["path"])) exit_code_ = 1;
+    // "expect_error": true scripts the failure path: the open must fail (and show a notice).
+    if (app.open(a["path"]) == a.value("expect_error", false)) exit_code_ = 1;
   } else if (name == "tensor") {
     if (!app.select_tensor_by_name(a["name"])) exit_code_ = 1;
   } else if (name == "scheme") {
@@ -303,6 +304,8 @@ nlohmann::json dump_state(App& app) {
                       {"hi", st.result->hist_x.spec.hi}, {"count", total}};
   }
   j["notices"] = st.notices;
+  j["theme"] = st.dark ? "dark" : "light";
+  j["recent"] = st.recent;
   // Where things are on screen (framebuffer pixels), so tests can look at the right place.
   const float sc = ImGui::GetIO().DisplayFramebufferScale.x;
   j["plot_rect"] = {st.plot_min.x * sc, st.plot_min.y * sc, st.plot_max.x * sc, st.plot_max.y * sc};

@@ -4,7 +4,7 @@
 // handle with injected mouse input, wait for the jobs, take screenshots, dump the state.
 //
 // The file is a JSON array of objects, each with an "action" key:
-//   {"action": "open", "path": "model.safetensors"}
+//   {"action": "open", "path": "model.safetensors"}          ("expect_error": true: must fail)
 //   {"action": "tensor", "name": "gaussian"}
 //   {"action": "scheme", "spec": "absmax:bits=4"}          selected scheme ← spec
 //   {"action": "schemes", "specs": ["absmax", "fp8_e4m3"]} the whole compare list

@@ -53,6 +53,8 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
     req.view_hi = hi;
     out.view_reset = true;
   }
+  if (cache.stats.n_finite > 0)
+    req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
   out.main = explore(cache.x, t.shape, req, &ctl);
   if (out.main.q.cancelled || ctl.cancelled()) {
     out.cancelled = true;

@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -126,8 +127,11 @@ int run(const Options& opt) {
     }
   }
   const bool scripted = !opt.screenshot.empty() || script || opt.bench_interaction;
-  // Scripted runs do not read or write the user's settings: reproducible screenshots.
-  Settings settings = scripted ? Settings{} : load_settings(default_config_dir());
+  // Scripted runs do not read or write the user's settings (reproducible screenshots),
+  // unless QS_CONFIG_DIR names a directory explicitly (tests of persistence do).
+  const char* explicit_dir = std::getenv("QS_CONFIG_DIR");
+  Settings settings =
+      scripted && !(explicit_dir && *explicit_dir) ? Settings{} : load_settings(default_config_dir());
   PlatformOptions po;
   po.width = width ? width : settings.width;
   po.height = height ? height : settings.height;

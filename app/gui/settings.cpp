@@ -44,7 +44,8 @@ std::string format_settings(const Settings& s) {
   std::string out = "# QuantScope settings (rewritten on exit)\n";
   out += std::string("theme=") + (s.dark ? "dark" : "light") + "\n";
   out += "window=" + std::to_string(s.width) + "x" + std::to_string(s.height) + "\n";
-  for (const auto& r : s.recent) out += "recent=" + r + "\n";
+  for (const auto& r : s.recent)
+    if (r.find('\n') == std::string::npos && r.find('\r') == std::string::npos) out += "recent=" + r + "\n";
   return out;
 }
 

@@ -198,6 +198,32 @@ def main():
         if (w, h) != (1280, 800) or region_stats(rows, 0, 0, w, h)[1] < 20:
             fail(f"--screenshot wrote {w}x{h} with too few colours")
         print("screenshot_flag: ok")
+    elif test == "notices_and_settings":
+        # A bad file becomes a notice; the model stays. Theme and recent files persist.
+        cfg = os.path.join(WORK, "config")
+        import shutil
+        shutil.rmtree(cfg, ignore_errors=True)  # a previous run's settings
+        bad = os.path.join(WORK, "broken.safetensors")
+        open(bad, "wb").write(struct.pack("<Q", 1 << 40) + b"{")
+        env_extra = {"QS_CONFIG_DIR": cfg}
+        os.environ.update(env_extra)
+        run_gui([{"action": "open", "path": model}, {"action": "wait"},
+                 {"action": "open", "path": bad, "expect_error": True}, {"action": "frames", "n": 2},
+                 {"action": "screenshot", "path": png},
+                 {"action": "dump_state", "path": dump}, {"action": "theme", "name": "light"}, {"action": "quit"}])
+        state = json.load(open(dump))
+        if state["file"] != model or len(state["notices"]) != 1 or "broken.safetensors" not in state["notices"][0]:
+            fail(f"after a bad open: file {state['file']}, notices {state['notices']}")
+        ini = open(os.path.join(cfg, "quantscope.ini")).read()
+        if "theme=light" not in ini or f"recent={os.path.abspath(model)}" not in ini or "broken" in ini:
+            fail(f"settings file:\n{ini}")
+        model2 = os.path.join(WORK, "copy.safetensors")
+        open(model2, "wb").write(open(model, "rb").read())
+        run_gui([{"action": "dump_state", "path": dump}, {"action": "quit"}], extra=[model2])
+        state = json.load(open(dump))
+        if state["theme"] != "light" or state["recent"][:2] != [os.path.abspath(model2), os.path.abspath(model)]:
+            fail(f"settings not restored: theme {state['theme']}, recent {state['recent']}")
+        print("notices_and_settings: ok:", state["notices"] if state["notices"] else "no notices on restart")
     elif test == "bad_actions":
         p = run_gui([{"action": "open", "path": model}, {"action": "drag_clip", "handle": "middle", "to": 1}],
                     expect=2)

@@ -1,6 +1,7 @@
 // The Distribution-view computation: group summaries against a brute-force walk over
 // group_of, histograms against make_histogram, and the default (largest-scale) group.
 #include "analysis/explore.h"
+#include "analysis/tensor.h"
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,37 @@ TEST(Explore, HistogramsLevelsAndDefaultGroup) {
   EXPECT_EQ(e1.group.index, 1);
   EXPECT_FLOAT_EQ(e1.group.params.scale, 0.5f / 7.0f);
   EXPECT_EQ(e1.q.metrics.sums.sum_err2, e.q.metrics.sums.sum_err2);  // same quantization
+}
+
+}  // namespace
+}  // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(Explore, KnownRangeGivesTheSameSummaryWithoutAPass) {
+  std::vector<float> x = {0.5f, -3.0f, 2.0f, std::nanf(""), 1.0f, -0.25f};
+  const std::vector<int64_t> shape = {2, 3};
+  ExploreRequest r;
+  r.scheme = *parse_spec("absmax:bits=8");
+  const ExploreResult scanned = explore(x, shape, r);
+  EXPECT_EQ(scanned.group.min, -3.0);
+  EXPECT_EQ(scanned.group.max, 2.0);
+  EXPECT_EQ(scanned.group.n_finite, 5);
+  const TensorStats st = compute_stats(x);
+  r.known_range = ExploreRequest::KnownRange{st.min, st.max, st.n_finite};
+  const ExploreResult known = explore(x, shape, r);
+  EXPECT_EQ(known.group.min, scanned.group.min);
+  EXPECT_EQ(known.group.max, scanned.group.max);
+  EXPECT_EQ(known.group.n_finite, scanned.group.n_finite);
+  EXPECT_EQ(known.group.count, 6);
+  // Per-group schemes ignore it: the group's own range is what the panel shows.
+  r.scheme = *parse_spec("absmax:bits=8,gran=channel,axis=0");
+  const ExploreResult rows = explore(x, shape, r);
+  EXPECT_EQ(rows.group.min, -3.0);
+  EXPECT_EQ(rows.group.max, 2.0);
+  EXPECT_EQ(rows.group.n_finite, 3);  // row 0 (0.5, -3, 2) has the largest scale; the NaN is in row 1
+  EXPECT_EQ(rows.group.count, 3);
 }
 
 }  // namespace
