@@ -467,7 +467,7 @@ void App::frame() {
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   if (ImGui::BeginTable("##layout", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
     const float fs = ImGui::GetFontSize();
-    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 26);
+    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 28);
     ImGui::TableSetupColumn("plots", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthFixed, fs * 24);
     ImGui::TableNextRow();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,17 @@ std::string human_count(int64_t n) {
   char buf[32];
   if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.1fG", double(n) / 1e9);
   else if (n >= 1'000'000) std::snprintf(buf, sizeof buf, "%.1fM", double(n) / 1e6);
-  else if (n >= 10'000) std::snprintf(buf, sizeof buf, "%.1fk", double(n) / 1e3);
+  else if (n >= 10'000) std::snprintf(buf, sizeof buf, "%.0fk", double(n) / 1e3);
   else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
   return buf;
+}
+
+// "4096×4096": the browser is narrow; the tooltip shows the full shape.
+std::string compact_shape(std::span<const int64_t> shape) {
+  if (shape.empty()) return "scalar";
+  std::string out;
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "×" : "") + std::to_string(shape[i]);
+  return out;
 }
 
 // Badge colour: ≥ 20σ red (one value dominates any per-tensor scale), ≥ 8σ amber.
@@ -73,8 +82,10 @@ void tensor_row(App& app, int i, const std::string& label, int depth) {
   ImGui::TableSetColumnIndex(1);
   ImGui::TextDisabled("%s", std::string(dtype_name(t.dtype)).c_str());
   ImGui::TableSetColumnIndex(2);
-  ImGui::TextUnformatted(shape_string(t.shape).c_str());
+  ImGui::TextUnformatted(compact_shape(t.shape).c_str());
   ImGui::TableSetColumnIndex(3);
+  ImGui::TextDisabled("%s", human_count(t.numel()).c_str());
+  ImGui::TableSetColumnIndex(4);
   outlier_badge(outlier_ratio(st.stats[size_t(i)]));
 }
 
@@ -203,11 +214,12 @@ void draw_model_browser(App& app) {
   const bool flat = !st.filter.empty() || st.sort != SortBy::File;
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
-  if (ImGui::BeginTable("##tensors", 4, flags, ImVec2(0, -ImGui::GetTextLineHeightWithSpacing() * 1.2f))) {
+  if (ImGui::BeginTable("##tensors", 5, flags, ImVec2(0, -ImGui::GetTextLineHeightWithSpacing() * 1.2f))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("tensor", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("dtype", ImGuiTableColumnFlags_WidthFixed, fs * 3.2f);
-    ImGui::TableSetupColumn("shape", ImGuiTableColumnFlags_WidthFixed, fs * 6.5f);
+    ImGui::TableSetupColumn("dtype", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
+    ImGui::TableSetupColumn("shape", ImGuiTableColumnFlags_WidthFixed, fs * 5.4f);
+    ImGui::TableSetupColumn("numel", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
     ImGui::TableSetupColumn("|x|/σ", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
     ImGui::TableHeadersRow();
     if (flat) {
