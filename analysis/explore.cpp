@@ -55,7 +55,7 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   HistogramSpec hs{r.view_lo, r.view_hi, std::max(1, r.bins)};
   if (!(hs.hi > hs.lo)) hs.hi = hs.lo + 1.0;
   QuantizeOptions o;
-  o.hist_x = hs;
+  if (r.hist_x) o.hist_x = hs;
   o.hist_dequant = hs;
   o.threads = r.threads;
   o.control = control;

@@ -17,6 +17,8 @@ struct ExploreRequest {
   double view_lo = -1, view_hi = 1;  // histogram range (the plot's visible range)
   int bins = 256;
   int64_t group = -1;                // -1: the group with the largest scale (the worst case)
+  bool hist_x = true;                // false: the caller has x's histogram for this view already
+                                     // (it does not depend on the scheme); hist_x stays empty
   int threads = 0;
   // The tensor's finite range and count when the caller already knows them (the GUI caches
   // them per tensor): a per-tensor group summary then skips a pass over x (~15 ms at 16 M).

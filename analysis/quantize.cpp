@@ -213,6 +213,7 @@ std::vector<GroupParams> choose_all_params(std::span<const float> x, const Group
 // Per-thread accumulators that do not depend on order (integers, OR of flags).
 struct ThreadState {
   std::vector<uint8_t> seen;
+  std::vector<uint32_t> code_count;  // per-tensor x̂ histogram via codes (see code_hist)
   std::vector<uint64_t> hx, hd, he;
   std::vector<int32_t> q_tile, bins;
   std::vector<float> xhat_tile;
@@ -278,6 +279,10 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   const int32_t signed_shift =
       (s.kind == Kind::Minmax && s.is_signed) ? (int32_t(1) << (s.bits - 1)) : 0;
   std::atomic<bool> stop{false};
+  // One group, integer codes: x̂ takes at most 2^bits values, so its histogram is the code
+  // histogram with each code's x̂ binned once, instead of binning every element's x̂. The
+  // code's x̂ is computed with the kernel's float arithmetic, so the bins are identical.
+  const bool code_hist = hd && simd && !periodic && R.groups.size() == 1;
 
   parallel_for(items, threads, [&](int64_t item, int t) {
     if (stop.load(std::memory_order_relaxed)) return;
@@ -288,6 +293,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     ThreadState& st = state[size_t(t)];
     if (!st.ready) {
       st.seen.assign(kCodeSlots, 0);
+      if (code_hist) st.code_count.assign(kCodeSlots, 0);
       if (hx) st.hx.assign(size_t(hx->bins), 0);
       if (hd) st.hd.assign(size_t(hd->bins), 0);
       if (he) st.he.assign(size_t(he->bins), 0);
@@ -358,8 +364,14 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       // Scatter work that does not vectorize: codes seen, histogram increments, and the
       // signed-code shift of the stored codes.
-      for (int64_t k = 0; k < len; ++k) {
-        if (std::isfinite(xi[k])) st.seen[size_t(q[k] + kCodeOffset)] = 1;
+      if (code_hist) {
+        for (int64_t k = 0; k < len; ++k) {
+          if (std::isfinite(xi[k])) ++st.code_count[size_t(q[k] + kCodeOffset)];
+        }
+      } else {
+        for (int64_t k = 0; k < len; ++k) {
+          if (std::isfinite(xi[k])) st.seen[size_t(q[k] + kCodeOffset)] = 1;
+        }
       }
       if (simd && signed_shift && opt.keep_codes) {  // quantize_element already shifted
         for (int64_t k = 0; k < len; ++k) {
@@ -372,7 +384,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       if (hd || he) {
         // x̂ of non-finite inputs is the input itself: never inside a histogram.
-        if (hd) {
+        if (hd && !code_hist) {
           kernels::bin_indices(xh, nullptr, len, *hd, st.bins.data());
           for (int64_t k = 0; k < len; ++k) if (st.bins[size_t(k)] >= 0) ++st.hd[size_t(st.bins[size_t(k)])];
         }
@@ -407,13 +419,33 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     }
     out = std::move(h);
   };
+  std::vector<uint64_t> code_count(code_hist ? kCodeSlots : 0, 0);
   for (const ThreadState& st : state) {
     if (!st.ready) continue;
     for (size_t k = 0; k < kCodeSlots; ++k) seen[k] |= st.seen[k];
+    if (code_hist)
+      for (size_t k = 0; k < kCodeSlots; ++k) code_count[k] += st.code_count[k];
+  }
+  if (code_hist) {
+    for (size_t k = 0; k < kCodeSlots; ++k) seen[k] |= code_count[k] > 0 ? 1 : 0;
+    const GroupParams& g = R.groups[0];
+    const bool has_zp = s.kind == Kind::Minmax && s.zero_point == ZeroPointKind::Int;
+    const bool float_zp = s.kind == Kind::Minmax && s.zero_point == ZeroPointKind::Float;
+    Histogram h;
+    h.spec = *hd;
+    h.counts.assign(size_t(hd->bins), 0);
+    for (size_t k = 0; k < kCodeSlots; ++k) {
+      if (code_count[k] == 0) continue;
+      const float q = float(int32_t(k) - kCodeOffset);
+      const float xh = float_zp ? q * g.scale + g.zero_point : has_zp ? (q - g.zero_point) * g.scale : q * g.scale;
+      const int32_t b = histogram_bin(*hd, double(xh));
+      if (b >= 0) h.counts[size_t(b)] += code_count[k];
+    }
+    R.hist_dequant = std::move(h);
   }
   for (uint8_t v : seen) codes_used += v;
   merge_hist(hx, R.hist_x, &ThreadState::hx);
-  merge_hist(hd, R.hist_dequant, &ThreadState::hd);
+  if (!code_hist) merge_hist(hd, R.hist_dequant, &ThreadState::hd);
   merge_hist(he, R.hist_error, &ThreadState::he);
   // Non-finite inputs never reach the sums: numel - n.
   R.metrics = finalize_metrics(sums, L.numel, L.numel - sums.n, codes_used,

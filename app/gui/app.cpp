@@ -22,6 +22,7 @@ struct TensorCache {
   std::span<const float> x;
   TensorStats stats;
   std::map<std::string, Metrics> metrics;  // by canonical spec
+  std::optional<Histogram> hist_x;         // x's histogram for the last view (scheme-free)
 };
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
@@ -55,7 +56,15 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
   }
   if (cache.stats.n_finite > 0)
     req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
+  // x's histogram depends on the view, not the scheme: a clip drag reuses it.
+  const bool have_hist_x = cache.hist_x && cache.hist_x->spec.lo == req.view_lo &&
+                           cache.hist_x->spec.hi == req.view_hi && cache.hist_x->spec.bins == req.bins;
+  req.hist_x = !have_hist_x;
   out.main = explore(cache.x, t.shape, req, &ctl);
+  if (!out.main.q.cancelled) {
+    if (have_hist_x) out.main.hist_x = *cache.hist_x;
+    else cache.hist_x = out.main.hist_x;
+  }
   if (out.main.q.cancelled || ctl.cancelled()) {
     out.cancelled = true;
     return out;
@@ -318,8 +327,10 @@ void App::poll_results() {
     const auto now = std::chrono::steady_clock::now();
     // Every edit up to this generation is now answered.
     auto it = pending_edits_.begin();
-    for (; it != pending_edits_.end() && it->generation <= d->generation; ++it)
-      latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->posted).count());
+    for (; it != pending_edits_.end() && it->generation <= d->generation; ++it) {
+      latencies_ms_.push_back(std::chrono::duration<double, std::milli>(d->finished - it->posted).count());
+      shown_latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->posted).count());
+    }
     pending_edits_.erase(pending_edits_.begin(), it);
     ExploreJobResult& r = d->result;
     if (!r.cancelled && r.tensor == st_.tensor) {

@@ -68,7 +68,10 @@ class App {
     uint64_t generation;
     std::chrono::steady_clock::time_point posted;
   };
+  // Edit → result ready on the worker, and edit → result drawn (adds the wait for the
+  // next frame, which the software rasterizer under Xvfb stretches).
   std::vector<double>& latencies_ms() { return latencies_ms_; }
+  std::vector<double>& shown_latencies_ms() { return shown_latencies_ms_; }
   void request_quit() { quit_ = true; }
   bool quit_requested() const { return quit_; }
   void post_explore(bool cancel_running, bool reset_view = false);
@@ -86,7 +89,7 @@ class App {
   std::unique_ptr<LatestJob<ExploreJobRequest, ExploreJobResult>> explore_job_;
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
   std::vector<Latency> pending_edits_;
-  std::vector<double> latencies_ms_;
+  std::vector<double> latencies_ms_, shown_latencies_ms_;
   bool quit_ = false;
 };
 

@@ -30,6 +30,7 @@ class LatestJob {
     uint64_t generation = 0;
     Result result;
     double ms = 0;  // compute time
+    std::chrono::steady_clock::time_point finished;  // when the worker had it ready
   };
 
   explicit LatestJob(Fn fn) : fn_(std::move(fn)), worker_([this] { loop(); }) {}
@@ -110,7 +111,7 @@ class LatestJob {
       std::lock_guard lock(m_);
       running_.reset();
       if (!control->cancelled() && gen > taken_ && (!done_ || gen > done_->generation))
-        done_ = Done{gen, std::move(res), ms};
+        done_ = Done{gen, std::move(res), ms, std::chrono::steady_clock::now()};
     }
   }
 
