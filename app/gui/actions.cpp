@@ -201,6 +201,15 @@ bool ActionScript::run_instant(App& app, const json& a) {
       exit_code_ = 1;
       return true;
     }
+    const double from = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
+    if (!(from >= st.view.lo && from <= st.view.hi)) {
+      std::fprintf(stderr,
+                   "quantscope: %s: drag_clip: the %s handle (%g) is outside the visible range [%g, %g]; "
+                   "add a \"view\" action that shows it\n",
+                   origin_.c_str(), a["handle"].get<std::string>().c_str(), from, st.view.lo, st.view.hi);
+      exit_code_ = 1;
+      return true;
+    }
     drag_active_ = true;
     drag_step_ = 0;
     drag_steps_ = a.value("steps", 10);

@@ -27,7 +27,7 @@ void draw_distribution_view(App& app) {
   if (st.result_tensor == st.tensor) {
     const TensorStats& s = st.result_stats;
     ImGui::SameLine();
-    ImGui::TextDisabled("· min %.4g  max %.4g  μ %.3g  σ %.3g%s", s.min, s.max, s.mean, s.std,
+    ImGui::TextDisabled("· min %.4g  max %.4g  σ %.3g%s", s.min, s.max, s.std,
                         s.n_nonfinite ? "  · has non-finite values" : "");
   }
 
