@@ -42,6 +42,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"frames", {{"n", Want::Int}}},
       {"screenshot", {{"path", Want::String}}},
       {"dump_state", {{"path", Want::String}}},
+      {"key", {{"name", Want::String}}},
       {"quit", {}},
   };
   return s;
@@ -71,6 +72,16 @@ const char* type_name(Want w) {
     case Want::StringList: return "a list of strings";
   }
   return "";
+}
+
+// Key names of the "key" action → (GLFW key code, with Ctrl). The GLFW backend fills
+// io.KeysDown by GLFW key code; the app reads them through ImGui::GetKeyIndex / chars.
+std::pair<int, bool> key_code(const std::string& name) {
+  static const std::map<std::string, std::pair<int, bool>> keys = {
+      {"up", {265, false}},   {"down", {264, false}},  {"escape", {256, false}}, {"f1", {290, false}},
+      {"ctrl+o", {'O', true}}, {"ctrl+l", {'L', true}}, {"ctrl+q", {'Q', true}}};
+  auto it = keys.find(name);
+  return it == keys.end() ? std::pair<int, bool>{0, false} : it->second;
 }
 
 Error action_error(const std::string& origin, size_t i, const std::string& what) {
@@ -121,6 +132,9 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
       if (a.contains("steps") && (!a["steps"].is_number_integer() || a["steps"].get<int>() < 1))
         return tl::unexpected(action_error(origin, i, "\"steps\" must be an integer ≥ 1"));
     }
+    if (name == "key" && !key_code(a["name"].get<std::string>()).first)
+      return tl::unexpected(action_error(origin, i, "unknown key '" + a["name"].get<std::string>() +
+                                                         "' (known: up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q)"));
     if (name == "theme" && a["name"] != "dark" && a["name"] != "light")
       return tl::unexpected(action_error(origin, i, "\"name\" must be \"dark\" or \"light\""));
     if (name == "select_view" && !view_from_name(a["name"].get<std::string>()))
@@ -216,6 +230,10 @@ bool ActionScript::run_instant(App& app, const json& a) {
     drag_from_ = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
     drag_to_ = a["to"];
     return false;
+  } else if (name == "key") {
+    pressed_key_ = key_code(a["name"].get<std::string>());
+    key_frames_ = 2;  // down for one frame, up the next
+    return false;
   } else if (name == "quit") {
     next_ = actions_.size();
     app.request_quit();
@@ -249,6 +267,13 @@ void ActionScript::before_frame(App& app) {
   }
   if (drag_active_) {
     if (drag_step(app)) drag_active_ = false;
+    return;
+  }
+  if (key_frames_ > 0) {
+    const bool down = key_frames_ == 2;
+    io.KeysDown[pressed_key_.first] = down;
+    io.KeyCtrl = down && pressed_key_.second;
+    --key_frames_;
     return;
   }
   if (!pending_screenshot_.empty()) return;
@@ -314,6 +339,8 @@ nlohmann::json dump_state(App& app) {
   }
   j["notices"] = st.notices;
   j["theme"] = st.dark ? "dark" : "light";
+  j["log_y"] = st.log_y;
+  j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};
   j["recent"] = st.recent;
   // Where things are on screen (framebuffer pixels), so tests can look at the right place.
   const float sc = ImGui::GetIO().DisplayFramebufferScale.x;

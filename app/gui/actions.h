@@ -19,10 +19,12 @@
 //   {"action": "frames", "n": 10}
 //   {"action": "screenshot", "path": "out.png"}
 //   {"action": "dump_state", "path": "state.json"}   selection + metrics of every scheme
+//   {"action": "key", "name": "down"}   up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +63,8 @@ class ActionScript {
   int drag_step_ = 0, drag_steps_ = 0;
   double drag_from_ = 0, drag_to_ = 0;
   bool hovering_ = false;
+  std::pair<int, bool> pressed_key_{0, false};
+  int key_frames_ = 0;
   double hover_value_ = 0;
   std::string pending_screenshot_;
   int exit_code_ = 0;

@@ -369,6 +369,7 @@ void App::handle_shortcuts() {
   if (io.KeyCtrl && ImGui::IsKeyPressed('L', false)) st_.log_y = !st_.log_y;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
     if (st_.show_file_browser) st_.show_file_browser = false;
+    else if (st_.show_help) st_.show_help = false;
     else if (!st_.notices.empty()) st_.notices.erase(st_.notices.begin());
     else if (explore_job_->busy()) explore_job_->cancel();
   }
@@ -503,19 +504,25 @@ void App::frame() {
 
   if (st_.show_file_browser) draw_file_browser(*this);
   if (st_.show_help) {
-    ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 30, 0), ImGuiCond_Appearing);
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.4f),
+                            ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 34, 0), ImGuiCond_Appearing);
     if (ImGui::Begin("Keyboard and mouse", &st_.show_help, ImGuiWindowFlags_NoCollapse)) {
       const char* rows[][2] = {
           {"Ctrl+O", "open a model file (or drop one on the window)"},
           {"Up / Down", "previous / next tensor in the browser"},
           {"Ctrl+L", "linear / log count axis"},
-          {"Esc", "dismiss a notice, cancel the running job"},
+          {"Esc", "close a window, dismiss a notice, cancel the job"},
+          {"F1", "this help"},
           {"Ctrl+Q", "quit"},
           {"wheel", "zoom the value axis around the cursor"},
-          {"drag", "pan; drag a red clip handle to set the clip range"},
+          {"drag", "pan the plot"},
+          {"drag a handle", "set the clip range (red handles)"},
           {"double-click", "reset the view to the data range"},
       };
-      if (ImGui::BeginTable("##keys", 2)) {
+      if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
+        ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7);
+        ImGui::TableSetupColumn("what", ImGuiTableColumnFlags_WidthStretch);
         for (auto& r : rows) {
           ImGui::TableNextRow();
           ImGui::TableSetColumnIndex(0);

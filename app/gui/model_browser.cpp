@@ -139,6 +139,13 @@ void merge_chains(TreeNode& n) {
   }
 }
 
+void leaves_in_order(const TreeNode& n, std::vector<int>& out) {
+  for (const TreeNode& c : n.children) {
+    if (c.tensor >= 0) out.push_back(c.tensor);
+    else leaves_in_order(c, out);
+  }
+}
+
 void tree_rows(App& app, const TreeNode& n, const std::string& path) {
   for (const TreeNode& c : n.children) {
     if (c.tensor >= 0) {
@@ -201,8 +208,19 @@ void draw_model_browser(App& app) {
       break;
   }
 
-  // Arrow keys move the selection through the visible order.
-  if (ImGui::IsWindowFocused(ImGuiFocusedFlags_ChildWindows) && !ImGui::GetIO().WantTextInput && !order.empty()) {
+  // In the tree the rows appear grouped by prefix: the arrow keys follow the rows.
+  const bool flat = !st.filter.empty() || st.sort != SortBy::File;
+  TreeNode root;
+  if (!flat) {
+    root = build_tree(*st.model, order);
+    for (TreeNode& c : root.children) merge_chains(c);
+    order.clear();
+    leaves_in_order(root, order);
+  }
+
+  // Arrow keys move the selection through the visible order wherever the pointer is,
+  // unless a text field or a popup has the keyboard.
+  if (!ImGui::GetIO().WantTextInput && !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) && !order.empty()) {
     const auto it = std::find(order.begin(), order.end(), st.tensor);
     const long pos = it == order.end() ? -1 : long(it - order.begin());
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow)))
@@ -211,7 +229,6 @@ void draw_model_browser(App& app) {
       app.select_tensor(order[size_t(std::max<long>(pos - 1, 0))]);
   }
 
-  const bool flat = !st.filter.empty() || st.sort != SortBy::File;
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
   if (ImGui::BeginTable("##tensors", 5, flags, ImVec2(0, -ImGui::GetTextLineHeightWithSpacing() * 1.2f))) {
@@ -225,8 +242,6 @@ void draw_model_browser(App& app) {
     if (flat) {
       for (int i : order) tensor_row(app, i, T[size_t(i)].name, 0);
     } else {
-      TreeNode root = build_tree(*st.model, order);
-      for (TreeNode& c : root.children) merge_chains(c);
       ImGui::PushStyleVar(ImGuiStyleVar_IndentSpacing, fs * 0.9f);
       tree_rows(app, root, "");
       ImGui::PopStyleVar();

@@ -66,7 +66,7 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = p->ini_.empty() ? nullptr : p->ini_.c_str();
-  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  // No keyboard navigation between widgets: the arrow keys belong to the tensor browser.
   ImGui_ImplGlfw_InitForOpenGL(w, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 

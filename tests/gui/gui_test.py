@@ -224,6 +224,30 @@ def main():
         if state["theme"] != "light" or state["recent"][:2] != [os.path.abspath(model2), os.path.abspath(model)]:
             fail(f"settings not restored: theme {state['theme']}, recent {state['recent']}")
         print("notices_and_settings: ok:", state["notices"] if state["notices"] else "no notices on restart")
+    elif test == "keys":
+        # Keyboard: ↓ selects the next tensor, Ctrl+L toggles log counts, Ctrl+O opens the
+        # file browser and Esc closes it, F1 shows the help.
+        d = [dump + str(i) for i in range(4)]
+        shot_fb, shot_help = os.path.join(WORK, "file_browser.png"), os.path.join(WORK, "help.png")
+        run_gui([{"action": "open", "path": model}, {"action": "wait"}, {"action": "dump_state", "path": d[0]},
+                 {"action": "key", "name": "down"}, {"action": "key", "name": "down"}, {"action": "wait"},
+                 {"action": "key", "name": "ctrl+l"}, {"action": "dump_state", "path": d[1]},
+                 {"action": "key", "name": "ctrl+o"}, {"action": "frames", "n": 3},
+                 {"action": "screenshot", "path": shot_fb}, {"action": "dump_state", "path": d[2]},
+                 {"action": "key", "name": "escape"}, {"action": "key", "name": "f1"}, {"action": "frames", "n": 3},
+                 {"action": "screenshot", "path": shot_help}, {"action": "dump_state", "path": d[3]}])
+        s0, s1, s2, s3 = (json.load(open(p)) for p in d)
+        if s0["tensor"] != "model.layers.0.mlp.down_proj.weight":
+            fail(f"first tensor {s0['tensor']}")
+        if s1["tensor"] != "model.layers.0.self_attn.o_proj.weight" or not s1["log_y"]:
+            fail(f"after down, down, ctrl+l: tensor {s1['tensor']}, log_y {s1['log_y']}")
+        if not s2["windows"]["file_browser"] or s3["windows"]["file_browser"] or not s3["windows"]["help"]:
+            fail(f"windows: after ctrl+o {s2['windows']}, after escape+f1 {s3['windows']}")
+        for shot in (shot_fb, shot_help):
+            w, h, rows = read_png(shot)
+            if region_stats(rows, 0, 0, w, h)[1] < 20:
+                fail(f"{shot}: blank")
+        print("keys: ok")
     elif test == "bad_actions":
         p = run_gui([{"action": "open", "path": model}, {"action": "drag_clip", "handle": "middle", "to": 1}],
                     expect=2)
