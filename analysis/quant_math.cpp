@@ -5,19 +5,6 @@
 
 namespace qs {
 
-CodeRange code_range(const Scheme& s) {
-  switch (s.kind) {
-    case Kind::Absmax: {
-      const int32_t qmax = (int32_t(1) << (s.bits - 1)) - 1;
-      return {-qmax, qmax};
-    }
-    case Kind::Minmax: return {0, (int32_t(1) << s.bits) - 1};
-    case Kind::NF4: return {0, 15};
-    case Kind::Float: return {0, 0};
-  }
-  return {0, 0};
-}
-
 float round_to_dtype(float v, ScaleDType dt) {
   switch (dt) {
     case ScaleDType::F32: return v;
@@ -93,58 +80,6 @@ GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping) {
     }
   }
   return p;
-}
-
-ElementResult quantize_element(const Scheme& s, const GroupParams& p, float x, float u) {
-  ElementResult r;
-  float xc = x;
-  if (p.clipping) {
-    if (x < p.clip_lo) { xc = p.clip_lo; r.clipped = true; }
-    else if (x > p.clip_hi) { xc = p.clip_hi; r.clipped = true; }
-  }
-  switch (s.kind) {
-    case Kind::Absmax: {
-      const CodeRange cr = code_range(s);
-      float q = round_value(xc / p.scale, s.rounding, u);
-      if (q > float(cr.qmax)) { q = float(cr.qmax); r.clipped = true; }
-      else if (q < float(cr.qmin)) { q = float(cr.qmin); r.clipped = true; }
-      r.code = int32_t(q);
-      r.xhat = q * p.scale;
-      break;
-    }
-    case Kind::Minmax: {
-      const float levels = float((int32_t(1) << s.bits) - 1);
-      float q;
-      if (s.zero_point == ZeroPointKind::Int) {
-        q = round_value(xc / p.scale, s.rounding, u) + p.zero_point;
-      } else {
-        q = round_value((xc - p.zero_point) / p.scale, s.rounding, u);
-      }
-      if (q > levels) { q = levels; r.clipped = true; }
-      else if (q < 0.0f) { q = 0.0f; r.clipped = true; }
-      r.xhat = s.zero_point == ZeroPointKind::Int ? (q - p.zero_point) * p.scale
-                                                  : q * p.scale + p.zero_point;
-      r.code = int32_t(q);
-      if (s.is_signed) r.code -= int32_t(1) << (s.bits - 1);
-      break;
-    }
-    case Kind::Float: {
-      const float y = s.scale == ScaleMode::Absmax ? xc / p.scale : xc;
-      const uint32_t code = numeric::encode(s.format, y, s.saturate);
-      if (numeric::overflows(s.format, y)) r.clipped = true;
-      r.code = int32_t(code);
-      const float yhat = numeric::decode(s.format, code);
-      r.xhat = s.scale == ScaleMode::Absmax ? yhat * p.scale : yhat;
-      break;
-    }
-    case Kind::NF4: {
-      const uint8_t code = numeric::nf4_encode(xc / p.scale);
-      r.code = code;
-      r.xhat = numeric::nf4_decode(code) * p.scale;
-      break;
-    }
-  }
-  return r;
 }
 
 }  // namespace qs

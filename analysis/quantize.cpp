@@ -302,7 +302,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       st.bins.resize(kTile);
       st.ready = true;
     }
-    ErrorSums& acc = item_sums[size_t(item)];
+    // Accumulate in locals: neighbouring items' sums share cache lines, and two threads
+    // writing them element by element made 2 threads slower than 1 (false sharing).
+    ErrorSums acc;
     const int64_t end = std::min(L.numel, (item + 1) * chunk);
     for (int64_t i = item * chunk; i < end;) {
       int64_t len;
@@ -338,6 +340,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         a.xhat = xh;
         kernels::int_quantize(a, &acc);
       } else {
+        ErrorSums ts;  // this tile's sums, kept in registers (acc's address escapes above)
         for (int64_t k = 0; k < len; ++k) {
           const float v = xi[k];
           if (!std::isfinite(v)) {
@@ -352,15 +355,16 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
           q[k] = e.code;
           xh[k] = e.xhat;
           const double xd = v, yd = e.xhat, err = xd - yd;
-          acc.n += 1;
-          acc.n_clipped += e.clipped ? 1 : 0;
-          acc.sum_x2 += xd * xd;
-          acc.sum_y2 += yd * yd;
-          acc.sum_xy += xd * yd;
-          acc.sum_err2 += err * err;
-          acc.sum_abs_err += std::fabs(err);
-          if (std::isnan(err) || std::fabs(err) > acc.max_abs_err) acc.max_abs_err = std::fabs(err);
+          ts.n += 1;
+          ts.n_clipped += e.clipped ? 1 : 0;
+          ts.sum_x2 += xd * xd;
+          ts.sum_y2 += yd * yd;
+          ts.sum_xy += xd * yd;
+          ts.sum_err2 += err * err;
+          ts.sum_abs_err += std::fabs(err);
+          if (std::isnan(err) || std::fabs(err) > ts.max_abs_err) ts.max_abs_err = std::fabs(err);
         }
+        acc.merge(ts);
       }
       // Scatter work that does not vectorize: codes seen, histogram increments, and the
       // signed-code shift of the stored codes.
@@ -395,6 +399,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       i += len;
     }
+    item_sums[size_t(item)] = acc;
     if (ctl) ctl->done.fetch_add(end - item * chunk, std::memory_order_relaxed);
   });
   if (stop.load() || (ctl && ctl->cancelled())) {
