@@ -274,6 +274,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   std::vector<ErrorSums> item_sums(static_cast<size_t>(items));
   std::vector<ThreadState> state(static_cast<size_t>(threads));
   const bool simd = is_int_simd(s);
+  // Casts run the SIMD float kernel on runs of shared params (periodic layouts, whose
+  // params change every element, stay scalar).
+  const bool float_simd = s.kind == Kind::Float && !periodic;
   const CodeRange cr = code_range(s);
   const bool clipping = s.clip.method != ClipMethod::None;
   const int32_t signed_shift =
@@ -320,7 +323,16 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       int32_t* q = opt.keep_codes ? R.codes.data() + i : st.q_tile.data();
       float* xh = opt.keep_dequant ? R.dequant.data() + i : st.xhat_tile.data();
       const float* xi = x.data() + i;
-      if (simd) {
+      if (float_simd) {
+        kernels::FloatKernelArgs a;
+        a.x = xi;
+        a.n = len;
+        a.scheme = &s;
+        a.params = gp;
+        a.q = q;
+        a.xhat = xh;
+        kernels::float_quantize(a, &acc);
+      } else if (simd) {
         kernels::IntKernelArgs a;
         a.x = xi;
         a.n = len;

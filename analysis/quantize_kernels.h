@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "analysis/metrics.h"
+#include "analysis/quant_math.h"
 
 namespace qs::kernels {
 
@@ -36,6 +37,22 @@ struct IntKernelArgs {
   float* xhat = nullptr;
 };
 void int_quantize(const IntKernelArgs& a, ErrorSums* acc);
+
+// Float-format casts (Kind::Float: fp16, bf16, fp8 e4m3/e5m2, fp4 e2m1, optionally scaled)
+// for one run of elements sharing params. Round to nearest even by exact power-of-two
+// arithmetic: ulp = 2^(max(e, emin) - M), x̂ = rne(|y|/ulp)·ulp, code from x̂'s bits
+// (bf16: the float32 bit pattern rounded to its top half). Any vector with a lane the
+// arithmetic does not cover (a non-finite input, an overflow past the largest finite
+// value) goes through quantize_element instead, so codes and x̂ equal the scalar path's.
+struct FloatKernelArgs {
+  const float* x = nullptr;
+  int64_t n = 0;
+  const Scheme* scheme = nullptr;       // kind Float
+  const GroupParams* params = nullptr;  // the run's params (scale, clip range)
+  int32_t* q = nullptr;
+  float* xhat = nullptr;
+};
+void float_quantize(const FloatKernelArgs& a, ErrorSums* acc);
 
 // Histogram bin index (NumPy rule, see histogram_bin) of each v[i], or of
 // a[i] - b[i] when b != nullptr (computed in double); -1 when outside or non-finite.
