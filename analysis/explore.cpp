@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "analysis/levels.h"
+#include "analysis/transfer.h"
 
 namespace qs {
 
@@ -59,10 +60,26 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   o.hist_dequant = hs;
   o.threads = r.threads;
   o.control = control;
+  int64_t shown_group = -1;
+  double step = 0;
+  if (r.hist_error) {
+    o.hist_error_from_params = [&](const std::vector<GroupParams>& groups) -> std::optional<HistogramSpec> {
+      if (groups.empty()) return std::nullopt;
+      shown_group = r.group < 0 ? largest_scale_group(groups) : std::min<int64_t>(r.group, int64_t(groups.size()) - 1);
+      const GroupParams& p = groups[size_t(shown_group)];
+      const std::vector<float> L = representable_levels(r.scheme, p);
+      // clip_lo/hi hold the group's data range when no clip method is set.
+      step = largest_gap_within(L, std::min(p.clip_lo, p.clip_hi), std::max(p.clip_lo, p.clip_hi));
+      const double half = step > 0 ? 0.75 * step : 1e-12;
+      return HistogramSpec{-half, half, std::max(3, r.error_bins)};
+    };
+  }
   out.q = quantize(x, shape, r.scheme, o);
   if (out.q.cancelled) return out;
   if (out.q.hist_x) out.hist_x = *out.q.hist_x;
   if (out.q.hist_dequant) out.hist_dequant = *out.q.hist_dequant;
+  if (out.q.hist_error) out.hist_error = *out.q.hist_error;
+  out.step = step;
   const int64_t G = int64_t(out.q.groups.size());
   int64_t g = r.group < 0 ? largest_scale_group(out.q.groups) : std::min(r.group, G - 1);
   if (g < 0) g = 0;

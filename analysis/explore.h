@@ -17,6 +17,8 @@ struct ExploreRequest {
   double view_lo = -1, view_hi = 1;  // histogram range (the plot's visible range)
   int bins = 256;
   int64_t group = -1;                // -1: the group with the largest scale (the worst case)
+  bool hist_error = false;           // also bin x − x̂ (the Error view), see ExploreResult::step
+  int error_bins = 121;
   bool hist_x = true;                // false: the caller has x's histogram for this view already
                                      // (it does not depend on the scheme); hist_x stays empty
   int threads = 0;
@@ -42,6 +44,12 @@ struct ExploreResult {
   Histogram hist_x, hist_dequant;
   GroupSummary group;
   std::vector<float> levels;  // representable values of `group`
+  // With hist_error: the largest gap between the levels that `group`'s values round to
+  // (the step s of an integer grid), and x − x̂ binned over ±0.75·step, so the ideal
+  // uniform rounding error ±step/2 fills two thirds of the range; clipped values with
+  // larger errors fall outside (hist_error.counts sum to fewer than the elements).
+  Histogram hist_error;
+  double step = 0;
   double ms = 0;              // wall time of the computation
 };
 

@@ -255,6 +255,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   if (opt.hist_x) hx = sanitize(*opt.hist_x);
   if (opt.hist_dequant) hd = sanitize(*opt.hist_dequant);
   if (opt.hist_error) he = sanitize(*opt.hist_error);
+  if (opt.hist_error_from_params)
+    if (auto spec = opt.hist_error_from_params(R.groups)) he = sanitize(*spec);
 
   const bool periodic = use_periodic(L);
   const int64_t P = periodic ? L.dim * L.inner : 0;

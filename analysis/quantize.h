@@ -7,6 +7,7 @@
 // reduced in chunk order, so results do not depend on the thread count.
 // `quantize_ref` is the plain scalar twin the tests compare against.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -42,6 +43,10 @@ struct QuantizeOptions {
   bool keep_codes = false;    // fill QuantizeResult::codes (one per element; 0 for non-finite)
   bool keep_dequant = false;  // fill QuantizeResult::dequant (non-finite pass through)
   std::optional<HistogramSpec> hist_x, hist_dequant, hist_error;
+  // The error histogram's range when it depends on the scales (the Error view bins
+  // x − x̂ over ± a step): called once the params are chosen, before the fused pass.
+  // Overrides hist_error when set and it returns a spec.
+  std::function<std::optional<HistogramSpec>(const std::vector<GroupParams>&)> hist_error_from_params;
   int threads = 0;            // 0 = hardware concurrency
   RunControl* control = nullptr;  // cancel flag checked between chunks; progress in elements
 };

@@ -78,6 +78,8 @@ QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> s
   R.hist_x = empty_histogram(opt.hist_x);
   R.hist_dequant = empty_histogram(opt.hist_dequant);
   R.hist_error = empty_histogram(opt.hist_error);
+  if (opt.hist_error_from_params)
+    if (auto spec = opt.hist_error_from_params(R.groups)) R.hist_error = empty_histogram(spec);
   ErrorSums sums;
   std::set<int32_t> codes_seen;
   for (int64_t i = 0; i < int64_t(x.size()); ++i) {

@@ -261,6 +261,13 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(ImVec2(f.x0, f.y0), ImVec2(f.x1, f.y1), ImGui::GetColorU32(ImGuiCol_FrameBg));
   dl->PushClipRect(ImVec2(f.x0, f.y0), ImVec2(f.x1, f.y1), true);
+  if (opt.band_hi > opt.band_lo) {
+    const ImU32 band = ImGui::GetColorU32(ImGuiCol_PlotLinesHovered, 0.14f);
+    dl->AddRectFilled(ImVec2(f.x_px(opt.band_lo), f.y0), ImVec2(f.x_px(opt.band_hi), f.y1), band);
+    if (*opt.band_label)
+      dl->AddText(ImVec2(f.x_px(opt.band_lo) + 4.0f, f.y0 + ImGui::GetFontSize() + 6.0f),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), opt.band_label);
+  }
   for (const auto& l : layers) {
     if (!l.outline) draw_bars(dl, f, l);
   }

@@ -42,6 +42,8 @@ struct HistogramPlotOptions {
   const char* x_label = "value";
   std::span<const float> levels;     // ascending
   const char* levels_label = "levels";
+  double band_lo = 0, band_hi = 0;   // a shaded value interval behind the bars (hi > lo)
+  const char* band_label = "";
 };
 
 struct PlotEvents {

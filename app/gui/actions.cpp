@@ -188,6 +188,8 @@ bool ActionScript::run_instant(App& app, const json& a) {
     app.set_dark(a["name"] == "dark");
   } else if (name == "select_view") {
     st.active_view = *view_from_name(a["name"].get<std::string>());
+    st.view_tab_pending = true;
+    app.post_explore(false);
   } else if (name == "hover") {
     hover_value_ = a["value"].get<double>();
     hovering_ = true;
@@ -338,6 +340,13 @@ nlohmann::json dump_state(App& app) {
                       {"hi", st.result->hist_x.spec.hi}, {"count", total}};
   }
   j["notices"] = st.notices;
+  if (st.result && !st.result->hist_error.counts.empty()) {
+    uint64_t inside = 0;
+    for (uint64_t c : st.result->hist_error.counts) inside += c;
+    j["error"] = {{"step", st.result->step}, {"bins", st.result->hist_error.counts.size()},
+                  {"lo", st.result->hist_error.spec.lo}, {"hi", st.result->hist_error.spec.hi},
+                  {"count", inside}};
+  }
   j["theme"] = st.dark ? "dark" : "light";
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};

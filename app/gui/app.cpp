@@ -96,17 +96,19 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
 
 std::optional<View> view_from_name(const std::string& name) {
   if (name == "distribution") return View::Distribution;
+  if (name == "error") return View::Error;
   return std::nullopt;
 }
 
 const char* view_name(View v) {
   switch (v) {
     case View::Distribution: return "distribution";
+    case View::Error: return "error";
   }
   return "";
 }
 
-std::string available_views() { return "distribution"; }
+std::string available_views() { return "distribution, error"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -312,6 +314,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.req.view_hi = st_.view.hi;
   r.req.bins = st_.bins;
   r.req.group = st_.group;
+  r.req.hist_error = st_.active_view == View::Error;
   r.reset_view = reset_view || !st_.view_valid;
   for (size_t i = 0; i < st_.schemes.size(); ++i) {
     if (int(i) != st_.selected && st_.schemes[i].error.empty()) r.compare.push_back(st_.schemes[i].scheme);
@@ -487,10 +490,25 @@ void App::frame() {
     draw_model_browser(*this);
     ImGui::TableSetColumnIndex(1);
     if (ImGui::BeginTabBar("##views")) {
-      if (ImGui::BeginTabItem("Distribution")) {
-        draw_distribution_view(*this);
-        ImGui::EndTabItem();
+      struct Tab {
+        View view;
+        const char* title;
+        void (*draw)(App&);
+      };
+      static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
+                                 {View::Error, "Error", &draw_error_view}};
+      for (const Tab& tab : tabs) {
+        const bool force = st_.view_tab_pending && st_.active_view == tab.view;
+        if (ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0)) {
+          if (st_.active_view != tab.view && !st_.view_tab_pending) {
+            st_.active_view = tab.view;
+            post_explore(false);  // the Error view needs x − x̂ binned
+          }
+          tab.draw(*this);
+          ImGui::EndTabItem();
+        }
       }
+      st_.view_tab_pending = false;
       ImGui::EndTabBar();
     }
     ImGui::TableSetColumnIndex(2);

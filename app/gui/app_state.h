@@ -28,7 +28,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution };
+enum class View { Distribution, Error };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -48,6 +48,7 @@ struct AppState {
   int64_t group = -1;           // group to show levels for (-1: largest scale)
 
   View active_view = View::Distribution;
+  bool view_tab_pending = true;  // select active_view's tab next frame (set programmatically)
 
   // Distribution view
   widgets::PlotRange view;

@@ -202,7 +202,11 @@ int run(const Options& opt) {
       std::fprintf(stderr, "quantscope: --tensor: %s\n", app.state().notices.back().c_str());
       return 1;
     }
-    if (!opt.view.empty()) app.state().active_view = *view_from_name(opt.view);
+    if (!opt.view.empty()) {
+      app.state().active_view = *view_from_name(opt.view);
+      app.state().view_tab_pending = true;
+      app.post_explore(false);
+    }
     InteractionBench bench;
     int frames = 0, settled = 0;
     while (!(*platform)->should_close() && !app.quit_requested()) {

@@ -159,6 +159,25 @@ def main():
             same_metrics(entry["metrics"], cli_metrics(model, tensor, entry["spec"]), spec)
         if state["histogram"]["count"] != 256 * 256:
             fail(f"histogram holds {state['histogram']['count']} values, expected 65536")
+    elif test == "error_view":
+        # The Error view: x − x̂ binned over ±0.75 s with every rounding error inside (no
+        # clipping), s equal to the scale the CLI reports, and bars on screen.
+        tensor = "model.layers.0.mlp.down_proj.weight"
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "select_view", "name": "error"},
+                 {"action": "wait"}, {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        err = state.get("error")
+        if state["view"]["name"] != "error" or err is None:
+            fail(f"view {state['view']}, error {err}")
+        p = subprocess.run([CLI, "quantize", model, "--tensor", tensor, "--scheme", "absmax:bits=4", "--json"],
+                           capture_output=True, text=True, check=True)
+        scale = json.loads(p.stdout)["results"][0]["params"]["scale"]
+        if abs(err["step"] - scale) > 1e-6 * scale or abs(err["hi"] - 0.75 * err["step"]) > 1e-12:
+            fail(f"step {err['step']} vs CLI scale {scale}; range {err['lo']}..{err['hi']}")
+        if err["count"] != 256 * 256:
+            fail(f"{err['count']} errors binned, expected all 65536 (no clipping)")
+        check_screen(png, state, "error_view", 0.15)
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},

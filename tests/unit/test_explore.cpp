@@ -109,3 +109,46 @@ TEST(Explore, KnownRangeGivesTheSameSummaryWithoutAPass) {
 
 }  // namespace
 }  // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(Explore, ErrorHistogramOverPlusMinusThreeQuartersOfAStep) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> x(5000);
+  for (auto& v : x) v = d(rng);
+  const std::vector<int64_t> shape = {50, 100};
+  ExploreRequest r;
+  r.scheme = *parse_spec("absmax:bits=4");
+  r.hist_error = true;
+  r.error_bins = 30;
+  const ExploreResult e = explore(x, shape, r);
+  const float s = e.q.groups[0].scale;  // max|x|/7
+  EXPECT_FLOAT_EQ(float(e.step), s) << "an integer grid's gap is its scale";
+  EXPECT_DOUBLE_EQ(e.hist_error.spec.lo, -0.75 * e.step);
+  EXPECT_DOUBLE_EQ(e.hist_error.spec.hi, 0.75 * e.step);
+  // Brute force: x − x̂ of every element, binned with the same spec.
+  QuantizeOptions keep;
+  keep.keep_dequant = true;
+  const QuantizeResult q = quantize(x, shape, r.scheme, keep);
+  uint64_t inside = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    inside += std::fabs(double(x[i]) - double(q.dequant[i])) <= 0.75 * e.step;
+  }
+  uint64_t total = 0;
+  for (auto c : e.hist_error.counts) total += c;
+  EXPECT_EQ(total, x.size()) << "no clipping: every rounding error is within ±s/2";
+  EXPECT_EQ(total, inside);
+  // With a clip range the clipped values' errors exceed the step and fall outside.
+  r.scheme = *parse_spec("absmax:bits=4,clip=range,lo=-1,hi=1");
+  const ExploreResult c = explore(x, shape, r);
+  uint64_t total_c = 0;
+  for (auto n : c.hist_error.counts) total_c += n;
+  int64_t beyond = 0;
+  for (float v : x) beyond += std::fabs(v) > 1.0f + float(c.step) * 0.75f;
+  EXPECT_EQ(int64_t(x.size()) - int64_t(total_c), beyond);
+}
+
+}  // namespace
+}  // namespace qs

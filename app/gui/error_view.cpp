@@ -1,0 +1,160 @@
+// The Error view: where the quantization error is. The histogram of x − x̂ with the ideal
+// uniform band ±s/2 marked, the transfer staircase x̂ vs x over the visible range (levels
+// and clip saturation visible), and the error x̂ − x vs x (the sawtooth). The staircase
+// and sawtooth come from the shown group's levels and clip range (analysis/transfer), so
+// they are exact at any zoom; the histogram comes from the data.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include <imgui.h>
+
+#include "analysis/transfer.h"
+#include "app/gui/app.h"
+#include "app/gui/panels.h"
+#include "widgets/xy_plot.h"
+
+namespace qs::app {
+namespace {
+
+// The staircase and sawtooth polylines for the current levels and view, rebuilt only
+// when either changes (fp16 has thousands of steps in a wide view).
+struct Curves {
+  const float* levels = nullptr;
+  size_t n_levels = 0;
+  double lo = 0, hi = 0, clip_lo = 0, clip_hi = 0;
+  std::vector<TransferStep> steps;
+  std::vector<double> sx, sy, ex, ey;  // staircase (x, x̂) and sawtooth (x, x̂ − x)
+  double err_lo = 0, err_hi = 0;
+};
+
+const Curves& curves_for(const ExploreResult& r, const widgets::PlotRange& view) {
+  static Curves c;
+  const GroupParams& p = r.group.params;
+  const double clo = p.clipping ? p.clip_lo : -INFINITY, chi = p.clipping ? p.clip_hi : INFINITY;
+  if (c.levels == r.levels.data() && c.n_levels == r.levels.size() && c.lo == view.lo && c.hi == view.hi &&
+      c.clip_lo == clo && c.clip_hi == chi)
+    return c;
+  c = Curves{r.levels.data(), r.levels.size(), view.lo, view.hi, clo, chi, {}, {}, {}, {}, {}, 0, 0};
+  c.steps = transfer_steps(r.levels, clo, chi, view.lo, view.hi);
+  for (const TransferStep& s : c.steps) {
+    c.sx.insert(c.sx.end(), {s.x0, s.x1});
+    c.sy.insert(c.sy.end(), {double(s.level), double(s.level)});
+    c.ex.insert(c.ex.end(), {s.x0, s.x1});
+    const double e0 = double(s.level) - s.x0, e1 = double(s.level) - s.x1;
+    c.ey.insert(c.ey.end(), {e0, e1});
+    c.err_lo = std::min({c.err_lo, e0, e1});
+    c.err_hi = std::max({c.err_hi, e0, e1});
+  }
+  return c;
+}
+
+float level_at(const Curves& c, double x) {
+  auto it = std::upper_bound(c.steps.begin(), c.steps.end(), x,
+                             [](double v, const TransferStep& s) { return v < s.x1; });
+  if (it == c.steps.end()) return c.steps.empty() ? 0.0f : c.steps.back().level;
+  return it->level;
+}
+
+}  // namespace
+
+void draw_error_view(App& app) {
+  AppState& st = app.state();
+  if (!st.model || st.tensor < 0) {
+    ImGui::TextDisabled("Select a tensor in the browser.");
+    return;
+  }
+  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const bool current = st.result && st.result_tensor == st.tensor && !st.result->hist_error.counts.empty();
+  ImGui::TextUnformatted(t.name.c_str());
+  if (!current) {
+    ImGui::TextDisabled("computing the error…");
+    return;
+  }
+  const ExploreResult& r = *st.result;
+  const SchemeEntry& sel = st.schemes[size_t(st.selected)];
+  uint64_t inside = 0;
+  for (uint64_t c : r.hist_error.counts) inside += c;
+  const int64_t outside = r.q.metrics.n - int64_t(inside);
+  ImGui::SameLine();
+  // Integer grids have one step, s; float formats and NF4 have steps that grow with |x|:
+  // Δ is the coarsest among the levels the shown group's values use.
+  const bool uniform = sel.scheme.kind == Kind::Absmax || sel.scheme.kind == Kind::Minmax;
+  ImGui::TextDisabled("· %s · %s = %.4g%s", print_spec(sel.scheme).c_str(),
+                      uniform ? "step s" : "largest step Δ", r.step,
+                      r.q.groups.size() > 1 ? " (shown group)" : "");
+  if (outside > 0) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.35f, 1), "· %lld values beyond ±0.75 %s (clipped)",
+                       static_cast<long long>(outside), uniform ? "s" : "Δ");
+  }
+
+  const float fs = ImGui::GetFontSize();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float top_h = std::max(fs * 10, avail.y * 0.48f);
+
+  // 1. The error histogram over ±0.75 s, the band ±s/2 where rounding alone puts errors.
+  static widgets::PlotRange err_view;
+  static double err_view_step = 0;
+  if (err_view_step != r.step) {
+    err_view = {r.hist_error.spec.lo, r.hist_error.spec.hi};
+    err_view_step = r.step;
+  }
+  widgets::HistogramLayer le;
+  le.counts = r.hist_error.counts;
+  le.lo = r.hist_error.spec.lo;
+  le.hi = r.hist_error.spec.hi;
+  le.color = ImGui::GetColorU32(ImGuiCol_PlotHistogram);
+  le.label = "x − x̂";
+  widgets::HistogramPlotOptions ho;
+  ho.log_y = st.log_y;
+  ho.data_lo = r.hist_error.spec.lo;
+  ho.data_hi = r.hist_error.spec.hi;
+  ho.x_label = "rounding error x − x̂";
+  ho.band_lo = -0.5 * r.step;
+  ho.band_hi = 0.5 * r.step;
+  ho.band_label = uniform ? "±s/2: rounding alone" : "±Δ/2";
+  const widgets::PlotEvents hev =
+      widgets::HistogramPlot("##errhist", ImVec2(avail.x, top_h), err_view, std::span(&le, 1), nullptr, ho);
+  st.plot_min = hev.plot_min;
+  st.plot_max = hev.plot_max;
+
+  // 2. Staircase and sawtooth over the Distribution view's value range (shared zoom).
+  const Curves& c = curves_for(r, st.view);
+  const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const float h = ImGui::GetContentRegionAvail().y;
+  auto tooltip = [&](double x) {
+    const float l = level_at(c, x);
+    ImGui::Text("x = %.6g", x);
+    ImGui::Text("x̂ = %.6g", double(l));
+    ImGui::Text("x̂ − x = %.4g", double(l) - x);
+  };
+  const double id_x[2] = {st.view.lo, st.view.hi};
+  widgets::XYSeries stair[2] = {
+      {std::span<const double>(id_x, 2), std::span<const double>(id_x, 2),
+       ImGui::GetColorU32(ImGuiCol_TextDisabled, 0.6f), 1.0f, "x̂ = x"},
+      {c.sx, c.sy, scheme_color(st.selected), 2.0f, "x̂(x)"}};
+  widgets::XYPlotOptions so;
+  so.y_lo = st.view.lo;
+  so.y_hi = st.view.hi;
+  so.data_lo = st.data_lo;
+  so.data_hi = st.data_hi;
+  so.x_label = "x";
+  so.y_label = "x̂";
+  so.tooltip = tooltip;
+  const widgets::XYPlotEvents e1 = widgets::XYPlot("##stair", ImVec2(w, h), st.view, stair, so);
+  ImGui::SameLine();
+  widgets::XYSeries saw[1] = {{c.ex, c.ey, scheme_color(st.selected), 1.5f, "x̂ − x"}};
+  widgets::XYPlotOptions eo = so;
+  const double m = std::max({std::fabs(c.err_lo), std::fabs(c.err_hi), 0.5 * r.step, 1e-30}) * 1.15;
+  eo.y_lo = -m;
+  eo.y_hi = m;
+  eo.y_label = "x̂ − x";
+  eo.band_lo = -0.5 * r.step;
+  eo.band_hi = 0.5 * r.step;
+  const widgets::XYPlotEvents e2 = widgets::XYPlot("##saw", ImVec2(w, h), st.view, saw, eo);
+  if (e1.view_changed || e2.view_changed) app.post_explore(false);
+}
+
+}  // namespace qs::app

@@ -1,0 +1,41 @@
+#pragma once
+// A line plot of y against x on a shared value axis (the Error view's staircase and
+// sawtooth), drawn with ImGui draw lists like the histogram plot: the caller owns the
+// data and the x range; the wheel zooms x around the cursor, dragging pans, double-click
+// resets to [data_lo, data_hi]. Hovering calls `tooltip(x)` to describe that x.
+#include <functional>
+#include <span>
+
+#include <imgui.h>
+
+#include "widgets/histogram_plot.h"
+
+namespace qs::widgets {
+
+struct XYSeries {
+  std::span<const double> x, y;  // a polyline, x ascending
+  ImU32 color = 0;
+  float thickness = 1.5f;
+  const char* label = "";
+};
+
+struct XYPlotOptions {
+  double y_lo = -1, y_hi = 1;
+  double data_lo = -1, data_hi = 1;  // double-click resets the x range to this
+  const char* x_label = "x";
+  const char* y_label = "y";
+  double band_lo = 0, band_hi = 0;   // a shaded horizontal band (e.g. ±s/2) when hi > lo
+  std::function<void(double x)> tooltip;
+};
+
+struct XYPlotEvents {
+  bool view_changed = false;
+  bool hovered = false;
+  double hover_x = 0;
+  ImVec2 plot_min, plot_max;
+};
+
+XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<const XYSeries> series,
+                    const XYPlotOptions& opt);
+
+}  // namespace qs::widgets
