@@ -63,7 +63,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   dl->AddRectFilled(ev.plot_min, ev.plot_max, ImGui::GetColorU32(ImGuiCol_FrameBg));
   // Axes and grid.
-  const Ticks xt = nice_ticks(g.x_lo, g.x_hi, std::max(2, int(g.width() / (fs * 6.0f))));
+  const Ticks xt = nice_ticks(g.x_lo, g.x_hi, std::max(3, int(g.width() / (fs * 4.5f))));
   for (double v : xt.values) {
     const float x = g.x_px(v);
     dl->AddLine(ImVec2(x, g.y0), ImVec2(x, g.y1), grid);
