@@ -211,6 +211,22 @@ std::vector<GroupParams> choose_all_params(std::span<const float> x, const Group
 }
 
 // Per-thread accumulators that do not depend on order (integers, OR of flags).
+// Histogram increments go to kSubHists interleaved copies (element k to copy k % 4):
+// neighbouring values usually fall in the same bin, and four independent counters keep
+// the increments from waiting on each other's stores. Merged when the pass ends.
+constexpr int kSubHists = 4;
+
+inline void count_bins(const int32_t* bins, int64_t n, uint64_t* hist, int n_bins) {
+  uint64_t* h[kSubHists] = {hist, hist + n_bins, hist + 2 * n_bins, hist + 3 * n_bins};
+  int64_t k = 0;
+  for (; k + kSubHists <= n; k += kSubHists) {
+    for (int j = 0; j < kSubHists; ++j)
+      if (bins[k + j] >= 0) ++h[j][bins[k + j]];
+  }
+  for (; k < n; ++k)
+    if (bins[k] >= 0) ++h[0][bins[k]];
+}
+
 struct ThreadState {
   std::vector<uint8_t> seen;
   std::vector<uint32_t> code_count;  // per-tensor x̂ histogram via codes (see code_hist)
@@ -299,9 +315,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     if (!st.ready) {
       st.seen.assign(kCodeSlots, 0);
       if (code_hist) st.code_count.assign(kCodeSlots, 0);
-      if (hx) st.hx.assign(size_t(hx->bins), 0);
-      if (hd) st.hd.assign(size_t(hd->bins), 0);
-      if (he) st.he.assign(size_t(he->bins), 0);
+      if (hx) st.hx.assign(size_t(kSubHists * hx->bins), 0);
+      if (hd) st.hd.assign(size_t(kSubHists * hd->bins), 0);
+      if (he) st.he.assign(size_t(kSubHists * he->bins), 0);
       st.q_tile.resize(kTile);
       st.xhat_tile.resize(kTile);
       st.bins.resize(kTile);
@@ -325,6 +341,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       int32_t* q = opt.keep_codes ? R.codes.data() + i : st.q_tile.data();
       float* xh = opt.keep_dequant ? R.dequant.data() + i : st.xhat_tile.data();
       const float* xi = x.data() + i;
+      const int64_t finite_before = acc.n;
       if (float_simd) {
         kernels::FloatKernelArgs a;
         a.x = xi;
@@ -381,11 +398,18 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         acc.merge(ts);
       }
       // Scatter work that does not vectorize: codes seen, histogram increments, and the
-      // signed-code shift of the stored codes.
+      // signed-code shift of the stored codes. A tile without non-finite values (the
+      // usual case: every element reached the sums) skips the per-element test.
+      const bool all_finite = acc.n - finite_before == len;
       if (code_hist) {
-        for (int64_t k = 0; k < len; ++k) {
-          if (std::isfinite(xi[k])) ++st.code_count[size_t(q[k] + kCodeOffset)];
+        if (all_finite) {
+          for (int64_t k = 0; k < len; ++k) ++st.code_count[size_t(q[k] + kCodeOffset)];
+        } else {
+          for (int64_t k = 0; k < len; ++k)
+            if (std::isfinite(xi[k])) ++st.code_count[size_t(q[k] + kCodeOffset)];
         }
+      } else if (all_finite) {
+        for (int64_t k = 0; k < len; ++k) st.seen[size_t(q[k] + kCodeOffset)] = 1;
       } else {
         for (int64_t k = 0; k < len; ++k) {
           if (std::isfinite(xi[k])) st.seen[size_t(q[k] + kCodeOffset)] = 1;
@@ -398,18 +422,16 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       if (hx) {
         kernels::bin_indices(xi, nullptr, len, *hx, st.bins.data());
-        for (int64_t k = 0; k < len; ++k) if (st.bins[size_t(k)] >= 0) ++st.hx[size_t(st.bins[size_t(k)])];
+        count_bins(st.bins.data(), len, st.hx.data(), hx->bins);
       }
-      if (hd || he) {
-        // x̂ of non-finite inputs is the input itself: never inside a histogram.
-        if (hd && !code_hist) {
-          kernels::bin_indices(xh, nullptr, len, *hd, st.bins.data());
-          for (int64_t k = 0; k < len; ++k) if (st.bins[size_t(k)] >= 0) ++st.hd[size_t(st.bins[size_t(k)])];
-        }
-        if (he) {
-          kernels::bin_indices(xi, xh, len, *he, st.bins.data());
-          for (int64_t k = 0; k < len; ++k) if (st.bins[size_t(k)] >= 0) ++st.he[size_t(st.bins[size_t(k)])];
-        }
+      // x̂ of non-finite inputs is the input itself: never inside a histogram.
+      if (hd && !code_hist) {
+        kernels::bin_indices(xh, nullptr, len, *hd, st.bins.data());
+        count_bins(st.bins.data(), len, st.hd.data(), hd->bins);
+      }
+      if (he) {
+        kernels::bin_indices(xi, xh, len, *he, st.bins.data());
+        count_bins(st.bins.data(), len, st.he.data(), he->bins);
       }
       i += len;
     }
@@ -434,7 +456,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     h.counts.assign(size_t(spec->bins), 0);
     for (const ThreadState& st : state) {
       const auto& c = st.*member;
-      for (size_t b = 0; b < c.size(); ++b) h.counts[b] += c[b];
+      for (size_t b = 0; b < c.size(); ++b) h.counts[b % size_t(spec->bins)] += c[b];
     }
     out = std::move(h);
   };
