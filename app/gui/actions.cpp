@@ -43,6 +43,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"screenshot", {{"path", Want::String}}},
       {"dump_state", {{"path", Want::String}}},
       {"key", {{"name", Want::String}}},
+      {"budget", {{"bits", Want::Number}}},
       {"quit", {}},
   };
   return s;
@@ -232,6 +233,8 @@ bool ActionScript::run_instant(App& app, const json& a) {
     drag_from_ = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
     drag_to_ = a["to"];
     return false;
+  } else if (name == "budget") {
+    st.compare_budget = a["bits"].get<double>();
   } else if (name == "key") {
     pressed_key_ = key_code(a["name"].get<std::string>());
     key_frames_ = 2;  // down for one frame, up the next
@@ -348,6 +351,16 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  {
+    json hists = json::array();
+    for (const Histogram& h : st.compare_error_hists) {
+      uint64_t n = 0;
+      for (uint64_t c : h.counts) n += c;
+      hists.push_back({{"lo", h.spec.lo}, {"hi", h.spec.hi}, {"bins", h.counts.size()}, {"count", n}});
+    }
+    j["compare"] = {{"budget", st.compare_budget}, {"best", best_within(st.schemes, st.compare_budget)},
+                    {"error_hists", hists}};
+  }
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};
   j["recent"] = st.recent;

@@ -20,6 +20,7 @@
 //   {"action": "screenshot", "path": "out.png"}
 //   {"action": "dump_state", "path": "state.json"}   selection + metrics of every scheme
 //   {"action": "key", "name": "down"}   up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q
+//   {"action": "budget", "bits": 4.5}    the Compare view's bits/weight budget
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.

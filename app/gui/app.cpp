@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -23,6 +24,7 @@ struct TensorCache {
   TensorStats stats;
   std::map<std::string, Metrics> metrics;  // by canonical spec
   std::optional<Histogram> hist_x;         // x's histogram for the last view (scheme-free)
+  std::map<std::string, Histogram> error_hists;  // by spec + range + bins (Compare view)
 };
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
@@ -89,6 +91,38 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
     }
     out.compare.push_back(it->second);
   }
+  if (!r.error_schemes.empty()) {
+    // Every scheme's metrics are cached by now (main + compare): the common range first.
+    double rmse_max = 0;
+    for (const Scheme& sc : r.error_schemes) {
+      auto it = cache.metrics.find(print_spec(sc));
+      if (it != cache.metrics.end() && it->second.rmse) rmse_max = std::max(rmse_max, *it->second.rmse);
+    }
+    const double half = rmse_max > 0 ? 2.5 * rmse_max : 1e-12;
+    const HistogramSpec spec{-half, half, std::max(3, r.error_bins)};
+    char range_key[64];
+    std::snprintf(range_key, sizeof range_key, "|%.17g|%d", half, spec.bins);
+    for (const Scheme& sc : r.error_schemes) {
+      if (ctl.cancelled()) {
+        out.cancelled = true;
+        return out;
+      }
+      const std::string key = print_spec(sc) + range_key;
+      auto it = cache.error_hists.find(key);
+      if (it == cache.error_hists.end()) {
+        QuantizeOptions o;
+        o.control = &ctl;
+        o.hist_error = spec;
+        QuantizeResult q = quantize(cache.x, t.shape, sc, o);
+        if (q.cancelled || !q.hist_error) {
+          out.cancelled = true;
+          return out;
+        }
+        it = cache.error_hists.emplace(key, std::move(*q.hist_error)).first;
+      }
+      out.error_hists.push_back(it->second);
+    }
+  }
   return out;
 }
 
@@ -97,6 +131,7 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
 std::optional<View> view_from_name(const std::string& name) {
   if (name == "distribution") return View::Distribution;
   if (name == "error") return View::Error;
+  if (name == "compare") return View::Compare;
   return std::nullopt;
 }
 
@@ -104,11 +139,12 @@ const char* view_name(View v) {
   switch (v) {
     case View::Distribution: return "distribution";
     case View::Error: return "error";
+    case View::Compare: return "compare";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error"; }
+std::string available_views() { return "distribution, error, compare"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -315,6 +351,9 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.req.bins = st_.bins;
   r.req.group = st_.group;
   r.req.hist_error = st_.active_view == View::Error;
+  if (st_.active_view == View::Compare)
+    for (const SchemeEntry& e : st_.schemes)
+      if (e.error.empty()) r.error_schemes.push_back(e.scheme);
   r.reset_view = reset_view || !st_.view_valid;
   for (size_t i = 0; i < st_.schemes.size(); ++i) {
     if (int(i) != st_.selected && st_.schemes[i].error.empty()) r.compare.push_back(st_.schemes[i].scheme);
@@ -356,6 +395,7 @@ void App::poll_results() {
       }
       st_.result = std::move(r.main);
       st_.result_tensor = r.tensor;
+      st_.compare_error_hists = std::move(r.error_hists);
     }
   }
   if (auto d = scan_job_->take()) {
@@ -496,7 +536,8 @@ void App::frame() {
         void (*draw)(App&);
       };
       static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
-                                 {View::Error, "Error", &draw_error_view}};
+                                 {View::Error, "Error", &draw_error_view},
+                                 {View::Compare, "Compare", &draw_compare_view}};
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
         if (ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0)) {

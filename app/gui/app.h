@@ -21,6 +21,10 @@ struct ExploreJobRequest {
   ExploreRequest req;
   bool reset_view = false;      // use the tensor's data range as the view
   std::vector<Scheme> compare;  // the other schemes: metrics only
+  // The Compare view: x − x̂ of every scheme of the list (in list order) binned over one
+  // common range, ±2.5 × the largest RMSE among them.
+  std::vector<Scheme> error_schemes;
+  int error_bins = 161;
 };
 
 struct ExploreJobResult {
@@ -30,6 +34,7 @@ struct ExploreJobResult {
   double data_lo = 0, data_hi = 0;
   bool view_reset = false;
   std::vector<std::optional<Metrics>> compare;
+  std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
   bool cancelled = false;
 };
 

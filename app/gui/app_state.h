@@ -28,7 +28,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error };
+enum class View { Distribution, Error, Compare };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -66,6 +66,9 @@ struct AppState {
   TensorStats result_stats;
   double data_lo = -1, data_hi = 1;
   double last_job_ms = 0;
+  // Compare view: x − x̂ of each valid scheme, in list order, over one common range.
+  std::vector<Histogram> compare_error_hists;
+  double compare_budget = 4.5;  // "best at ≤ B bits/weight"
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors
@@ -79,5 +82,9 @@ struct AppState {
 
 // Colors of the compare list (up to kMaxSchemes), chosen to stay apart in both themes.
 ImU32 scheme_color(int i);
+
+// The Compare view's pick: the highest SQNR among schemes within `budget` bits/weight
+// (-1: none has metrics within it). compare_view.cpp.
+int best_within(const std::vector<SchemeEntry>& list, double budget);
 
 }  // namespace qs::app

@@ -97,7 +97,7 @@ def cli_metrics(model, tensor, spec):
     return json.loads(p.stdout)["results"][0]["metrics"]
 
 
-def check_screen(png, state, what, min_bars):
+def check_screen(png, state, what, min_bars, min_drawn=0.0):
     w, h, rows = read_png(png)
     if (w, h) != SIZE:
         fail(f"{what}: {png} is {w}x{h}, expected {SIZE[0]}x{SIZE[1]}")
@@ -107,6 +107,9 @@ def check_screen(png, state, what, min_bars):
     x0, y0, x1, y1 = state["plot_rect"]
     if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and x1 - x0 > 300 and y1 - y0 > 200):
         fail(f"{what}: implausible plot rectangle {state['plot_rect']}")
+    drawn, _ = region_stats(rows, x0, y0, x1, y1)
+    if drawn < min_drawn:
+        fail(f"{what}: only {drawn:.2%} of the plot differs from its background")
     frac = bar_fraction(rows, x0, y0, x1, y1)
     if frac < min_bars:
         fail(f"{what}: bars cover only {frac:.2%} of the plot (expected at least {min_bars:.0%})")
@@ -178,6 +181,30 @@ def main():
         if err["count"] != 256 * 256:
             fail(f"{err['count']} errors binned, expected all 65536 (no clipping)")
         check_screen(png, state, "error_view", 0.15)
+    elif test == "compare_view":
+        # Compare: every scheme's error histogram over one common range ±2.5·max RMSE,
+        # the best within the budget picked from the metrics, lines on screen.
+        specs = ["absmax:bits=8", "absmax:bits=4", "absmax:bits=4,gran=block,block=32", "nf4"]
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "schemes", "specs": specs}, {"action": "select_view", "name": "compare"},
+                 {"action": "budget", "bits": 4.5}, {"action": "wait"},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        cmp, schemes = state["compare"], state["schemes"]
+        hists = cmp["error_hists"]
+        if len(hists) != len(specs) or len({(h["lo"], h["hi"], h["bins"]) for h in hists}) != 1:
+            fail(f"error histograms {hists}")
+        rmse = max(e["metrics"]["rmse"] for e in schemes)
+        if abs(hists[0]["hi"] - 2.5 * rmse) > 1e-12 * rmse:
+            fail(f"common range {hists[0]['hi']} != 2.5 × max RMSE {rmse}")
+        within = [i for i, e in enumerate(schemes) if e["metrics"]["bits_per_weight"] <= 4.5]
+        best = max(within, key=lambda i: schemes[i]["metrics"]["sqnr_db"])
+        if cmp["best"] != best:
+            fail(f"best ≤ 4.5 b/w: GUI {cmp['best']}, expected {best} ({[schemes[i]['spec'] for i in within]})")
+        for h, e in zip(hists, schemes):
+            if not 0 < h["count"] <= e["metrics"]["n"]:
+                fail(f"{e['spec']}: {h['count']} errors binned of {e['metrics']['n']}")
+        check_screen(png, state, "compare_view", 0.0, min_drawn=0.01)
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
