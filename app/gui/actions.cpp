@@ -10,6 +10,7 @@
 
 #include "analysis/atomic_file.h"
 #include "analysis/metrics.h"
+#include "analysis/numeric/float_formats.h"
 #include "analysis/scheme.h"
 #include "app/gui/app.h"
 #include "app/gui/platform.h"
@@ -351,6 +352,8 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  j["formats"] = {{"format", std::string(numeric::traits(numeric::kAllFloatFormats[size_t(st.fmt_index)]).name)},
+                  {"value", st.fmt_value}, {"code", st.fmt_code}};
   {
     json hists = json::array();
     for (const Histogram& h : st.compare_error_hists) {

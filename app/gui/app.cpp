@@ -132,6 +132,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "distribution") return View::Distribution;
   if (name == "error") return View::Error;
   if (name == "compare") return View::Compare;
+  if (name == "formats") return View::Formats;
   return std::nullopt;
 }
 
@@ -140,11 +141,12 @@ const char* view_name(View v) {
     case View::Distribution: return "distribution";
     case View::Error: return "error";
     case View::Compare: return "compare";
+    case View::Formats: return "formats";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, compare"; }
+std::string available_views() { return "distribution, error, compare, formats"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -537,7 +539,8 @@ void App::frame() {
       };
       static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
                                  {View::Error, "Error", &draw_error_view},
-                                 {View::Compare, "Compare", &draw_compare_view}};
+                                 {View::Compare, "Compare", &draw_compare_view},
+                                 {View::Formats, "Formats", &draw_formats_view}};
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
         if (ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0)) {

@@ -28,7 +28,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Compare };
+enum class View { Distribution, Error, Compare, Formats };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -69,6 +69,12 @@ struct AppState {
   // Compare view: x − x̂ of each valid scheme, in list order, over one common range.
   std::vector<Histogram> compare_error_hists;
   double compare_budget = 4.5;  // "best at ≤ B bits/weight"
+
+  // Formats view: the explored value / code and format (index into kAllFloatFormats).
+  double fmt_value = 0.1;
+  uint32_t fmt_code = 0;
+  bool fmt_from_value = true;  // the code comes from rounding fmt_value (else: bits clicked)
+  int fmt_index = 3;           // FP8 E4M3
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors

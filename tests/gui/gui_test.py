@@ -205,6 +205,17 @@ def main():
             if not 0 < h["count"] <= e["metrics"]["n"]:
                 fail(f"{e['spec']}: {h['count']} errors binned of {e['metrics']['n']}")
         check_screen(png, state, "compare_view", 0.0, min_drawn=0.01)
+    elif test == "formats_view":
+        # The explorer rounds 0.1 into FP8 E4M3: 0.1015625 = 2^(3−7)·(1 + 5/8), code 0x1D;
+        # the tensor's histogram is drawn under the level strips.
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": "model.layers.0.mlp.down_proj.weight"},
+                 {"action": "select_view", "name": "formats"}, {"action": "wait"}, {"action": "frames", "n": 2},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        f = state["formats"]
+        if f["format"] != "fp8_e4m3" or f["code"] != 0x1D:
+            fail(f"formats explorer: {f}")
+        check_screen(png, state, "formats_view", 0.15)
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
