@@ -352,6 +352,11 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  if (st.ranges) {
+    json top = json::array();
+    for (const auto& [g, ratio] : top_outlier_groups(st.ranges->groups, 10)) top.push_back({g, ratio});
+    j["ranges"] = {{"groups", st.ranges->groups.size()}, {"top", top}};
+  }
   j["formats"] = {{"format", std::string(numeric::traits(numeric::kAllFloatFormats[size_t(st.fmt_index)]).name)},
                   {"value", st.fmt_value}, {"code", st.fmt_code}};
   {

@@ -25,6 +25,7 @@ struct TensorCache {
   std::map<std::string, Metrics> metrics;  // by canonical spec
   std::optional<Histogram> hist_x;         // x's histogram for the last view (scheme-free)
   std::map<std::string, Histogram> error_hists;  // by spec + range + bins (Compare view)
+  std::map<std::string, std::shared_ptr<const GroupStats>> ranges;  // by spec (Ranges view)
 };
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
@@ -91,6 +92,24 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
     }
     out.compare.push_back(it->second);
   }
+  if (r.ranges) {
+    const Scheme rs = ranges_scheme(req.scheme);
+    const std::string key = print_spec(rs);
+    auto it = cache.ranges.find(key);
+    if (it == cache.ranges.end()) {
+      if (!make_layout(t.shape, rs)) {
+        out.cancelled = true;  // nothing to show for this shape (e.g. a scalar)
+        return out;
+      }
+      GroupStats gs = group_stats(cache.x, t.shape, rs, 0, &ctl);
+      if (gs.cancelled) {
+        out.cancelled = true;
+        return out;
+      }
+      it = cache.ranges.emplace(key, std::make_shared<const GroupStats>(std::move(gs))).first;
+    }
+    out.ranges = it->second;
+  }
   if (!r.error_schemes.empty()) {
     // Every scheme's metrics are cached by now (main + compare): the common range first.
     double rmse_max = 0;
@@ -128,11 +147,20 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
 
 }  // namespace
 
+Scheme ranges_scheme(const Scheme& s) {
+  if (s.granularity != Granularity::Tensor) return s;
+  Scheme r = s;
+  r.granularity = Granularity::Channel;
+  r.axis = 0;
+  return r;
+}
+
 std::optional<View> view_from_name(const std::string& name) {
   if (name == "distribution") return View::Distribution;
   if (name == "error") return View::Error;
   if (name == "compare") return View::Compare;
   if (name == "formats") return View::Formats;
+  if (name == "ranges") return View::Ranges;
   return std::nullopt;
 }
 
@@ -142,11 +170,12 @@ const char* view_name(View v) {
     case View::Error: return "error";
     case View::Compare: return "compare";
     case View::Formats: return "formats";
+    case View::Ranges: return "ranges";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, compare, formats"; }
+std::string available_views() { return "distribution, error, ranges, compare, formats"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -244,6 +273,7 @@ void App::select_tensor(int index) {
   if (index == st_.tensor) return;
   st_.tensor = index;
   st_.group = -1;
+  st_.ranges.reset();
   st_.view_valid = false;
   for (auto& e : st_.schemes) {
     e.metrics.reset();
@@ -353,6 +383,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.req.bins = st_.bins;
   r.req.group = st_.group;
   r.req.hist_error = st_.active_view == View::Error;
+  r.ranges = st_.active_view == View::Ranges;
   if (st_.active_view == View::Compare)
     for (const SchemeEntry& e : st_.schemes)
       if (e.error.empty()) r.error_schemes.push_back(e.scheme);
@@ -398,6 +429,7 @@ void App::poll_results() {
       st_.result = std::move(r.main);
       st_.result_tensor = r.tensor;
       st_.compare_error_hists = std::move(r.error_hists);
+      if (r.ranges) st_.ranges = std::move(r.ranges);
     }
   }
   if (auto d = scan_job_->take()) {
@@ -539,6 +571,7 @@ void App::frame() {
       };
       static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
                                  {View::Error, "Error", &draw_error_view},
+                                 {View::Ranges, "Ranges", &draw_ranges_view},
                                  {View::Compare, "Compare", &draw_compare_view},
                                  {View::Formats, "Formats", &draw_formats_view}};
       for (const Tab& tab : tabs) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/group_stats.h"
 #include "app/gui/app_state.h"
 #include "app/gui/latest_job.h"
 #include "app/gui/settings.h"
@@ -25,6 +26,7 @@ struct ExploreJobRequest {
   // common range, ±2.5 × the largest RMSE among them.
   std::vector<Scheme> error_schemes;
   int error_bins = 161;
+  bool ranges = false;  // the Ranges view: per-group statistics (ranges_scheme())
 };
 
 struct ExploreJobResult {
@@ -35,8 +37,13 @@ struct ExploreJobResult {
   bool view_reset = false;
   std::vector<std::optional<Metrics>> compare;
   std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
+  std::shared_ptr<const GroupStats> ranges;
   bool cancelled = false;
 };
+
+// The grouping the Ranges view shows for a scheme: its own groups, or for a per-tensor
+// scheme the rows (channel axis 0), which is what "which channels are outliers" asks.
+Scheme ranges_scheme(const Scheme& s);
 
 struct ScanResult {
   std::shared_ptr<const Model> model;

@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include "analysis/explore.h"
+#include "analysis/group_stats.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
 #include "analysis/tensor.h"
@@ -28,7 +29,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Compare, Formats };
+enum class View { Distribution, Error, Ranges, Compare, Formats };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -69,6 +70,10 @@ struct AppState {
   // Compare view: x − x̂ of each valid scheme, in list order, over one common range.
   std::vector<Histogram> compare_error_hists;
   double compare_budget = 4.5;  // "best at ≤ B bits/weight"
+
+  // Ranges view: per-group statistics of the selected scheme's grouping.
+  std::shared_ptr<const GroupStats> ranges;
+  bool ranges_sorted = false;
 
   // Formats view: the explored value / code and format (index into kAllFloatFormats).
   double fmt_value = 0.1;

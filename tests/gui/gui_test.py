@@ -216,6 +216,31 @@ def main():
         if f["format"] != "fp8_e4m3" or f["code"] != 0x1D:
             fail(f"formats explorer: {f}")
         check_screen(png, state, "formats_view", 0.15)
+    elif test == "ranges_view":
+        # Per-column groups of the outlier-column tensor: the GUI's top groups by
+        # max|x| / median max|x| equal NumPy's on the file's bytes.
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "scheme", "spec": "absmax:bits=4,gran=channel,axis=1"},
+                 {"action": "select_view", "name": "ranges"}, {"action": "wait"}, {"action": "frames", "n": 2},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        import numpy as np
+        raw = open(model, "rb").read()
+        (hlen,) = struct.unpack("<Q", raw[:8])
+        info = json.loads(raw[8:8 + hlen])[tensor]
+        a, b = info["data_offsets"]
+        w = np.frombuffer(raw[8 + hlen + a:8 + hlen + b], dtype="<f4").reshape(info["shape"])
+        absmax = np.abs(w).max(axis=0)
+        med = np.sort(absmax)[(absmax.size - 1) // 2]
+        ratio = absmax / med
+        expect = sorted(range(absmax.size), key=lambda g: (-ratio[g], g))[:10]
+        got = state["ranges"]["top"]
+        if state["ranges"]["groups"] != w.shape[1] or [g for g, _ in got] != expect:
+            fail(f"top groups {got} vs NumPy {[(g, float(ratio[g])) for g in expect]}")
+        for g, r in got:
+            if abs(r - float(ratio[g])) > 1e-5 * r:
+                fail(f"group {g}: ratio {r} vs NumPy {ratio[g]}")
+        check_screen(png, state, "ranges_view", 0.02)
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
