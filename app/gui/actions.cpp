@@ -352,6 +352,10 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  if (st.heatmap) {
+    const Heatmap& h = *st.heatmap;
+    j["heatmap"] = {{"w", h.w}, {"h", h.h}, {"lo", h.lo}, {"hi", h.hi}, {"rows", {h.r0, h.r1}}, {"cols", {h.c0, h.c1}}};
+  }
   if (st.ranges) {
     json top = json::array();
     for (const auto& [g, ratio] : top_outlier_groups(st.ranges->groups, 10)) top.push_back({g, ratio});

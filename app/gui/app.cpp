@@ -26,6 +26,10 @@ struct TensorCache {
   std::optional<Histogram> hist_x;         // x's histogram for the last view (scheme-free)
   std::map<std::string, Histogram> error_hists;  // by spec + range + bins (Compare view)
   std::map<std::string, std::shared_ptr<const GroupStats>> ranges;  // by spec (Ranges view)
+  // The Heatmap view's x̂ (and params) for one scheme: 4 bytes per element, kept for the
+  // last scheme only.
+  std::string heat_spec;
+  QuantizeResult heat_q;
 };
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
@@ -110,6 +114,30 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
     }
     out.ranges = it->second;
   }
+  if (r.heatmap) {
+    const HeatQuantity hq = r.heatmap->quantity;
+    const bool needs_q = hq != HeatQuantity::AbsX;
+    const std::string key = print_spec(req.scheme);
+    if (needs_q && cache.heat_spec != key) {
+      QuantizeOptions o;
+      o.keep_dequant = true;
+      o.control = &ctl;
+      QuantizeResult q = quantize(cache.x, t.shape, req.scheme, o);
+      if (q.cancelled) {
+        out.cancelled = true;
+        return out;
+      }
+      cache.heat_q = std::move(q);
+      cache.heat_spec = key;
+    }
+    Heatmap h = pool_heatmap(cache.x, needs_q ? std::span<const float>(cache.heat_q.dequant) : std::span<const float>(),
+                             needs_q ? &cache.heat_q : nullptr, *r.heatmap, &ctl);
+    if (h.cancelled) {
+      out.cancelled = true;
+      return out;
+    }
+    out.heatmap = std::make_shared<const Heatmap>(std::move(h));
+  }
   if (!r.error_schemes.empty()) {
     // Every scheme's metrics are cached by now (main + compare): the common range first.
     double rmse_max = 0;
@@ -161,6 +189,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "compare") return View::Compare;
   if (name == "formats") return View::Formats;
   if (name == "ranges") return View::Ranges;
+  if (name == "heatmap") return View::Heatmap;
   return std::nullopt;
 }
 
@@ -171,11 +200,12 @@ const char* view_name(View v) {
     case View::Compare: return "compare";
     case View::Formats: return "formats";
     case View::Ranges: return "ranges";
+    case View::Heatmap: return "heatmap";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, compare, formats"; }
+std::string available_views() { return "distribution, error, ranges, heatmap, compare, formats"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -274,6 +304,9 @@ void App::select_tensor(int index) {
   st_.tensor = index;
   st_.group = -1;
   st_.ranges.reset();
+  st_.heatmap.reset();
+  st_.heat_request.out_w = 0;  // the view sets the rectangle for the new tensor
+  st_.heat_rect_valid = false;
   st_.view_valid = false;
   for (auto& e : st_.schemes) {
     e.metrics.reset();
@@ -384,6 +417,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.req.group = st_.group;
   r.req.hist_error = st_.active_view == View::Error;
   r.ranges = st_.active_view == View::Ranges;
+  if (st_.active_view == View::Heatmap && st_.heat_request.out_w > 0) r.heatmap = st_.heat_request;
   if (st_.active_view == View::Compare)
     for (const SchemeEntry& e : st_.schemes)
       if (e.error.empty()) r.error_schemes.push_back(e.scheme);
@@ -430,6 +464,7 @@ void App::poll_results() {
       st_.result_tensor = r.tensor;
       st_.compare_error_hists = std::move(r.error_hists);
       if (r.ranges) st_.ranges = std::move(r.ranges);
+      if (r.heatmap) st_.heatmap = std::move(r.heatmap);
     }
   }
   if (auto d = scan_job_->take()) {
@@ -572,6 +607,7 @@ void App::frame() {
       static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
                                  {View::Error, "Error", &draw_error_view},
                                  {View::Ranges, "Ranges", &draw_ranges_view},
+                                 {View::Heatmap, "Heatmap", &draw_heatmap_view},
                                  {View::Compare, "Compare", &draw_compare_view},
                                  {View::Formats, "Formats", &draw_formats_view}};
       for (const Tab& tab : tabs) {

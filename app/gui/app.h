@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analysis/group_stats.h"
+#include "analysis/heatmap.h"
 #include "app/gui/app_state.h"
 #include "app/gui/latest_job.h"
 #include "app/gui/settings.h"
@@ -27,6 +28,7 @@ struct ExploreJobRequest {
   std::vector<Scheme> error_schemes;
   int error_bins = 161;
   bool ranges = false;  // the Ranges view: per-group statistics (ranges_scheme())
+  std::optional<HeatmapRequest> heatmap;  // the Heatmap view's rectangle and quantity
 };
 
 struct ExploreJobResult {
@@ -38,6 +40,7 @@ struct ExploreJobResult {
   std::vector<std::optional<Metrics>> compare;
   std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
   std::shared_ptr<const GroupStats> ranges;
+  std::shared_ptr<const Heatmap> heatmap;
   bool cancelled = false;
 };
 

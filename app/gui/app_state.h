@@ -11,6 +11,7 @@
 
 #include "analysis/explore.h"
 #include "analysis/group_stats.h"
+#include "analysis/heatmap.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
 #include "analysis/tensor.h"
@@ -29,7 +30,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Compare, Formats };
+enum class View { Distribution, Error, Ranges, Heatmap, Compare, Formats };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -74,6 +75,12 @@ struct AppState {
   // Ranges view: per-group statistics of the selected scheme's grouping.
   std::shared_ptr<const GroupStats> ranges;
   bool ranges_sorted = false;
+
+  // Heatmap view: the request the view last posted (out_w = 0: none yet) and the result.
+  HeatmapRequest heat_request{1, 1, 0, 1, 0, 1, 0, 0, HeatQuantity::AbsX, HeatPool::Max};
+  std::shared_ptr<const Heatmap> heatmap;
+  double heat_r0 = 0, heat_r1 = 0, heat_c0 = 0, heat_c1 = 0;  // the visible rectangle
+  bool heat_rect_valid = false;
 
   // Formats view: the explored value / code and format (index into kAllFloatFormats).
   double fmt_value = 0.1;

@@ -241,6 +241,29 @@ def main():
             if abs(r - float(ratio[g])) > 1e-5 * r:
                 fail(f"group {g}: ratio {r} vs NumPy {ratio[g]}")
         check_screen(png, state, "ranges_view", 0.02)
+    elif test == "heatmap_view":
+        # The whole tensor pooled with max |x|: the hottest cell is the tensor's max|x|,
+        # the image covers every row and column, and the PNG holds the colour map.
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "select_view", "name": "heatmap"}, {"action": "wait"}, {"action": "frames", "n": 3},
+                 {"action": "wait"}, {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        hm = state.get("heatmap")
+        p = subprocess.run([CLI, "quantize", model, "--tensor", tensor, "--scheme", "int8", "--json"],
+                           capture_output=True, text=True, check=True)
+        info = json.loads(p.stdout)["tensor"]
+        rows, cols = info["shape"][0], info["shape"][1]
+        if hm is None or hm["rows"] != [0, rows] or hm["cols"] != [0, cols]:
+            fail(f"heatmap {hm}")
+        absmax = max(abs(info["stats"]["min"]), abs(info["stats"]["max"]))
+        if abs(hm["hi"] - absmax) > 1e-6 * absmax or not hm["w"] > 100 or not hm["h"] > 50:
+            fail(f"heatmap max {hm['hi']} vs max|x| {absmax}; cells {hm['w']}x{hm['h']}")
+        w, h, rows_px = read_png(png)
+        x0, y0, x1, y1 = state["plot_rect"]
+        frac, colours = region_stats(rows_px, x0, y0, x1, y1)
+        if colours < 8:
+            fail(f"heatmap image has {colours} colours")
+        print(f"heatmap_view: {hm['w']}x{hm['h']} cells, max {hm['hi']}, {colours} colours")
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
