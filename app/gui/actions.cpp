@@ -45,6 +45,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"dump_state", {{"path", Want::String}}},
       {"key", {{"name", Want::String}}},
       {"budget", {{"bits", Want::Number}}},
+      {"plot_menu", {{"item", Want::String}, {"path", Want::String}}},
       {"quit", {}},
   };
   return s;
@@ -137,6 +138,8 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
     if (name == "key" && !key_code(a["name"].get<std::string>()).first)
       return tl::unexpected(action_error(origin, i, "unknown key '" + a["name"].get<std::string>() +
                                                          "' (known: up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q)"));
+    if (name == "plot_menu" && a["item"] != "save" && a["item"] != "csv")
+      return tl::unexpected(action_error(origin, i, "\"item\" must be \"save\" or \"csv\""));
     if (name == "theme" && a["name"] != "dark" && a["name"] != "light")
       return tl::unexpected(action_error(origin, i, "\"name\" must be \"dark\" or \"light\""));
     if (name == "select_view" && !view_from_name(a["name"].get<std::string>()))
@@ -233,6 +236,10 @@ bool ActionScript::run_instant(App& app, const json& a) {
     drag_steps_ = a.value("steps", 10);
     drag_from_ = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
     drag_to_ = a["to"];
+    return false;
+  } else if (name == "plot_menu") {
+    st.scripted_menu = AppState::ScriptedMenu{a["item"].get<std::string>(), a["path"].get<std::string>()};
+    frames_left_ = 4;  // drawn next frame; a PNG is read two frames after that
     return false;
   } else if (name == "budget") {
     st.compare_budget = a["bits"].get<double>();

@@ -21,6 +21,7 @@
 //   {"action": "dump_state", "path": "state.json"}   selection + metrics of every scheme
 //   {"action": "key", "name": "down"}   up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q
 //   {"action": "budget", "bits": 4.5}    the Compare view's bits/weight budget
+//   {"action": "plot_menu", "item": "save"|"csv", "path": "p"}  the first plot's menu item
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.

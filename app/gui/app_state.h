@@ -35,6 +35,13 @@ std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
 
+// A plot to save as PNG once the frame is drawn (window pixels; the axes included).
+struct PendingPng {
+  std::string path;
+  ImVec2 min, max;
+  int frames = 2;  // wait for the context menu to close before reading the pixels
+};
+
 struct AppState {
   // Model
   std::shared_ptr<const Model> model;
@@ -96,6 +103,13 @@ struct AppState {
   bool show_help = false;
   float frame_ms = 0;
   std::string status;                // last action, shown in the status bar
+  std::optional<PendingPng> pending_plot_png;
+  // Scripts (`plot_menu` action): run a plot menu item on the first plot drawn next frame,
+  // writing CSV to `path` instead of the clipboard.
+  struct ScriptedMenu {
+    std::string item, path;
+  };
+  std::optional<ScriptedMenu> scripted_menu;
 };
 
 // Colors of the compare list (up to kMaxSchemes), chosen to stay apart in both themes.

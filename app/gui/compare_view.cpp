@@ -13,6 +13,7 @@
 
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 
 namespace qs::app {
 namespace {
@@ -174,6 +175,7 @@ void draw_compare_view(App& app) {
       widgets::HistogramPlot("##cmp_err", ImGui::GetContentRegionAvail(), view, layers, nullptr, o);
   st.plot_min = ev.plot_min;
   st.plot_max = ev.plot_max;
+  plot_menu(app, "##cmp_menu", ev.plot_min, ev.plot_max, "compare errors", [&] { return histograms_csv(layers); });
 }
 
 }  // namespace qs::app

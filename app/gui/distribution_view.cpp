@@ -8,6 +8,7 @@
 
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 
 namespace qs::app {
 
@@ -124,6 +125,7 @@ void draw_distribution_view(App& app) {
   st.clip = clip;
   st.plot_min = ev.plot_min;
   st.plot_max = ev.plot_max;
+  plot_menu(app, "##dist_menu", ev.plot_min, ev.plot_max, "distribution", [&] { return histograms_csv(layers); });
   if (ev.clip_changed) {
     st.clip_dragging = true;
     app.set_clip_range(clip.lo, clip.hi, /*continuous_edit=*/true);

@@ -13,6 +13,7 @@
 #include "analysis/transfer.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 #include "widgets/xy_plot.h"
 
 namespace qs::app {
@@ -119,6 +120,8 @@ void draw_error_view(App& app) {
       widgets::HistogramPlot("##errhist", ImVec2(avail.x, top_h), err_view, std::span(&le, 1), nullptr, ho);
   st.plot_min = hev.plot_min;
   st.plot_max = hev.plot_max;
+  plot_menu(app, "##err_menu", hev.plot_min, hev.plot_max, "error histogram",
+            [&] { return histograms_csv(std::span(&le, 1)); });
 
   // 2. Staircase and sawtooth over the Distribution view's value range (shared zoom).
   const Curves& c = curves_for(r, st.view);
@@ -154,6 +157,18 @@ void draw_error_view(App& app) {
   eo.band_lo = -0.5 * r.step;
   eo.band_hi = 0.5 * r.step;
   const widgets::XYPlotEvents e2 = widgets::XYPlot("##saw", ImVec2(w, h), st.view, saw, eo);
+  auto steps_csv = [&] {
+    std::string out = "x0,x1,xhat,error_at_x0,error_at_x1\n";
+    char buf[128];
+    for (const TransferStep& s : c.steps) {
+      std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g,%.9g,%.9g\n", s.x0, s.x1, double(s.level),
+                    double(s.level) - s.x0, double(s.level) - s.x1);
+      out += buf;
+    }
+    return out;
+  };
+  plot_menu(app, "##stair_menu", e1.plot_min, e1.plot_max, "transfer", steps_csv);
+  plot_menu(app, "##saw_menu", e2.plot_min, e2.plot_max, "error vs x", steps_csv);
   if (e1.view_changed || e2.view_changed) app.post_explore(false);
 }
 

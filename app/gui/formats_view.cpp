@@ -15,6 +15,7 @@
 #include "analysis/numeric/breakdown.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 
 namespace qs::app {
 namespace {
@@ -199,6 +200,8 @@ void levels_on_tensor(App& app) {
   st.plot_min = ev.plot_min;
   st.plot_max = ev.plot_max;
   if (ev.view_changed) app.post_explore(false);
+  plot_menu(app, "##fmt_menu", ImVec2(ev.plot_min.x, top.y), ev.plot_max, "format levels",
+            [&] { return histograms_csv(std::span(&lx, 1)); });
 
   // Strips aligned with the plot's value axis.
   ImDrawList* dl = ImGui::GetWindowDrawList();

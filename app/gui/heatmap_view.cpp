@@ -15,6 +15,7 @@
 #include "analysis/numeric/breakdown.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 #include "app/gui/texture.h"
 
 namespace qs::app {
@@ -190,6 +191,20 @@ void draw_heatmap_view(App& app) {
                   static_cast<long long>(h->r1 - 1), static_cast<long long>(h->c0), static_cast<long long>(h->c1 - 1));
     dl->AddText(ImVec2(p0.x + bw + fs * 0.6f, by - 2), ImGui::GetColorU32(ImGuiCol_Text), legend);
   }
+
+  plot_menu(app, "##heat_menu", p0, p1, "heatmap", [&] {
+    std::string out;
+    if (!h) return out;
+    char buf[32];
+    for (int i = 0; i < h->h; ++i) {
+      for (int j = 0; j < h->w; ++j) {
+        std::snprintf(buf, sizeof buf, j ? ",%.6g" : "%.6g", double(h->cells[size_t(i * h->w + j)]));
+        out += buf;
+      }
+      out += "\n";
+    }
+    return out;
+  });
 
   // Hover: the element under the pointer, read from the file and quantized on the spot.
   if (hovered && ImRect(p0, p1).Contains(io.MousePos) && !active && st.result && st.result_tensor == st.tensor) {

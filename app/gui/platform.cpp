@@ -1,5 +1,6 @@
 #include "app/gui/platform.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -133,11 +134,27 @@ void Platform::window_size(int* w, int* h) const { glfwGetWindowSize(window_, w,
 Result<std::string> Platform::save_png(const std::string& path) const {
   int w = 0, h = 0;
   glfwGetFramebufferSize(window_, &w, &h);
-  if (w <= 0 || h <= 0) return make_error(path + ": the window has no pixels to save");
+  int ww = 0, wh = 0;
+  glfwGetWindowSize(window_, &ww, &wh);
+  return save_png_region(path, 0, 0, float(ww), float(wh));
+}
+
+Result<std::string> Platform::save_png_region(const std::string& path, float x0, float y0, float x1,
+                                              float y1) const {
+  int fw = 0, fh = 0, ww = 0, wh = 0;
+  glfwGetFramebufferSize(window_, &fw, &fh);
+  glfwGetWindowSize(window_, &ww, &wh);
+  if (fw <= 0 || fh <= 0 || ww <= 0 || wh <= 0) return make_error(path + ": the window has no pixels to save");
+  const float sx = float(fw) / float(ww), sy = float(fh) / float(wh);
+  const int px0 = std::clamp(int(x0 * sx), 0, fw), px1 = std::clamp(int(x1 * sx), 0, fw);
+  const int py0 = std::clamp(int(y0 * sy), 0, fh), py1 = std::clamp(int(y1 * sy), 0, fh);
+  const int w = px1 - px0, h = py1 - py0;
+  if (w <= 0 || h <= 0) return make_error(path + ": the region to save is empty");
   std::vector<unsigned char> px(size_t(w) * size_t(h) * 4);
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadBuffer(GL_BACK);
-  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+  // GL's origin is the bottom-left corner.
+  glReadPixels(px0, fh - py1, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
   // GL rows go bottom to top; PNG rows top to bottom. Alpha forced opaque.
   std::vector<unsigned char> flipped(px.size());
   const size_t row = size_t(w) * 4;

@@ -38,6 +38,9 @@ class Platform {
   void window_size(int* w, int* h) const;
   // RGBA rows top to bottom of the last rendered frame (before swap).
   Result<std::string> save_png(const std::string& path) const;
+  // Only the rectangle [x0, x1) × [y0, y1) in window pixels (a plot), scaled to the
+  // framebuffer (HiDPI) and clamped to it.
+  Result<std::string> save_png_region(const std::string& path, float x0, float y0, float x1, float y1) const;
   void on_drop(std::function<void(const std::string&)> cb) { drop_cb_ = std::move(cb); }
   void set_title(const std::string& t);
 

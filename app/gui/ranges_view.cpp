@@ -13,6 +13,7 @@
 
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/plot_menu.h"
 #include "widgets/group_chart.h"
 
 namespace qs::app {
@@ -132,6 +133,17 @@ void draw_ranges_view(App& app) {
   track(widgets::GroupChart("##sqnr", ImVec2(chart_w, h * 0.27f - ImGui::GetStyle().ItemSpacing.y * 2), s.sqnr,
                             s.sqnr, o));
   ImGui::EndGroup();
+  plot_menu(app, "##ranges_menu", e1.plot_min, ImVec2(e1.plot_max.x, e1.plot_max.y + h * 0.55f), "ranges", [&] {
+    std::string out = "group,count,min,max,absmax,scale,sqnr_db\n";
+    char buf[160];
+    for (size_t g = 0; g < gs.groups.size(); ++g) {
+      const GroupStat& x = gs.groups[g];
+      std::snprintf(buf, sizeof buf, "%zu,%lld,%.9g,%.9g,%.9g,%.9g,%.6g\n", g, static_cast<long long>(x.count),
+                    double(x.min), double(x.max), double(x.absmax), double(x.scale), x.sqnr_db());
+      out += buf;
+    }
+    return out;
+  });
   if (hovered >= 0) {
     ImGui::BeginTooltip();
     describe_group(gs, hovered);

@@ -264,6 +264,29 @@ def main():
         if colours < 8:
             fail(f"heatmap image has {colours} colours")
         print(f"heatmap_view: {hm['w']}x{hm['h']} cells, max {hm['hi']}, {colours} colours")
+    elif test == "plot_export":
+        # Right-click menu items on the Distribution plot: the PNG holds just the plot
+        # (its size is the plot rectangle plus the axes) and the CSV has one row per bin
+        # whose counts equal the histogram's total.
+        plot_png, csv_path = os.path.join(WORK, "plot.png"), os.path.join(WORK, "plot.csv")
+        for f in (plot_png, csv_path):
+            if os.path.exists(f):
+                os.remove(f)
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor}, {"action": "bins", "n": 64},
+                 {"action": "wait"}, {"action": "plot_menu", "item": "save", "path": plot_png},
+                 {"action": "plot_menu", "item": "csv", "path": csv_path}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        w, h, rows = read_png(plot_png)
+        x0, y0, x1, y1 = state["plot_rect"]
+        if not (x1 - x0 < w < x1 - x0 + 120 and y1 - y0 < h < y1 - y0 + 80):
+            fail(f"plot PNG {w}x{h} for a plot of {x1 - x0}x{y1 - y0}")
+        lines = open(csv_path).read().strip().splitlines()
+        if not lines[0].startswith("bin_lo,bin_hi") or len(lines) != 65:
+            fail(f"CSV header {lines[0]!r}, {len(lines)} lines")
+        total = sum(int(l.split(",")[2]) for l in lines[1:])
+        if total != state["histogram"]["count"]:
+            fail(f"CSV counts {total} != histogram {state['histogram']['count']}")
+        print(f"plot_export: {w}x{h} PNG, {len(lines) - 1} CSV rows")
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
