@@ -45,6 +45,8 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"dump_state", {{"path", Want::String}}},
       {"key", {{"name", Want::String}}},
       {"budget", {{"bits", Want::Number}}},
+      {"what_if", {{"kind", Want::String}, {"index", Want::Int}, {"value", Want::Number}}},
+      {"reset_what_if", {}},
       {"plot_menu", {{"item", Want::String}, {"path", Want::String}}},
       {"quit", {}},
   };
@@ -138,6 +140,8 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
     if (name == "key" && !key_code(a["name"].get<std::string>()).first)
       return tl::unexpected(action_error(origin, i, "unknown key '" + a["name"].get<std::string>() +
                                                          "' (known: up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q)"));
+    if (name == "what_if" && a["kind"] != "set_element" && a["kind"] != "scale_row")
+      return tl::unexpected(action_error(origin, i, "\"kind\" must be \"set_element\" or \"scale_row\""));
     if (name == "plot_menu" && a["item"] != "save" && a["item"] != "csv")
       return tl::unexpected(action_error(origin, i, "\"item\" must be \"save\" or \"csv\""));
     if (name == "theme" && a["name"] != "dark" && a["name"] != "light")
@@ -237,6 +241,13 @@ bool ActionScript::run_instant(App& app, const json& a) {
     drag_from_ = a["handle"] == "lo" ? st.clip.lo : st.clip.hi;
     drag_to_ = a["to"];
     return false;
+  } else if (name == "what_if") {
+    st.whatif = WhatIf{a["kind"] == "set_element" ? WhatIf::Kind::SetElement : WhatIf::Kind::ScaleRow,
+                       a["index"].get<int64_t>(), a["value"].get<float>()};
+    app.post_explore(true);
+  } else if (name == "reset_what_if") {
+    st.whatif.reset();
+    app.post_explore(true);
   } else if (name == "plot_menu") {
     st.scripted_menu = AppState::ScriptedMenu{a["item"].get<std::string>(), a["path"].get<std::string>()};
     frames_left_ = 4;  // drawn next frame; a PNG is read two frames after that
@@ -359,6 +370,7 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  j["what_if"] = st.whatif ? json(st.whatif->describe()) : json(nullptr);
   if (st.heatmap) {
     const Heatmap& h = *st.heatmap;
     j["heatmap"] = {{"w", h.w}, {"h", h.h}, {"lo", h.lo}, {"hi", h.hi}, {"rows", {h.r0, h.r1}}, {"cols", {h.c0, h.c1}}};

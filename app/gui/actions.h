@@ -22,6 +22,8 @@
 //   {"action": "key", "name": "down"}   up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q
 //   {"action": "budget", "bits": 4.5}    the Compare view's bits/weight budget
 //   {"action": "plot_menu", "item": "save"|"csv", "path": "p"}  the first plot's menu item
+//   {"action": "what_if", "kind": "set_element"|"scale_row", "index": 7, "value": 5.0}
+//   {"action": "reset_what_if"}
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.

@@ -19,6 +19,7 @@ namespace {
 struct TensorCache {
   const Model* model = nullptr;
   int tensor = -1;
+  std::string whatif;             // the what-if edit applied to x ("" = the file's data)
   std::vector<float> storage;
   std::span<const float> x;
   TensorStats stats;
@@ -40,9 +41,21 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
     return out;
   }
   const TensorView& t = r.model->tensors[size_t(r.tensor)];
-  if (cache.model != r.model.get() || cache.tensor != r.tensor) {
+  const std::string whatif_key = r.whatif ? r.whatif->describe() : "";
+  if (cache.model != r.model.get() || cache.tensor != r.tensor || cache.whatif != whatif_key) {
     cache = TensorCache{};
     cache.x = to_float(t, cache.storage);
+    if (r.whatif) {
+      // A scratch copy: the mapped file (and the decoded floats) stay as they are.
+      auto edited = apply_what_if(cache.x, t.shape, *r.whatif);
+      if (edited) {
+        cache.storage = std::move(*edited);
+        cache.x = cache.storage;
+      } else {
+        out.whatif_error = edited.error().message;
+      }
+    }
+    cache.whatif = whatif_key;
     cache.stats = compute_stats(cache.x);
     cache.model = r.model.get();
     cache.tensor = r.tensor;
@@ -305,6 +318,7 @@ void App::select_tensor(int index) {
   st_.group = -1;
   st_.ranges.reset();
   st_.heatmap.reset();
+  st_.whatif.reset();
   st_.heat_request.out_w = 0;  // the view sets the rectangle for the new tensor
   st_.heat_rect_valid = false;
   st_.view_valid = false;
@@ -418,6 +432,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.req.hist_error = st_.active_view == View::Error;
   r.ranges = st_.active_view == View::Ranges;
   if (st_.active_view == View::Heatmap && st_.heat_request.out_w > 0) r.heatmap = st_.heat_request;
+  r.whatif = st_.whatif;
   if (st_.active_view == View::Compare)
     for (const SchemeEntry& e : st_.schemes)
       if (e.error.empty()) r.error_schemes.push_back(e.scheme);
@@ -465,6 +480,10 @@ void App::poll_results() {
       st_.compare_error_hists = std::move(r.error_hists);
       if (r.ranges) st_.ranges = std::move(r.ranges);
       if (r.heatmap) st_.heatmap = std::move(r.heatmap);
+      if (!r.whatif_error.empty()) {
+        st_.notices.push_back(r.whatif_error);
+        st_.whatif.reset();
+      }
     }
   }
   if (auto d = scan_job_->take()) {

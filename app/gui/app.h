@@ -8,6 +8,7 @@
 
 #include "analysis/group_stats.h"
 #include "analysis/heatmap.h"
+#include "analysis/what_if.h"
 #include "app/gui/app_state.h"
 #include "app/gui/latest_job.h"
 #include "app/gui/settings.h"
@@ -29,6 +30,7 @@ struct ExploreJobRequest {
   int error_bins = 161;
   bool ranges = false;  // the Ranges view: per-group statistics (ranges_scheme())
   std::optional<HeatmapRequest> heatmap;  // the Heatmap view's rectangle and quantity
+  std::optional<WhatIf> whatif;           // quantize a scratch copy with this edit
 };
 
 struct ExploreJobResult {
@@ -41,6 +43,7 @@ struct ExploreJobResult {
   std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
   std::shared_ptr<const GroupStats> ranges;
   std::shared_ptr<const Heatmap> heatmap;
+  std::string whatif_error;  // the edit could not be applied (the original data was used)
   bool cancelled = false;
 };
 

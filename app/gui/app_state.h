@@ -12,6 +12,7 @@
 #include "analysis/explore.h"
 #include "analysis/group_stats.h"
 #include "analysis/heatmap.h"
+#include "analysis/what_if.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
 #include "analysis/tensor.h"
@@ -88,6 +89,10 @@ struct AppState {
   std::shared_ptr<const Heatmap> heatmap;
   double heat_r0 = 0, heat_r1 = 0, heat_c0 = 0, heat_c1 = 0;  // the visible rectangle
   bool heat_rect_valid = false;
+
+  // What-if: quantize a scratch copy of the tensor with one edit (never the file).
+  std::optional<WhatIf> whatif;
+  WhatIf whatif_edit{WhatIf::Kind::SetElement, 0, 1.0f};  // the editor's fields
 
   // Formats view: the explored value / code and format (index into kAllFloatFormats).
   double fmt_value = 0.1;

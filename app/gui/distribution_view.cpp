@@ -49,6 +49,44 @@ void draw_distribution_view(App& app) {
     app.post_explore(false);
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("show the whole data range (or double-click the plot)");
+  ImGui::SameLine();
+  if (ImGui::Button("What if…")) ImGui::OpenPopup("##whatif");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("inject an outlier or scale a row in a scratch copy and watch the scale, levels and SQNR");
+  if (ImGui::BeginPopup("##whatif")) {
+    WhatIf& w = st.whatif_edit;
+    int kind = int(w.kind);
+    ImGui::RadioButton("set one element", &kind, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("scale one row", &kind, 1);
+    w.kind = WhatIf::Kind(kind);
+    ImGui::SetNextItemWidth(fs * 8);
+    ImGui::InputScalar(w.kind == WhatIf::Kind::SetElement ? "element (flat index)" : "row", ImGuiDataType_S64,
+                       &w.index);
+    ImGui::SetNextItemWidth(fs * 8);
+    ImGui::InputFloat(w.kind == WhatIf::Kind::SetElement ? "new value" : "factor", &w.value, 0, 0, "%.6g");
+    if (ImGui::Button("Apply")) {
+      st.whatif = w;
+      app.post_explore(true);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Reset to the file's data")) {
+      st.whatif.reset();
+      app.post_explore(true);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+  }
+  if (st.whatif) {
+    ImGui::TextColored(ImVec4(0.98f, 0.75f, 0.3f, 1), "what-if: %s — a scratch copy; the file is unchanged",
+                       st.whatif->describe().c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Reset")) {
+      st.whatif.reset();
+      app.post_explore(true);
+    }
+  }
 
   const SchemeEntry* sel = st.schemes.empty() ? nullptr : &st.schemes[size_t(st.selected)];
   const bool current = st.result && st.result_tensor == st.tensor;

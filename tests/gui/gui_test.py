@@ -287,6 +287,26 @@ def main():
         if total != state["histogram"]["count"]:
             fail(f"CSV counts {total} != histogram {state['histogram']['count']}")
         print(f"plot_export: {w}x{h} PNG, {len(lines) - 1} CSV rows")
+    elif test == "what_if":
+        # An outlier of 5.0 injected at one element: the per-tensor int8 scale becomes
+        # 5/127 and SQNR collapses; reset restores the file's numbers (= the CLI's).
+        d1, d2 = dump + "1", dump + "2"
+        t2 = "model.layers.0.mlp.down_proj.weight"
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": t2},
+                 {"action": "scheme", "spec": "absmax:bits=8"}, {"action": "wait"},
+                 {"action": "what_if", "kind": "set_element", "index": 1234, "value": 5.0}, {"action": "wait"},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": d1},
+                 {"action": "reset_what_if"}, {"action": "wait"}, {"action": "dump_state", "path": d2}])
+        s1, s2 = json.load(open(d1)), json.load(open(d2))
+        if s1["what_if"] != "element 1234 set to 5" or abs(s1["group"]["scale"] - 5.0 / 127) > 1e-9:
+            fail(f"what-if state {s1['what_if']}, scale {s1['group']['scale']}")
+        cli = cli_metrics(model, t2, "absmax:bits=8")
+        if not s1["schemes"][0]["metrics"]["sqnr_db"] < cli["sqnr_db"] - 20:
+            fail(f"outlier SQNR {s1['schemes'][0]['metrics']['sqnr_db']} vs file {cli['sqnr_db']}")
+        if s2["what_if"] is not None:
+            fail("reset did not clear the what-if")
+        same_metrics(s2["schemes"][0]["metrics"], cli, "after reset")
+        print("what_if: ok", s1["schemes"][0]["metrics"]["sqnr_db"], "dB with the outlier,", cli["sqnr_db"], "without")
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},
