@@ -281,6 +281,7 @@ bool App::open(const std::string& path) {
   auto model = std::make_shared<const Model>(std::move(*m));
   explore_job_->cancel();
   st_.model = model;
+  st_.view_memory.clear();
   st_.stats.assign(model->tensors.size(), std::nullopt);
   st_.result.reset();
   st_.result_tensor = -1;
@@ -314,14 +315,33 @@ bool App::select_tensor_by_name(const std::string& name) {
 void App::select_tensor(int index) {
   if (!st_.model || index < 0 || index >= int(st_.model->tensors.size())) return;
   if (index == st_.tensor) return;
+  // Each tensor keeps its zoom (value range and heatmap rectangle) for when we come back.
+  if (st_.tensor >= 0) {
+    ViewMemory& m = st_.view_memory[st_.tensor];
+    m.value_valid = st_.view_valid;
+    m.value = st_.view;
+    m.heat_valid = st_.heat_rect_valid;
+    m.heat = {st_.heat_r0, st_.heat_r1, st_.heat_c0, st_.heat_c1};
+  }
   st_.tensor = index;
   st_.group = -1;
   st_.ranges.reset();
   st_.heatmap.reset();
   st_.whatif.reset();
-  st_.heat_request.out_w = 0;  // the view sets the rectangle for the new tensor
+  st_.heat_request.out_w = 0;  // the view posts its rectangle for the new tensor
   st_.heat_rect_valid = false;
   st_.view_valid = false;
+  bool restored = false;
+  if (auto it = st_.view_memory.find(index); it != st_.view_memory.end()) {
+    restored = it->second.value_valid;
+    st_.view_valid = it->second.value_valid;
+    st_.view = it->second.value;
+    st_.heat_rect_valid = it->second.heat_valid;
+    st_.heat_r0 = it->second.heat[0];
+    st_.heat_r1 = it->second.heat[1];
+    st_.heat_c0 = it->second.heat[2];
+    st_.heat_c1 = it->second.heat[3];
+  }
   for (auto& e : st_.schemes) {
     e.metrics.reset();
     e.error.clear();
@@ -329,7 +349,7 @@ void App::select_tensor(int index) {
     auto L = make_layout(st_.model->tensors[size_t(index)].shape, e.scheme);
     if (!L) e.error = L.error().message;
   }
-  post_explore(true, true);
+  post_explore(true, !restored);
 }
 
 bool App::set_schemes(const std::vector<std::string>& specs) {

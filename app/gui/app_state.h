@@ -1,7 +1,9 @@
 #pragma once
 // Everything the app shows and edits, owned by the render thread. Panels read and
 // write it; the compute jobs get copies of what they need (never references into it).
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +45,14 @@ struct PendingPng {
   int frames = 2;  // wait for the context menu to close before reading the pixels
 };
 
+// A tensor's zoom state, restored when it is selected again.
+struct ViewMemory {
+  bool value_valid = false;
+  widgets::PlotRange value;  // the value axis (Distribution, Error, Formats)
+  bool heat_valid = false;
+  std::array<double, 4> heat{};  // the Heatmap's rectangle r0, r1, c0, c1
+};
+
 struct AppState {
   // Model
   std::shared_ptr<const Model> model;
@@ -58,6 +68,7 @@ struct AppState {
   int64_t group = -1;           // group to show levels for (-1: largest scale)
 
   View active_view = View::Distribution;
+  std::map<int, ViewMemory> view_memory;  // by tensor index, for the open model
   bool view_tab_pending = true;  // select active_view's tab next frame (set programmatically)
 
   // Distribution view

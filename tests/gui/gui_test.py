@@ -396,6 +396,17 @@ def main():
             if region_stats(rows, 0, 0, w, h)[1] < 20:
                 fail(f"{shot}: blank")
         print("keys: ok")
+    elif test == "zoom_memory":
+        # Each tensor keeps its zoom: set a view on one, visit another, come back.
+        t1, t2 = "model.layers.0.mlp.down_proj.weight", tensor
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": t1}, {"action": "wait"},
+                 {"action": "view", "lo": -0.01, "hi": 0.02}, {"action": "wait"},
+                 {"action": "tensor", "name": t2}, {"action": "wait"}, {"action": "dump_state", "path": dump + "a"},
+                 {"action": "tensor", "name": t1}, {"action": "wait"}, {"action": "dump_state", "path": dump + "b"}])
+        a, b = json.load(open(dump + "a")), json.load(open(dump + "b"))
+        if a["view"]["lo"] == -0.01 or (b["view"]["lo"], b["view"]["hi"]) != (-0.01, 0.02):
+            fail(f"views: other tensor {a['view']}, back {b['view']}")
+        print("zoom_memory: ok")
     elif test == "bad_actions":
         p = run_gui([{"action": "open", "path": model}, {"action": "drag_clip", "handle": "middle", "to": 1}],
                     expect=2)
