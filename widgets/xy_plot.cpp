@@ -99,7 +99,12 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     }
     // Separate segments, not one polyline: ImGui's joins turn the sawtooth's hairpin
     // corners (a vertical jump, then a shallow slope) into spikes.
-    for (size_t i = 1; i < pts.size(); ++i) dl->AddLine(pts[i - 1], pts[i], s.color, s.thickness);
+    if (s.lines)
+      for (size_t i = 1; i < pts.size(); ++i) dl->AddLine(pts[i - 1], pts[i], s.color, s.thickness);
+    if (s.markers)
+      for (const ImVec2& p : pts) dl->AddCircleFilled(p, 3.5f, s.color);
+    for (size_t i = 0; i < std::min(pts.size(), s.point_labels.size()); ++i)
+      dl->AddText(ImVec2(pts[i].x + 6, pts[i].y - fs * 0.5f), text, s.point_labels[i].c_str());
   }
   dl->PopClipRect();
   dl->AddRect(ev.plot_min, ev.plot_max, ImGui::GetColorU32(ImGuiCol_Border));

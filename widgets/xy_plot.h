@@ -5,6 +5,7 @@
 // resets to [data_lo, data_hi]. Hovering calls `tooltip(x)` to describe that x.
 #include <functional>
 #include <span>
+#include <string>
 
 #include <imgui.h>
 
@@ -13,10 +14,13 @@
 namespace qs::widgets {
 
 struct XYSeries {
-  std::span<const double> x, y;  // a polyline, x ascending
+  std::span<const double> x, y;  // a polyline, x ascending (any order with lines = false)
   ImU32 color = 0;
   float thickness = 1.5f;
   const char* label = "";
+  bool lines = true;                       // connect the points
+  bool markers = false;                    // a dot at every point
+  std::span<const std::string> point_labels;  // text beside each point (scatter plots)
 };
 
 struct XYPlotOptions {

@@ -52,7 +52,7 @@ std::string formula(const Scheme& s, const GroupSummary& g) {
   switch (s.kind) {
     case Kind::Absmax: {
       const int qmax = code_range(s).qmax;
-      std::snprintf(buf, sizeof buf, "s = max|x| / qmax = %.6g / %d = %.6g\n(max|x| over the %s)",
+      std::snprintf(buf, sizeof buf, "s = max|x| / qmax\n   = %.6g / %d = %.6g\n(max|x| over the %s)",
                     std::max(std::fabs(lo), std::fabs(hi)), qmax, double(p.scale), src);
       break;
     }
@@ -62,7 +62,7 @@ std::string formula(const Scheme& s, const GroupSummary& g) {
                       "lo = min(%.6g, 0), hi = max(%.6g, 0)\ns = (hi − lo) / %d = %.6g\nz = rne(−lo / s) = %g",
                       lo, hi, (1 << s.bits) - 1, double(p.scale), double(p.zero_point));
       } else {
-        std::snprintf(buf, sizeof buf, "s = (max − min) / %d = (%.6g − %.6g) / %d = %.6g\nm = min = %.6g",
+        std::snprintf(buf, sizeof buf, "s = (max − min) / %d\n   = (%.6g − %.6g) / %d = %.6g\nm = min = %.6g",
                       (1 << s.bits) - 1, hi, lo, (1 << s.bits) - 1, double(p.scale), double(p.zero_point));
       }
       break;
@@ -71,7 +71,7 @@ std::string formula(const Scheme& s, const GroupSummary& g) {
       break;
     case Kind::Float:
       if (s.scale == ScaleMode::Absmax) {
-        std::snprintf(buf, sizeof buf, "s = max|x| / %s max = %.6g / %g = %.6g\nx̂ = cast(x / s) · s",
+        std::snprintf(buf, sizeof buf, "s = max|x| / %s max\n   = %.6g / %g = %.6g\nx̂ = cast(x / s) · s",
                       std::string(numeric::traits(s.format).name).c_str(),
                       std::max(std::fabs(lo), std::fabs(hi)), numeric::traits(s.format).max, double(p.scale));
       } else {
