@@ -370,6 +370,18 @@ nlohmann::json dump_state(App& app) {
                   {"count", inside}};
   }
   j["theme"] = st.dark ? "dark" : "light";
+  if (st.sweeps) {
+    auto pts = [](const SweepResult& r) {
+      json a = json::array();
+      for (const SweepPoint& p : r.points)
+        a.push_back({{"x", p.x}, {"spec", p.spec}, {"sqnr_db", number_to_json(p.sqnr_db.value_or(NAN))}});
+      return a;
+    };
+    json markers = json::array();
+    for (const ClipMarker& m : st.sweeps->clip.markers) markers.push_back({{"name", m.name}, {"threshold", m.threshold}});
+    j["sweeps"] = {{"bits", pts(st.sweeps->bits)}, {"clip", pts(st.sweeps->clip)}, {"block", pts(st.sweeps->block)},
+                   {"map", pts(st.sweeps->map)}, {"front", st.sweeps->front}, {"markers", markers}};
+  }
   j["what_if"] = st.whatif ? json(st.whatif->describe()) : json(nullptr);
   if (st.heatmap) {
     const Heatmap& h = *st.heatmap;

@@ -203,6 +203,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "formats") return View::Formats;
   if (name == "ranges") return View::Ranges;
   if (name == "heatmap") return View::Heatmap;
+  if (name == "sweeps") return View::Sweeps;
   return std::nullopt;
 }
 
@@ -214,11 +215,12 @@ const char* view_name(View v) {
     case View::Formats: return "formats";
     case View::Ranges: return "ranges";
     case View::Heatmap: return "heatmap";
+    case View::Sweeps: return "sweeps";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, heatmap, compare, formats"; }
+std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -247,6 +249,24 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         }
         return out;
       });
+  sweep_job_ = std::make_unique<LatestJob<SweepJobRequest, SweepJobResult>>(
+      [](const SweepJobRequest& r, RunControl& c) {
+        SweepJobResult out;
+        out.tensor = r.tensor;
+        out.base = r.base;
+        const TensorView& t = r.model->tensors[size_t(r.tensor)];
+        std::vector<float> storage;
+        const std::span<const float> x = to_float(t, storage);
+        out.bits = sweep_bits(x, t.shape, r.base, &c);
+        if (!out.bits.cancelled) out.clip = sweep_clip(x, t.shape, r.base, 48, &c);
+        if (!out.clip.cancelled) out.block = sweep_block(x, t.shape, r.base, &c);
+        if (!out.block.cancelled) out.map = format_map(x, t.shape, &c);
+        out.cancelled = out.bits.cancelled || out.clip.cancelled || out.block.cancelled || out.map.cancelled;
+        std::vector<std::pair<double, double>> pts;
+        for (const SweepPoint& p : out.map.points) pts.emplace_back(p.x, p.sqnr_db.value_or(NAN));
+        out.front = pareto_front(pts);
+        return out;
+      });
   st_.schemes.push_back({*parse_spec("absmax:bits=8"), "", std::nullopt});
   st_.spec_text = print_spec(st_.schemes[0].scheme);
   platform_.on_drop([this](const std::string& p) { open(p); });
@@ -258,6 +278,7 @@ App::~App() {
   platform_.window_size(&settings_.width, &settings_.height);
   save_settings(settings_);
   // Jobs stop (and join) before the state they may reference through copies goes away.
+  sweep_job_.reset();
   explore_job_.reset();
   scan_job_.reset();
 }
@@ -282,6 +303,8 @@ bool App::open(const std::string& path) {
   explore_job_->cancel();
   st_.model = model;
   st_.view_memory.clear();
+  st_.sweeps.reset();
+  st_.sweeps_posted.clear();
   st_.stats.assign(model->tensors.size(), std::nullopt);
   st_.result.reset();
   st_.result_tensor = -1;
@@ -464,7 +487,23 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   pending_edits_.push_back({gen, std::chrono::steady_clock::now()});
 }
 
-bool App::idle() const { return explore_job_->settled() && scan_job_->settled(); }
+bool App::idle() const { return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled(); }
+
+void App::request_sweeps() {
+  if (!st_.model || st_.tensor < 0 || st_.schemes.empty() || !st_.schemes[size_t(st_.selected)].error.empty()) return;
+  const Scheme& base = st_.schemes[size_t(st_.selected)].scheme;
+  const std::string key = std::to_string(st_.tensor) + "|" + print_spec(base);
+  if (key == st_.sweeps_posted) return;
+  st_.sweeps_posted = key;
+  sweep_job_->post(SweepJobRequest{st_.model, st_.tensor, base}, true);
+}
+
+bool App::sweeps_busy() const { return sweep_job_->busy(); }
+double App::sweeps_progress() const { return sweep_job_->progress(); }
+void App::cancel_sweeps() {
+  sweep_job_->cancel();
+  st_.sweeps_posted.clear();
+}
 
 void App::poll_results() {
   if (auto d = explore_job_->take()) {
@@ -505,6 +544,9 @@ void App::poll_results() {
         st_.whatif.reset();
       }
     }
+  }
+  if (auto d = sweep_job_->take()) {
+    if (!d->result.cancelled) st_.sweeps = std::make_shared<const SweepJobResult>(std::move(d->result));
   }
   if (auto d = scan_job_->take()) {
     if (d->result.model == st_.model) st_.stats = std::move(d->result.stats);
@@ -647,6 +689,7 @@ void App::frame() {
                                  {View::Error, "Error", &draw_error_view},
                                  {View::Ranges, "Ranges", &draw_ranges_view},
                                  {View::Heatmap, "Heatmap", &draw_heatmap_view},
+                                 {View::Sweeps, "Sweeps", &draw_sweeps_view},
                                  {View::Compare, "Compare", &draw_compare_view},
                                  {View::Formats, "Formats", &draw_formats_view}};
       for (const Tab& tab : tabs) {

@@ -8,6 +8,7 @@
 
 #include "analysis/group_stats.h"
 #include "analysis/heatmap.h"
+#include "analysis/sweep_points.h"
 #include "analysis/what_if.h"
 #include "app/gui/app_state.h"
 #include "app/gui/latest_job.h"
@@ -51,6 +52,22 @@ struct ExploreJobResult {
 // scheme the rows (channel axis 0), which is what "which channels are outliers" asks.
 Scheme ranges_scheme(const Scheme& s);
 
+// The Sweeps view: all four sweeps of one tensor and base scheme, on their own worker
+// (seconds of work: it must not hold up the explore job).
+struct SweepJobRequest {
+  std::shared_ptr<const Model> model;
+  int tensor = -1;
+  Scheme base;
+};
+
+struct SweepJobResult {
+  int tensor = -1;
+  Scheme base;
+  SweepResult bits, clip, block, map;
+  std::vector<size_t> front;  // Pareto front of `map`
+  bool cancelled = false;
+};
+
 struct ScanResult {
   std::shared_ptr<const Model> model;
   std::vector<std::optional<TensorStats>> stats;
@@ -93,6 +110,12 @@ class App {
   void request_quit() { quit_ = true; }
   bool quit_requested() const { return quit_; }
   void post_explore(bool cancel_running, bool reset_view = false);
+  // The Sweeps view: runs the sweeps for the selected tensor and scheme unless the shown
+  // (or running) ones are for them already.
+  void request_sweeps();
+  bool sweeps_busy() const;
+  double sweeps_progress() const;
+  void cancel_sweeps();
 
  private:
   void poll_results();
@@ -106,6 +129,7 @@ class App {
   AppState st_;
   std::unique_ptr<LatestJob<ExploreJobRequest, ExploreJobResult>> explore_job_;
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
+  std::unique_ptr<LatestJob<SweepJobRequest, SweepJobResult>> sweep_job_;
   std::vector<Latency> pending_edits_;
   std::vector<double> latencies_ms_, shown_latencies_ms_;
   bool quit_ = false;

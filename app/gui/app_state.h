@@ -33,7 +33,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Heatmap, Compare, Formats };
+enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -104,6 +104,10 @@ struct AppState {
   // What-if: quantize a scratch copy of the tensor with one edit (never the file).
   std::optional<WhatIf> whatif;
   WhatIf whatif_edit{WhatIf::Kind::SetElement, 0, 1.0f};  // the editor's fields
+
+  // Sweeps view: the last finished sweeps (tensor + scheme they belong to inside).
+  std::shared_ptr<const struct SweepJobResult> sweeps;
+  std::string sweeps_posted;  // "tensor|spec" of the last request (avoid re-posting)
 
   // Formats view: the explored value / code and format (index into kAllFloatFormats).
   double fmt_value = 0.1;

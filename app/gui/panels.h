@@ -12,6 +12,7 @@ void draw_distribution_view(App& app);  // distribution_view.cpp
 void draw_error_view(App& app);         // error_view.cpp
 void draw_ranges_view(App& app);        // ranges_view.cpp
 void draw_heatmap_view(App& app);       // heatmap_view.cpp
+void draw_sweeps_view(App& app);        // sweeps_view.cpp
 void draw_compare_view(App& app);       // compare_view.cpp
 void draw_formats_view(App& app);       // formats_view.cpp
 void draw_file_browser(App& app);       // file_browser.cpp (Ctrl+O)

@@ -307,6 +307,23 @@ def main():
             fail("reset did not clear the what-if")
         same_metrics(s2["schemes"][0]["metrics"], cli, "after reset")
         print("what_if: ok", s1["schemes"][0]["metrics"]["sqnr_db"], "dB with the outlier,", cli["sqnr_db"], "without")
+    elif test == "sweeps_view":
+        # Each sweep point equals the CLI's number for its spec; the map has its front.
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "select_view", "name": "sweeps"},
+                 {"action": "frames", "n": 2}, {"action": "wait"}, {"action": "frames", "n": 2},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        sw = json.load(open(dump)).get("sweeps")
+        if sw is None or len(sw["bits"]) != 15 or len(sw["map"]) != 14 or len(sw["markers"]) != 6 or not sw["front"]:
+            fail(f"sweeps {None if sw is None else {k: len(v) for k, v in sw.items()}}")
+        for p in (sw["bits"][2], sw["block"][1], sw["map"][6], sw["clip"][10]):
+            cli = cli_metrics(model, tensor, p["spec"])
+            if abs(p["sqnr_db"] - cli["sqnr_db"]) > 1e-9:
+                fail(f"{p['spec']}: sweep {p['sqnr_db']} vs CLI {cli['sqnr_db']}")
+        w, h, rows = read_png(png)
+        if region_stats(rows, 0, 0, w, h)[1] < 20:
+            fail("blank sweeps screenshot")
+        print("sweeps_view: ok, front", [sw["map"][i]["spec"] for i in sw["front"]])
     elif test == "drag_clip":
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
                  {"action": "scheme", "spec": "absmax:bits=4"}, {"action": "wait"},

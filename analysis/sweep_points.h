@@ -1,0 +1,62 @@
+#pragma once
+// The Sweeps view's data: one scheme parameter varied at a time, each point one
+// quantize() call on the whole tensor (so a point equals what the Distribution view
+// shows for that spec). All run in the caller's thread with quantize's own threads, and
+// check the RunControl between points.
+//   sweep_bits   SQNR and MSE vs bits 2..16 for an integer family
+//   sweep_clip   MSE vs a symmetric clip threshold T, with where the calibration
+//                methods put T (percentile 99/99.9/99.99, 3σ, MSE-optimal, KL)
+//   sweep_block  SQNR and bits/weight vs block size 16..4096 (the overhead trade-off)
+//   format_map   bits/weight vs SQNR for the usual formats, and its Pareto front
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/run_control.h"
+#include "analysis/scheme.h"
+
+namespace qs {
+
+struct SweepPoint {
+  double x = 0;             // the varied parameter (bits, T, block size; bits/weight in the map)
+  std::string spec;         // the scheme of this point (canonical spec)
+  std::string label;        // short name (format map)
+  std::optional<double> sqnr_db, mse, bits_per_weight;
+};
+
+struct ClipMarker {
+  std::string name;   // "p99.9", "3σ", "mse", "kl", ...
+  double threshold = 0;
+  std::optional<double> mse, sqnr_db;  // of the quantization with that method
+};
+
+struct SweepResult {
+  std::vector<SweepPoint> points;
+  std::vector<ClipMarker> markers;  // sweep_clip only
+  bool cancelled = false;
+};
+
+// `family`: absmax or minmax (its granularity, clipping and rounding are kept; bits vary).
+// Other kinds have no bits parameter: an empty result.
+SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
+                       RunControl* control = nullptr);
+// Thresholds T log-spaced from max|x|/64 to max|x| (`points` of them), each quantized as
+// clip=range [−T, T] with `base`'s kind and bits if absmax, else absmax with `base`'s
+// bits (a symmetric threshold is an absmax notion).
+SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
+                       int points = 48, RunControl* control = nullptr);
+// Block sizes 16, 32, …, 4096 that fit in the last dimension, `base` made blockwise.
+SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
+                        RunControl* control = nullptr);
+// int8, int4 per channel, int4 blocks of 32/64/128, q8_0-like (int8 blocks of 32 with
+// fp16 scales), nf4, fp8 e4m3/e5m2 scaled and not, fp4 (blocks of 32, scaled), bf16, fp16.
+SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control = nullptr);
+
+// Indices of the points no other point beats on both axes (lower bits/weight and higher
+// SQNR is better; a point equal on both axes to another is kept once: the first).
+// Returned in increasing bits/weight.
+std::vector<size_t> pareto_front(std::span<const std::pair<double, double>> bpw_sqnr);
+
+}  // namespace qs
