@@ -1,0 +1,50 @@
+// The Sweeps view's computations on the demo's size of tensor: 4096×4096 float32
+// N(0, 0.02), quantize's default threads (all cores). Targets (the views issue): the
+// format map (14 schemes) ≤ 2 s and the bits sweep (15 points) ≤ 1.5 s on 2 cores.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "analysis/scheme.h"
+#include "analysis/sweep_points.h"
+
+namespace {
+
+const std::vector<float>& weights() {
+  static const std::vector<float> x = [] {
+    std::mt19937_64 rng(42);
+    std::normal_distribution<float> d(0.0f, 0.02f);
+    std::vector<float> v(size_t(4096) * 4096);
+    for (float& f : v) f = d(rng);
+    return v;
+  }();
+  return x;
+}
+
+const std::vector<int64_t> kShape = {4096, 4096};
+
+void BM_FormatMap(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(qs::format_map(weights(), kShape).points.size());
+}
+void BM_SweepBits(benchmark::State& state) {
+  const qs::Scheme s = *qs::parse_spec("absmax:bits=8");
+  for (auto _ : state) benchmark::DoNotOptimize(qs::sweep_bits(weights(), kShape, s).points.size());
+}
+void BM_SweepClip(benchmark::State& state) {
+  const qs::Scheme s = *qs::parse_spec("absmax:bits=4");
+  for (auto _ : state) benchmark::DoNotOptimize(qs::sweep_clip(weights(), kShape, s, 48).points.size());
+}
+void BM_SweepBlock(benchmark::State& state) {
+  const qs::Scheme s = *qs::parse_spec("absmax:bits=4");
+  for (auto _ : state) benchmark::DoNotOptimize(qs::sweep_block(weights(), kShape, s).points.size());
+}
+
+}  // namespace
+
+BENCHMARK(BM_FormatMap)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_SweepBits)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_SweepClip)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK(BM_SweepBlock)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+BENCHMARK_MAIN();
