@@ -89,4 +89,26 @@ Histogram make_histogram(std::span<const float> x, const HistogramSpec& spec) {
   return h;
 }
 
+Histogram log2_abs_histogram(std::span<const float> x, int bins) {
+  Histogram h;
+  float amin = INFINITY, amax = 0;
+  for (float v : x) {
+    const float a = std::fabs(v);
+    if (!std::isfinite(a) || a == 0) continue;
+    amin = std::min(amin, a);
+    amax = std::max(amax, a);
+  }
+  if (!(amax > 0) || bins < 1) return h;
+  const double hi = std::log2(double(amax)), lo = std::max(std::log2(double(amin)), hi - 24.0);
+  h.spec = HistogramSpec{lo, hi > lo ? hi : lo + 1.0, bins};
+  h.counts.assign(size_t(bins), 0);
+  for (float v : x) {
+    const float a = std::fabs(v);
+    if (!std::isfinite(a) || a == 0) continue;
+    const int b = histogram_bin(h.spec, std::log2(double(a)));
+    if (b >= 0) ++h.counts[size_t(b)];
+  }
+  return h;
+}
+
 }  // namespace qs

@@ -59,6 +59,11 @@ struct Histogram {
   double bin_width() const { return (spec.hi - spec.lo) / spec.bins; }
 };
 Histogram make_histogram(std::span<const float> x, const HistogramSpec& spec);
+
+// Histogram of log2|x| over the finite non-zero values (the Formats view's log-magnitude
+// axis): `bins` equal bins from max(log2 min|x|, log2 max|x| − 24) to log2 max|x|;
+// smaller magnitudes fall outside. Empty spec (0 bins) when there is no such value.
+Histogram log2_abs_histogram(std::span<const float> x, int bins);
 // Bin index of v or -1 when outside: NumPy's rule exactly — a first guess from
 // (v - lo) · bins/(hi - lo), then corrected against the linspace edges lo + k·step.
 inline int histogram_bin(const HistogramSpec& s, double v) {

@@ -45,6 +45,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"dump_state", {{"path", Want::String}}},
       {"key", {{"name", Want::String}}},
       {"budget", {{"bits", Want::Number}}},
+      {"formats_log_axis", {{"on", Want::Bool}}},
       {"what_if", {{"kind", Want::String}, {"index", Want::Int}, {"value", Want::Number}}},
       {"reset_what_if", {}},
       {"plot_menu", {{"item", Want::String}, {"path", Want::String}}},
@@ -252,6 +253,9 @@ bool ActionScript::run_instant(App& app, const json& a) {
     st.scripted_menu = AppState::ScriptedMenu{a["item"].get<std::string>(), a["path"].get<std::string>()};
     frames_left_ = 4;  // drawn next frame; a PNG is read two frames after that
     return false;
+  } else if (name == "formats_log_axis") {
+    st.fmt_log_axis = a["on"];
+    app.post_explore(false);
   } else if (name == "budget") {
     st.compare_budget = a["bits"].get<double>();
   } else if (name == "key") {
@@ -393,7 +397,12 @@ nlohmann::json dump_state(App& app) {
     j["ranges"] = {{"groups", st.ranges->groups.size()}, {"top", top}};
   }
   j["formats"] = {{"format", std::string(numeric::traits(numeric::kAllFloatFormats[size_t(st.fmt_index)]).name)},
-                  {"value", st.fmt_value}, {"code", st.fmt_code}};
+                  {"value", st.fmt_value}, {"code", st.fmt_code}, {"log_axis", st.fmt_log_axis}};
+  if (st.log_abs_hist) {
+    uint64_t n = 0;
+    for (uint64_t c : st.log_abs_hist->counts) n += c;
+    j["formats"]["log_hist"] = {{"lo", st.log_abs_hist->spec.lo}, {"hi", st.log_abs_hist->spec.hi}, {"count", n}};
+  }
   {
     json hists = json::array();
     for (const Histogram& h : st.compare_error_hists) {

@@ -24,6 +24,7 @@
 //   {"action": "plot_menu", "item": "save"|"csv", "path": "p"}  the first plot's menu item
 //   {"action": "what_if", "kind": "set_element"|"scale_row", "index": 7, "value": 5.0}
 //   {"action": "reset_what_if"}
+//   {"action": "formats_log_axis", "on": true}
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.

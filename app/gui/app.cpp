@@ -31,6 +31,7 @@ struct TensorCache {
   // last scheme only.
   std::string heat_spec;
   QuantizeResult heat_q;
+  std::shared_ptr<const Histogram> log_abs_hist;  // log2|x|, 256 bins (Formats view)
 };
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
@@ -126,6 +127,10 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
       it = cache.ranges.emplace(key, std::make_shared<const GroupStats>(std::move(gs))).first;
     }
     out.ranges = it->second;
+  }
+  if (r.log_abs_hist) {
+    if (!cache.log_abs_hist) cache.log_abs_hist = std::make_shared<const Histogram>(log2_abs_histogram(cache.x, 256));
+    out.log_abs_hist = cache.log_abs_hist;
   }
   if (r.heatmap) {
     const HeatQuantity hq = r.heatmap->quantity;
@@ -350,6 +355,7 @@ void App::select_tensor(int index) {
   st_.group = -1;
   st_.ranges.reset();
   st_.heatmap.reset();
+  st_.log_abs_hist.reset();
   st_.whatif.reset();
   st_.heat_request.out_w = 0;  // the view posts its rectangle for the new tensor
   st_.heat_rect_valid = false;
@@ -476,6 +482,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   r.ranges = st_.active_view == View::Ranges;
   if (st_.active_view == View::Heatmap && st_.heat_request.out_w > 0) r.heatmap = st_.heat_request;
   r.whatif = st_.whatif;
+  r.log_abs_hist = st_.active_view == View::Formats && st_.fmt_log_axis;
   if (st_.active_view == View::Compare)
     for (const SchemeEntry& e : st_.schemes)
       if (e.error.empty()) r.error_schemes.push_back(e.scheme);
@@ -539,6 +546,7 @@ void App::poll_results() {
       st_.compare_error_hists = std::move(r.error_hists);
       if (r.ranges) st_.ranges = std::move(r.ranges);
       if (r.heatmap) st_.heatmap = std::move(r.heatmap);
+      if (r.log_abs_hist) st_.log_abs_hist = std::move(r.log_abs_hist);
       if (!r.whatif_error.empty()) {
         st_.notices.push_back(r.whatif_error);
         st_.whatif.reset();

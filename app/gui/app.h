@@ -32,6 +32,7 @@ struct ExploreJobRequest {
   bool ranges = false;  // the Ranges view: per-group statistics (ranges_scheme())
   std::optional<HeatmapRequest> heatmap;  // the Heatmap view's rectangle and quantity
   std::optional<WhatIf> whatif;           // quantize a scratch copy with this edit
+  bool log_abs_hist = false;              // the Formats view's log-magnitude axis
 };
 
 struct ExploreJobResult {
@@ -45,6 +46,7 @@ struct ExploreJobResult {
   std::shared_ptr<const GroupStats> ranges;
   std::shared_ptr<const Heatmap> heatmap;
   std::string whatif_error;  // the edit could not be applied (the original data was used)
+  std::shared_ptr<const Histogram> log_abs_hist;
   bool cancelled = false;
 };
 

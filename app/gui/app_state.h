@@ -114,6 +114,8 @@ struct AppState {
   uint32_t fmt_code = 0;
   bool fmt_from_value = true;  // the code comes from rounding fmt_value (else: bits clicked)
   int fmt_index = 3;           // FP8 E4M3
+  bool fmt_log_axis = false;   // levels and histogram on a log2|x| axis
+  std::shared_ptr<const Histogram> log_abs_hist;
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors

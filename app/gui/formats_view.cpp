@@ -178,35 +178,53 @@ void levels_on_tensor(App& app) {
                              {"NF4", "nf4"},
                              {"FP4 E2M1", "fp4_e2m1:scale=absmax"}};
   const float fs = ImGui::GetFontSize();
+  if (ImGui::Checkbox("log |x| axis", &st.fmt_log_axis) && st.fmt_log_axis) app.post_explore(false);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("magnitudes on a log2 axis: where each format spends its levels across the decades");
+  const bool log_axis = st.fmt_log_axis;
+  if (log_axis && !st.log_abs_hist) {
+    app.post_explore(false);
+    ImGui::TextDisabled("computing the log-magnitude histogram…");
+    return;
+  }
   const float strip_h = fs * 1.35f;
   const float strips_h = strip_h * float(std::size(rows)) + 4;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImVec2 top = ImGui::GetCursorScreenPos();
   ImGui::Dummy(ImVec2(avail.x, strips_h));
 
+  const Histogram& hist = log_axis ? *st.log_abs_hist : st.result->hist_x;
   widgets::HistogramLayer lx;
-  lx.counts = st.result->hist_x.counts;
-  lx.lo = st.result->hist_x.spec.lo;
-  lx.hi = st.result->hist_x.spec.hi;
+  lx.counts = hist.counts;
+  lx.lo = hist.spec.lo;
+  lx.hi = hist.spec.hi;
   lx.color = ImGui::GetColorU32(ImGuiCol_PlotHistogram);
-  lx.label = "x (weights)";
+  lx.label = log_axis ? "|x| (weights)" : "x (weights)";
   widgets::HistogramPlotOptions o;
   o.log_y = st.log_y;
-  o.data_lo = st.data_lo;
-  o.data_hi = st.data_hi;
-  o.x_label = "value (each format scaled to this tensor's max|x|)";
-  const widgets::PlotEvents ev = widgets::HistogramPlot("##fmt_hist", ImGui::GetContentRegionAvail(), st.view,
+  o.data_lo = log_axis ? hist.spec.lo : st.data_lo;
+  o.data_hi = log_axis ? hist.spec.hi : st.data_hi;
+  o.x_label = log_axis ? "log2 |x| (each format scaled to this tensor's max|x|; zero not shown)"
+                       : "value (each format scaled to this tensor's max|x|)";
+  static widgets::PlotRange log_view;
+  static const Histogram* log_view_for = nullptr;
+  if (log_axis && log_view_for != &hist) {
+    log_view = {hist.spec.lo - 1.0, hist.spec.hi + 0.5};
+    log_view_for = &hist;
+  }
+  widgets::PlotRange& view = log_axis ? log_view : st.view;
+  const widgets::PlotEvents ev = widgets::HistogramPlot("##fmt_hist", ImGui::GetContentRegionAvail(), view,
                                                         std::span(&lx, 1), nullptr, o);
   st.plot_min = ev.plot_min;
   st.plot_max = ev.plot_max;
-  if (ev.view_changed) app.post_explore(false);
+  if (ev.view_changed && !log_axis) app.post_explore(false);
   plot_menu(app, "##fmt_menu", ImVec2(ev.plot_min.x, top.y), ev.plot_max, "format levels",
             [&] { return histograms_csv(std::span(&lx, 1)); });
 
   // Strips aligned with the plot's value axis.
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float x0 = ev.plot_min.x, x1 = ev.plot_max.x;
-  const double lo = st.view.lo, hi = st.view.hi;
+  const double lo = view.lo, hi = view.hi;
   const TensorStats& s = st.result_stats;
   for (size_t r = 0; r < std::size(rows); ++r) {
     const float y0 = top.y + float(r) * strip_h, y1 = y0 + strip_h - 3;
@@ -215,7 +233,14 @@ void levels_on_tensor(App& app) {
     dl->AddText(ImVec2(x0 - ts.x - 6, y0 + (strip_h - 3 - ts.y) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text),
                 rows[r].label);
     const Scheme sc = *parse_spec(rows[r].spec);
-    const std::vector<float> L = representable_levels(sc, choose_params(sc, float(s.min), float(s.max), false));
+    std::vector<float> L = representable_levels(sc, choose_params(sc, float(s.min), float(s.max), false));
+    if (log_axis) {
+      // Positive magnitudes on the log2 axis (the levels are symmetric or nearly so).
+      std::vector<float> mags;
+      for (float v : L)
+        if (v > 0) mags.push_back(float(std::log2(double(v))));
+      L = std::move(mags);
+    }
     const auto a = std::lower_bound(L.begin(), L.end(), float(lo));
     const auto b = std::upper_bound(L.begin(), L.end(), float(hi));
     const ImU32 col = scheme_color(int(r));

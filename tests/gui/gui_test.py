@@ -216,6 +216,24 @@ def main():
         if f["format"] != "fp8_e4m3" or f["code"] != 0x1D:
             fail(f"formats explorer: {f}")
         check_screen(png, state, "formats_view", 0.15)
+        # The log-magnitude axis: log2|x| of every non-zero value, the top at log2 max|x|.
+        png2 = os.path.join(WORK, "formats_log.png")
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": "model.layers.0.mlp.down_proj.weight"},
+                 {"action": "select_view", "name": "formats"}, {"action": "formats_log_axis", "on": True},
+                 {"action": "wait"}, {"action": "frames", "n": 2}, {"action": "wait"},
+                 {"action": "screenshot", "path": png2}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        lh = state["formats"].get("log_hist")
+        import numpy as np
+        raw = open(model, "rb").read()
+        (hlen,) = struct.unpack("<Q", raw[:8])
+        info = json.loads(raw[8:8 + hlen])["model.layers.0.mlp.down_proj.weight"]
+        a, b = info["data_offsets"]
+        w = np.abs(np.frombuffer(raw[8 + hlen + a:8 + hlen + b], dtype="<f4"))
+        w = w[np.isfinite(w) & (w > 0)].astype(np.float64)
+        if lh is None or abs(lh["hi"] - float(np.log2(w.max()))) > 1e-9 or lh["count"] != int((np.log2(w) >= lh["lo"]).sum()):
+            fail(f"log histogram {lh} vs NumPy max {np.log2(w.max())}, n {w.size}")
+        check_screen(png2, state, "formats_view log axis", 0.10)
     elif test == "ranges_view":
         # Per-column groups of the outlier-column tensor: the GUI's top groups by
         # max|x| / median max|x| equal NumPy's on the file's bytes.

@@ -152,3 +152,27 @@ TEST(Explore, ErrorHistogramOverPlusMinusThreeQuartersOfAStep) {
 
 }  // namespace
 }  // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(LogAbsHistogram, BinsOfLog2Magnitudes) {
+  // |x| = 2^-3 … 2^4 (one each, signs mixed) plus zeros and a NaN that are skipped.
+  std::vector<float> x = {0.125f, -0.25f, 0.5f, -1.0f, 2.0f, -4.0f, 8.0f, 16.0f, 0.0f, -0.0f, NAN};
+  const Histogram h = log2_abs_histogram(x, 7);
+  EXPECT_DOUBLE_EQ(h.spec.lo, -3.0);
+  EXPECT_DOUBLE_EQ(h.spec.hi, 4.0);
+  // Bins of width 1 over [-3, 4]; NumPy's rule puts the max into the last bin.
+  EXPECT_EQ(h.counts, (std::vector<uint64_t>{1, 1, 1, 1, 1, 1, 2}));
+  // A range wider than 24 octaves keeps the top 24.
+  std::vector<float> wide = {1e-20f, 1.0f};
+  const Histogram w = log2_abs_histogram(wide, 24);
+  EXPECT_DOUBLE_EQ(w.spec.lo, -24.0);
+  uint64_t n = 0;
+  for (auto c : w.counts) n += c;
+  EXPECT_EQ(n, 1u);
+  EXPECT_TRUE(log2_abs_histogram(std::vector<float>{0.0f}, 8).counts.empty());
+}
+
+}  // namespace
+}  // namespace qs
