@@ -218,6 +218,11 @@ void levels_on_tensor(App& app) {
   st.plot_min = ev.plot_min;
   st.plot_max = ev.plot_max;
   if (ev.view_changed && !log_axis) app.post_explore(false);
+  // Hovering the histogram explores the value under the pointer (a magnitude on the log axis).
+  if (ev.hovered) {
+    st.fmt_value = log_axis ? std::exp2(ev.hover_value) : ev.hover_value;
+    st.fmt_from_value = true;
+  }
   plot_menu(app, "##fmt_menu", ImVec2(ev.plot_min.x, top.y), ev.plot_max, "format levels",
             [&] { return histograms_csv(std::span(&lx, 1)); });
 

@@ -210,11 +210,18 @@ def main():
         # the tensor's histogram is drawn under the level strips.
         run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": "model.layers.0.mlp.down_proj.weight"},
                  {"action": "select_view", "name": "formats"}, {"action": "wait"}, {"action": "frames", "n": 2},
-                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump},
+                 {"action": "hover", "value": 0.05}, {"action": "frames", "n": 2},
+                 {"action": "dump_state", "path": dump + "h"}])
         state = json.load(open(dump))
         f = state["formats"]
         if f["format"] != "fp8_e4m3" or f["code"] != 0x1D:
             fail(f"formats explorer: {f}")
+        hv = json.load(open(dump + "h"))
+        x0, _, x1, _ = hv["plot_rect"]
+        px = (hv["view"]["hi"] - hv["view"]["lo"]) / (x1 - x0)
+        if abs(hv["formats"]["value"] - 0.05) > 1.5 * px:
+            fail(f"hovering 0.05 explores {hv['formats']['value']} (1 px = {px})")
         check_screen(png, state, "formats_view", 0.15)
         # The log-magnitude axis: log2|x| of every non-zero value, the top at log2 max|x|.
         png2 = os.path.join(WORK, "formats_log.png")
