@@ -29,7 +29,8 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
   PlotGeometry g;
   g.x0 = pos.x + fs * 4.6f;
   g.y0 = pos.y + 4.0f;
-  g.x1 = pos.x + size.x - 10.0f;
+  const bool has_y2 = opt.y2_hi > opt.y2_lo;
+  g.x1 = pos.x + size.x - (has_y2 ? fs * 3.6f : 10.0f);
   g.y1 = pos.y + size.y - fs * 2.6f;
   g.x_lo = view.lo;
   g.x_hi = view.hi;
@@ -37,6 +38,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
   ev.plot_max = ImVec2(g.x1, g.y1);
   const double y_lo = opt.y_hi > opt.y_lo ? opt.y_lo : -1, y_hi = opt.y_hi > opt.y_lo ? opt.y_hi : 1;
   auto y_px = [&](double v) { return float(g.y1 - (v - y_lo) / (y_hi - y_lo) * g.height()); };
+  auto y2_px = [&](double v) { return float(g.y1 - (v - opt.y2_lo) / (opt.y2_hi - opt.y2_lo) * g.height()); };
 
   // Interaction: pan, wheel zoom, double-click reset (x only; y is the caller's).
   ImGuiIO& io = ImGui::GetIO();
@@ -78,6 +80,16 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(g.x0 - ts.x - 6.0f, y - ts.y * 0.5f), text, s.c_str());
   }
+  if (has_y2) {
+    const Ticks t2 = nice_ticks(opt.y2_lo, opt.y2_hi, std::max(2, int(g.height() / (fs * 2.2f))));
+    for (double v : t2.values) {
+      const std::string s2 = tick_label(v, t2.step);
+      const float y = y2_px(v);
+      dl->AddText(ImVec2(g.x1 + 6.0f, y - fs * 0.5f), dim, s2.c_str());
+    }
+    const ImVec2 l2 = ImGui::CalcTextSize(opt.y2_label);
+    dl->AddText(ImVec2(g.x1 - l2.x - 4.0f, g.y0 + 2.0f), dim, opt.y2_label);
+  }
   const ImVec2 xl = ImGui::CalcTextSize(opt.x_label);
   dl->AddText(ImVec2(0.5f * (g.x0 + g.x1) - xl.x * 0.5f, g.y1 + 6.0f + fs), dim, opt.x_label);
   dl->AddText(ImVec2(g.x0 + 4.0f, g.y0 + 2.0f), dim, opt.y_label);
@@ -94,7 +106,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     for (size_t i = 0; i < n; ++i) {
       // Clamp far-away points so a huge coordinate does not break the rasterizer.
       const float px = std::clamp(g.x_px(s.x[i]), g.x0 - 1e4f, g.x1 + 1e4f);
-      const float py = std::clamp(y_px(s.y[i]), g.y0 - 1e4f, g.y1 + 1e4f);
+      const float py = std::clamp(s.right_axis && has_y2 ? y2_px(s.y[i]) : y_px(s.y[i]), g.y0 - 1e4f, g.y1 + 1e4f);
       pts.emplace_back(px, py);
     }
     // Separate segments, not one polyline: ImGui's joins turn the sawtooth's hairpin

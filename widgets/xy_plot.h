@@ -21,6 +21,7 @@ struct XYSeries {
   bool lines = true;                       // connect the points
   bool markers = false;                    // a dot at every point
   std::span<const std::string> point_labels;  // text beside each point (scatter plots)
+  bool right_axis = false;                 // plotted against the second y axis
 };
 
 struct XYPlotOptions {
@@ -29,6 +30,9 @@ struct XYPlotOptions {
   const char* x_label = "x";
   const char* y_label = "y";
   double band_lo = 0, band_hi = 0;   // a shaded horizontal band (e.g. ±s/2) when hi > lo
+  // A second y axis on the right for series with right_axis (hi > lo to enable).
+  double y2_lo = 0, y2_hi = 0;
+  const char* y2_label = "";
   std::function<void(double x)> tooltip;
 };
 

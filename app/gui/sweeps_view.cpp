@@ -144,27 +144,30 @@ void draw_sweeps_view(App& app) {
     const auto ev = widgets::XYPlot("##clip", cell, v, s, o);
     plot_menu(app, "##clip_menu", ev.plot_min, ev.plot_max, "mse vs clip", [&] { return sweep_csv(r->clip, "threshold"); });
   }
-  // 3. SQNR vs block size (log2), with the bits/weight of each.
+  // 3. SQNR vs block size (log2) and, on the second axis, the bits/weight each costs.
   {
-    std::vector<double> x, y;
+    std::vector<double> x, y, bpw;
     std::vector<std::string> labels;
-    char buf[32];
     for (const SweepPoint& p : r->block.points) {
       x.push_back(std::log2(p.x));
       y.push_back(p.sqnr_db.value_or(NAN));
-      std::snprintf(buf, sizeof buf, "%g: %.3g b/w", p.x, p.bits_per_weight.value_or(NAN));
-      labels.push_back(buf);
+      bpw.push_back(p.bits_per_weight.value_or(NAN));
+      labels.push_back(std::to_string(int64_t(p.x)));
     }
     widgets::XYPlotOptions o;
     o.x_label = "log2(block size): 4 = 16 … 12 = 4096";
-    o.y_label = "SQNR dB vs block size (label: bits/weight)";
+    o.y_label = "SQNR dB vs block size";
+    o.y2_label = "bits/weight";
     o.data_lo = 3.5;
     o.data_hi = 13;
     y_range(y, &o.y_lo, &o.y_hi);
+    y_range(bpw, &o.y2_lo, &o.y2_hi);
     static widgets::PlotRange v{3.5, 13};
-    widgets::XYSeries s = make_series(x, y, c0, "", true, true);
-    s.point_labels = labels;
-    const auto ev = widgets::XYPlot("##block", cell, v, std::span(&s, 1), o);
+    widgets::XYSeries s[2] = {make_series(x, y, c0, "SQNR", true, true),
+                              make_series(x, bpw, c1, "bits/weight (right axis)", true, true)};
+    s[0].point_labels = labels;
+    s[1].right_axis = true;
+    const auto ev = widgets::XYPlot("##block", cell, v, s, o);
     plot_menu(app, "##block_menu", ev.plot_min, ev.plot_max, "sqnr vs block", [&] { return sweep_csv(r->block, "block"); });
   }
   ImGui::SameLine();
