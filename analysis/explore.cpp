@@ -60,6 +60,7 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   o.hist_dequant = hs;
   o.threads = r.threads;
   o.control = control;
+  o.tensor_clip = r.tensor_clip;
   int64_t shown_group = -1;
   double step = 0;
   if (r.hist_error) {

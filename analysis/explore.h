@@ -29,6 +29,7 @@ struct ExploreRequest {
     int64_t n_finite = 0;
   };
   std::optional<KnownRange> known_range;
+  std::optional<ClipRange> tensor_clip;  // passed to quantize (QuantizeOptions::tensor_clip)
 };
 
 struct GroupSummary {

@@ -260,7 +260,12 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       R.cancelled = true;
       return R;
     }
-    R.groups = choose_all_params(x, L, s, ranges, threads);
+    if (opt.tensor_clip && L.groups == 1 && needs_data(s.clip.method) &&
+        ranges.nonfinite[0] < L.numel) {
+      R.groups.assign(1, choose_params(s, opt.tensor_clip->lo, opt.tensor_clip->hi, true));
+    } else {
+      R.groups = choose_all_params(x, L, s, ranges, threads);
+    }
   }
   if (ctl) ctl->done.store(L.numel);
 

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "analysis/calibrate.h"
 #include "analysis/error.h"
 #include "analysis/metrics.h"
 #include "analysis/quant_math.h"
@@ -47,6 +48,10 @@ struct QuantizeOptions {
   // x − x̂ over ± a step): called once the params are chosen, before the fused pass.
   // Overrides hist_error when set and it returns a spec.
   std::function<std::optional<HistogramSpec>(const std::vector<GroupParams>&)> hist_error_from_params;
+  // Per-tensor schemes with a data-driven clip method (percentile, σ, mse, kl): the clip
+  // range calibrate() gives for this tensor's finite values, when the caller has it
+  // cached (the GUI, across edits that do not change it). Used instead of calibrating.
+  std::optional<ClipRange> tensor_clip;
   int threads = 0;            // 0 = hardware concurrency
   RunControl* control = nullptr;  // cancel flag checked between chunks; progress in elements
 };

@@ -32,7 +32,24 @@ struct TensorCache {
   std::string heat_spec;
   QuantizeResult heat_q;
   std::shared_ptr<const Histogram> log_abs_hist;  // log2|x|, 256 bins (Formats view)
+  // Per-tensor calibrated clip ranges, by what they depend on (clip_key): changing the
+  // bits under a percentile clip does not recompute the percentile.
+  std::map<std::string, ClipRange> clip_ranges;
+  std::vector<float> finite;  // x's finite values, for calibrate(), built on first need
 };
+
+// What a per-tensor calibration depends on: percentile and σ only on the method, its
+// parameter and whether the range is symmetric (absmax-like); mse and kl on the whole
+// scheme.
+std::string clip_key(const Scheme& s) {
+  const bool symmetric = s.kind != Kind::Minmax;
+  char buf[64];
+  switch (s.clip.method) {
+    case ClipMethod::Percentile: std::snprintf(buf, sizeof buf, "p%.17g|%d", s.clip.p, int(symmetric)); return buf;
+    case ClipMethod::Sigma: std::snprintf(buf, sizeof buf, "k%.17g|%d", s.clip.k, int(symmetric)); return buf;
+    default: return print_spec(s);
+  }
+}
 
 ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
   ExploreJobResult out;
@@ -77,6 +94,21 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
   }
   if (cache.stats.n_finite > 0)
     req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
+  const ClipMethod cm = req.scheme.clip.method;
+  if (req.scheme.granularity == Granularity::Tensor && cache.stats.n_finite > 0 &&
+      (cm == ClipMethod::Percentile || cm == ClipMethod::Sigma || cm == ClipMethod::Mse || cm == ClipMethod::Kl)) {
+    const std::string key = clip_key(req.scheme);
+    auto it = cache.clip_ranges.find(key);
+    if (it == cache.clip_ranges.end()) {
+      if (cache.finite.empty()) {
+        cache.finite.reserve(size_t(cache.stats.n_finite));
+        for (float v : cache.x)
+          if (std::isfinite(v)) cache.finite.push_back(v);
+      }
+      it = cache.clip_ranges.emplace(key, calibrate(cache.finite, req.scheme)).first;
+    }
+    req.tensor_clip = it->second;
+  }
   // x's histogram depends on the view, not the scheme: a clip drag reuses it.
   const bool have_hist_x = cache.hist_x && cache.hist_x->spec.lo == req.view_lo &&
                            cache.hist_x->spec.hi == req.view_hi && cache.hist_x->spec.bins == req.bins;

@@ -449,6 +449,16 @@ def main():
         if a["view"]["lo"] == -0.01 or (b["view"]["lo"], b["view"]["hi"]) != (-0.01, 0.02):
             fail(f"views: other tensor {a['view']}, back {b['view']}")
         print("zoom_memory: ok")
+    elif test == "clip_cache":
+        # The percentile clip range is computed once per tensor and reused when only the
+        # bits change: the second scheme's numbers still equal a fresh CLI run.
+        run_gui([{"action": "open", "path": model}, {"action": "tensor", "name": tensor},
+                 {"action": "scheme", "spec": "absmax:bits=4,clip=percentile,p=99.9"}, {"action": "wait"},
+                 {"action": "scheme", "spec": "absmax:bits=6,clip=percentile,p=99.9"}, {"action": "wait"},
+                 {"action": "dump_state", "path": dump}])
+        sel = json.load(open(dump))["schemes"][0]
+        same_metrics(sel["metrics"], cli_metrics(model, tensor, sel["spec"]), sel["spec"])
+        print("clip_cache: ok", sel["spec"], sel["metrics"]["sqnr_db"])
     elif test == "bad_actions":
         p = run_gui([{"action": "open", "path": model}, {"action": "drag_clip", "handle": "middle", "to": 1}],
                     expect=2)

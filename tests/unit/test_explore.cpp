@@ -1,5 +1,6 @@
 // The Distribution-view computation: group summaries against a brute-force walk over
 // group_of, histograms against make_histogram, and the default (largest-scale) group.
+#include "analysis/calibrate.h"
 #include "analysis/explore.h"
 #include "analysis/tensor.h"
 
@@ -172,6 +173,40 @@ TEST(LogAbsHistogram, BinsOfLog2Magnitudes) {
   for (auto c : w.counts) n += c;
   EXPECT_EQ(n, 1u);
   EXPECT_TRUE(log2_abs_histogram(std::vector<float>{0.0f}, 8).counts.empty());
+}
+
+}  // namespace
+}  // namespace qs
+
+namespace qs {
+namespace {
+
+// A cached per-tensor clip range gives exactly the result of calibrating inside quantize.
+TEST(Explore, CachedTensorClipEqualsCalibrating) {
+  std::mt19937 rng(8);
+  std::student_t_distribution<float> d(3.0f);
+  std::vector<float> x(20000);
+  for (auto& v : x) v = d(rng) * 0.02f;
+  x[17] = NAN;
+  const std::vector<int64_t> shape = {100, 200};
+  std::vector<float> finite;
+  for (float v : x)
+    if (std::isfinite(v)) finite.push_back(v);
+  for (const char* sp : {"absmax:bits=4,clip=percentile,p=99.9", "minmax:bits=3,clip=percentile,p=98",
+                         "absmax:bits=4,clip=sigma,k=3", "absmax:bits=4,clip=mse", "absmax:bits=8,clip=kl"}) {
+    ExploreRequest r;
+    r.scheme = *parse_spec(sp);
+    r.view_lo = -0.2;
+    r.view_hi = 0.2;
+    const ExploreResult plain = explore(x, shape, r);
+    r.tensor_clip = calibrate(finite, r.scheme);
+    const ExploreResult cached = explore(x, shape, r);
+    EXPECT_EQ(plain.q.groups[0].scale, cached.q.groups[0].scale) << sp;
+    EXPECT_EQ(plain.q.groups[0].clip_lo, cached.q.groups[0].clip_lo) << sp;
+    EXPECT_EQ(plain.q.groups[0].clip_hi, cached.q.groups[0].clip_hi) << sp;
+    EXPECT_EQ(plain.q.metrics.sums.sum_err2, cached.q.metrics.sums.sum_err2) << sp;
+    EXPECT_EQ(plain.hist_dequant.counts, cached.hist_dequant.counts) << sp;
+  }
 }
 
 }  // namespace
