@@ -1,8 +1,8 @@
 #pragma once
 // The Sweeps view's data: one scheme parameter varied at a time, each point one
 // quantize() call on the whole tensor (so a point equals what the Distribution view
-// shows for that spec). All run in the caller's thread with quantize's own threads, and
-// check the RunControl between points.
+// shows for that spec). All run in the caller's thread with quantize's own threads; the
+// RunControl counts points (total, done) and is checked between them.
 //   sweep_bits   SQNR and MSE vs bits 2..16 for an integer family
 //   sweep_clip   MSE vs a symmetric clip threshold T, with where the calibration
 //                methods put T (percentile 99/99.9/99.99, 3σ, MSE-optimal, KL)

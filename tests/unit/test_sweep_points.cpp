@@ -112,3 +112,19 @@ TEST(Sweeps, CancelledBeforeStarting) {
 
 }  // namespace
 }  // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(Sweeps, ProgressCountsPoints) {
+  const std::vector<float> x = gaussian(4096, 6);
+  const std::vector<int64_t> shape = {64, 64};
+  RunControl c;
+  const SweepResult r = sweep_bits(x, shape, *parse_spec("absmax:bits=8"), &c);
+  ASSERT_EQ(r.points.size(), 15u);
+  EXPECT_EQ(c.total.load(), 15) << "points, not elements";
+  EXPECT_EQ(c.done.load(), 15);
+}
+
+}  // namespace
+}  // namespace qs
