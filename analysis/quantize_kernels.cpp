@@ -77,6 +77,47 @@ int64_t RangeFinitePositions(const float* x, int64_t n, float* mn, float* mx) {
 
 // One element, scalar: the same operations in the same order as the vector body (and as
 // quantize_element in quant_math.cpp).
+// One finite element's contribution to the float64 error sums (the scalar paths).
+// NaN-propagating max: a non-saturating cast's NaN x̂ must not vanish.
+inline void AddScalar(float v, float xh, bool clipped, ErrorSums* acc, double* max_err) {
+  const double xd = v, yd = xh, e = xd - yd;
+  acc->n += 1;
+  acc->n_clipped += clipped ? 1 : 0;
+  acc->sum_x2 += xd * xd;
+  acc->sum_y2 += yd * yd;
+  acc->sum_xy += xd * yd;
+  acc->sum_err2 += e * e;
+  acc->sum_abs_err += std::fabs(e);
+  if (std::isnan(e) || std::fabs(e) > *max_err) *max_err = std::fabs(e);
+}
+
+// The same sums over vectors of float64 lanes (x and x̂ promoted 1:1).
+template <class D>
+struct VecSums {
+  hn::Vec<D> x2, y2, xy, e2, ae, mx;
+  explicit VecSums(D d)
+      : x2(hn::Zero(d)), y2(hn::Zero(d)), xy(hn::Zero(d)), e2(hn::Zero(d)), ae(hn::Zero(d)), mx(hn::Zero(d)) {}
+  void add(hn::Vec<D> xd, hn::Vec<D> yd) {
+    const auto e = hn::Sub(xd, yd);
+    x2 = hn::MulAdd(xd, xd, x2);
+    y2 = hn::MulAdd(yd, yd, y2);
+    xy = hn::MulAdd(xd, yd, xy);
+    e2 = hn::MulAdd(e, e, e2);
+    const auto a = hn::Abs(e);
+    ae = hn::Add(ae, a);
+    mx = hn::Max(mx, a);
+  }
+  // Adds the lanes' totals into `out` (n and n_clipped are the caller's).
+  void reduce(D d, ErrorSums* out, double* max_err) const {
+    out->sum_x2 += hn::GetLane(hn::SumOfLanes(d, x2));
+    out->sum_y2 += hn::GetLane(hn::SumOfLanes(d, y2));
+    out->sum_xy += hn::GetLane(hn::SumOfLanes(d, xy));
+    out->sum_err2 += hn::GetLane(hn::SumOfLanes(d, e2));
+    out->sum_abs_err += hn::GetLane(hn::SumOfLanes(d, ae));
+    *max_err = std::max(*max_err, hn::GetLane(hn::MaxOfLanes(d, mx)));
+  }
+};
+
 inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
                            float lo, float hi, ErrorSums* acc, double* max_err) {
   const float v = a.x[i];
@@ -99,15 +140,7 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
   const float xh = a.float_zp ? q * s + zp : (a.has_zp ? (q - zp) * s : q * s);
   a.q[i] = int32_t(q);
   a.xhat[i] = xh;
-  const double xd = v, yd = xh, e = xd - yd;
-  acc->n += 1;
-  acc->n_clipped += clipped ? 1 : 0;
-  acc->sum_x2 += xd * xd;
-  acc->sum_y2 += yd * yd;
-  acc->sum_xy += xd * yd;
-  acc->sum_err2 += e * e;
-  acc->sum_abs_err += std::fabs(e);
-  *max_err = std::max(*max_err, std::fabs(e));
+  AddScalar(v, xh, clipped, acc, max_err);
 }
 
 template <bool kArrayParams>
@@ -117,8 +150,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   const hn::Rebind<int32_t, decltype(dd)> di;
   const int64_t L = int64_t(hn::Lanes(dd));
 
-  auto s_x2 = hn::Zero(dd), s_y2 = hn::Zero(dd), s_xy = hn::Zero(dd), s_e2 = hn::Zero(dd),
-       s_ae = hn::Zero(dd), s_max = hn::Zero(dd);
+  VecSums<decltype(dd)> sums(dd);
   int64_t n_clipped = 0, n_finite = 0;
   const auto qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
   auto scale = hn::Set(df, a.scale),
@@ -157,26 +189,14 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
     if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
     n_finite += all_finite ? L : int64_t(hn::CountTrue(df, fin));
 
-    const auto xd = hn::PromoteTo(dd, all_finite ? v : hn::IfThenElseZero(fin, v));
-    const auto yd = hn::PromoteTo(dd, all_finite ? xh : hn::IfThenElseZero(fin, xh));
-    const auto e = hn::Sub(xd, yd);
-    s_x2 = hn::MulAdd(xd, xd, s_x2);
-    s_y2 = hn::MulAdd(yd, yd, s_y2);
-    s_xy = hn::MulAdd(xd, yd, s_xy);
-    s_e2 = hn::MulAdd(e, e, s_e2);
-    const auto ae = hn::Abs(e);
-    s_ae = hn::Add(s_ae, ae);
-    s_max = hn::Max(s_max, ae);
+    sums.add(hn::PromoteTo(dd, all_finite ? v : hn::IfThenElseZero(fin, v)),
+             hn::PromoteTo(dd, all_finite ? xh : hn::IfThenElseZero(fin, xh)));
   }
   ErrorSums local;
   local.n = n_finite;
   local.n_clipped = n_clipped;
-  local.sum_x2 = hn::GetLane(hn::SumOfLanes(dd, s_x2));
-  local.sum_y2 = hn::GetLane(hn::SumOfLanes(dd, s_y2));
-  local.sum_xy = hn::GetLane(hn::SumOfLanes(dd, s_xy));
-  local.sum_err2 = hn::GetLane(hn::SumOfLanes(dd, s_e2));
-  local.sum_abs_err = hn::GetLane(hn::SumOfLanes(dd, s_ae));
-  double max_err = hn::GetLane(hn::MaxOfLanes(dd, s_max));
+  double max_err = 0;
+  sums.reduce(dd, &local, &max_err);
   for (; i < a.n; ++i) {
     if constexpr (kArrayParams) {
       IntQuantizeOne(a, i, a.scale_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
@@ -209,16 +229,7 @@ inline void FloatQuantizeOne(const FloatKernelArgs& a, int64_t i, ErrorSums* acc
   const ElementResult r = quantize_element(*a.scheme, *a.params, v, 0.0f);
   a.q[i] = r.code;
   a.xhat[i] = r.xhat;
-  const double xd = v, yd = r.xhat, e = xd - yd;
-  acc->n += 1;
-  acc->n_clipped += r.clipped ? 1 : 0;
-  acc->sum_x2 += xd * xd;
-  acc->sum_y2 += yd * yd;
-  acc->sum_xy += xd * yd;
-  acc->sum_err2 += e * e;
-  acc->sum_abs_err += std::fabs(e);
-  // NaN-propagating, like ErrorSums::merge (a non-saturating overflow gives a NaN x̂).
-  if (std::isnan(e) || std::fabs(e) > *max_err) *max_err = std::fabs(e);
+  AddScalar(v, r.xhat, r.clipped, acc, max_err);
 }
 
 void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
@@ -242,8 +253,7 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
   const auto v_emin = hn::Set(di, emin), v_127 = hn::Set(di, 127), v_M = hn::Set(di, M);
   const auto v_bias_shift = hn::Set(di, t.bias - 127);
 
-  auto s_x2 = hn::Zero(dd), s_y2 = hn::Zero(dd), s_xy = hn::Zero(dd), s_e2 = hn::Zero(dd),
-       s_ae = hn::Zero(dd), s_max = hn::Zero(dd);
+  VecSums<decltype(dd)> sums(dd);
   ErrorSums local;
   double max_err = 0;
   int64_t n_clipped = 0, n_fast = 0;
@@ -303,26 +313,13 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
     hn::StoreU(xh, df, a.xhat + i);
     if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
     n_fast += L;
-    const auto xd = hn::PromoteTo(dd, v), yd = hn::PromoteTo(dd, xh);
-    const auto e = hn::Sub(xd, yd);
-    s_x2 = hn::MulAdd(xd, xd, s_x2);
-    s_y2 = hn::MulAdd(yd, yd, s_y2);
-    s_xy = hn::MulAdd(xd, yd, s_xy);
-    s_e2 = hn::MulAdd(e, e, s_e2);
-    const auto ae = hn::Abs(e);
-    s_ae = hn::Add(s_ae, ae);
-    s_max = hn::Max(s_max, ae);
+    sums.add(hn::PromoteTo(dd, v), hn::PromoteTo(dd, xh));
   }
   for (; i < a.n; ++i) FloatQuantizeOne(a, i, &local, &max_err);
   ErrorSums fast;
   fast.n = n_fast;
   fast.n_clipped = n_clipped;
-  fast.sum_x2 = hn::GetLane(hn::SumOfLanes(dd, s_x2));
-  fast.sum_y2 = hn::GetLane(hn::SumOfLanes(dd, s_y2));
-  fast.sum_xy = hn::GetLane(hn::SumOfLanes(dd, s_xy));
-  fast.sum_err2 = hn::GetLane(hn::SumOfLanes(dd, s_e2));
-  fast.sum_abs_err = hn::GetLane(hn::SumOfLanes(dd, s_ae));
-  fast.max_abs_err = hn::GetLane(hn::MaxOfLanes(dd, s_max));
+  sums.reduce(dd, &fast, &fast.max_abs_err);
   local.max_abs_err = max_err;
   fast.merge(local);
   acc->merge(fast);

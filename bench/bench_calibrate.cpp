@@ -14,6 +14,8 @@
 //                        within one radix bin (2^20 only)
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_data.h"
+
 #include <cstring>
 #include <random>
 #include <vector>
@@ -23,35 +25,13 @@
 
 namespace {
 
-std::vector<float> make_weights(size_t n) {
-  std::mt19937_64 rng(42);
-  std::normal_distribution<float> d(0.0f, 0.02f);
-  std::vector<float> x(n);
-  for (float& v : x) v = d(rng);
-  return x;
-}
+using qs::bench::make_weights;
+using qs::bench::weights;
 
-const std::vector<float>& weights(size_t n) {
-  // One input per size, built on first use (the benchmark binary owns it, not the library).
-  static const std::vector<float> small = make_weights(size_t(1) << 20);
-  static const std::vector<float> large = make_weights(size_t(1) << 24);
-  return n == small.size() ? small : large;
-}
+using qs::bench::set_bytes;
 
-void set_bytes(benchmark::State& state, size_t n) {
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(n * sizeof(float)));
-}
-
-void BM_Memcpy(benchmark::State& state) {
-  const std::vector<float>& x = weights(size_t(state.range(0)));
-  std::vector<float> y(x.size());
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes(state, x.size());
-}
+// The floor: a copy of the same bytes, in the same run.
+void BM_Memcpy(benchmark::State& state) { qs::bench::memcpy_floor(state); }
 
 void BM_Percentile(benchmark::State& state) {
   const std::vector<float>& x = weights(size_t(state.range(0)));

@@ -3,6 +3,8 @@
 // format map (14 schemes) ≤ 2 s and the bits sweep (15 points) ≤ 1.5 s on 2 cores.
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_data.h"
+
 #include <random>
 #include <vector>
 
@@ -11,16 +13,7 @@
 
 namespace {
 
-const std::vector<float>& weights() {
-  static const std::vector<float> x = [] {
-    std::mt19937_64 rng(42);
-    std::normal_distribution<float> d(0.0f, 0.02f);
-    std::vector<float> v(size_t(4096) * 4096);
-    for (float& f : v) f = d(rng);
-    return v;
-  }();
-  return x;
-}
+const std::vector<float>& weights() { return qs::bench::weights(size_t(1) << 24); }
 
 const std::vector<int64_t> kShape = {4096, 4096};
 

@@ -24,6 +24,20 @@ struct XYSeries {
   bool right_axis = false;                 // plotted against the second y axis
 };
 
+// A series in one call (XYSeries has too many fields for brace initialisation).
+inline XYSeries xy_series(std::span<const double> x, std::span<const double> y, ImU32 color, const char* label,
+                          float thickness = 1.5f, bool lines = true, bool markers = false) {
+  XYSeries s;
+  s.x = x;
+  s.y = y;
+  s.color = color;
+  s.label = label;
+  s.thickness = thickness;
+  s.lines = lines;
+  s.markers = markers;
+  return s;
+}
+
 struct XYPlotOptions {
   double y_lo = -1, y_hi = 1;
   double data_lo = -1, data_hi = 1;  // double-click resets the x range to this

@@ -134,19 +134,10 @@ void draw_error_view(App& app) {
     ImGui::Text("x̂ − x = %.4g", double(l) - x);
   };
   const double id_x[2] = {st.view.lo, st.view.hi};
-  auto series = [](std::span<const double> x, std::span<const double> y, ImU32 color, float thickness,
-                   const char* label) {
-    widgets::XYSeries out;
-    out.x = x;
-    out.y = y;
-    out.color = color;
-    out.thickness = thickness;
-    out.label = label;
-    return out;
-  };
-  widgets::XYSeries stair[2] = {series(std::span<const double>(id_x, 2), std::span<const double>(id_x, 2),
-                                       ImGui::GetColorU32(ImGuiCol_TextDisabled, 0.6f), 1.0f, "x̂ = x"),
-                                series(c.sx, c.sy, scheme_color(st.selected), 2.0f, "x̂(x)")};
+  widgets::XYSeries stair[2] = {
+      widgets::xy_series(std::span<const double>(id_x, 2), std::span<const double>(id_x, 2),
+                         ImGui::GetColorU32(ImGuiCol_TextDisabled, 0.6f), "x̂ = x", 1.0f),
+      widgets::xy_series(c.sx, c.sy, scheme_color(st.selected), "x̂(x)", 2.0f)};
   widgets::XYPlotOptions so;
   so.y_lo = st.view.lo;
   so.y_hi = st.view.hi;
@@ -157,7 +148,7 @@ void draw_error_view(App& app) {
   so.tooltip = tooltip;
   const widgets::XYPlotEvents e1 = widgets::XYPlot("##stair", ImVec2(w, h), st.view, stair, so);
   ImGui::SameLine();
-  widgets::XYSeries saw[1] = {series(c.ex, c.ey, scheme_color(st.selected), 1.5f, "x̂ − x")};
+  widgets::XYSeries saw[1] = {widgets::xy_series(c.ex, c.ey, scheme_color(st.selected), "x̂ − x")};
   widgets::XYPlotOptions eo = so;
   const double m = std::max({std::fabs(c.err_lo), std::fabs(c.err_hi), 0.5 * r.step, 1e-30}) * 1.15;
   eo.y_lo = -m;

@@ -19,18 +19,6 @@
 namespace qs::app {
 namespace {
 
-widgets::XYSeries make_series(std::span<const double> x, std::span<const double> y, ImU32 color, const char* label,
-                              bool lines, bool markers) {
-  widgets::XYSeries s;
-  s.x = x;
-  s.y = y;
-  s.color = color;
-  s.label = label;
-  s.lines = lines;
-  s.markers = markers;
-  return s;
-}
-
 // y range of the finite values with 8% headroom.
 void y_range(std::span<const double> y, double* lo, double* hi) {
   *lo = INFINITY;
@@ -103,7 +91,7 @@ void draw_sweeps_view(App& app) {
     o.data_hi = 16.5;
     y_range(y, &o.y_lo, &o.y_hi);
     static widgets::PlotRange v{1.5, 16.5};
-    widgets::XYSeries s = make_series(x, y, c0, "SQNR (≈ 6.02 dB per bit)", true, true);
+    widgets::XYSeries s = widgets::xy_series(x, y, c0, "SQNR (≈ 6.02 dB per bit)", 1.5f, true, true);
     if (x.empty()) {
       ImGui::BeginChild("##nobits", cell);
       ImGui::TextDisabled("%s has no bits to vary.", print_spec(r->base).c_str());
@@ -138,8 +126,8 @@ void draw_sweeps_view(App& app) {
     static widgets::PlotRange v;
     static double v_for = -1;
     if (v_for != o.data_hi) v = {0, o.data_hi * 1.02}, v_for = o.data_hi;
-    widgets::XYSeries s[2] = {make_series(x, y, c0, "MSE at T", true, false),
-                              make_series(mx, my, c1, "calibration methods", false, true)};
+    widgets::XYSeries s[2] = {widgets::xy_series(x, y, c0, "MSE at T", 1.5f, true, false),
+                              widgets::xy_series(mx, my, c1, "calibration methods", 1.5f, false, true)};
     s[1].point_labels = labels;
     const auto ev = widgets::XYPlot("##clip", cell, v, s, o);
     plot_menu(app, "##clip_menu", ev.plot_min, ev.plot_max, "mse vs clip", [&] { return sweep_csv(r->clip, "threshold"); });
@@ -163,8 +151,8 @@ void draw_sweeps_view(App& app) {
     y_range(y, &o.y_lo, &o.y_hi);
     y_range(bpw, &o.y2_lo, &o.y2_hi);
     static widgets::PlotRange v{3.5, 13};
-    widgets::XYSeries s[2] = {make_series(x, y, c0, "SQNR", true, true),
-                              make_series(x, bpw, c1, "bits/weight (right axis)", true, true)};
+    widgets::XYSeries s[2] = {widgets::xy_series(x, y, c0, "SQNR", 1.5f, true, true),
+                              widgets::xy_series(x, bpw, c1, "bits/weight (right axis)", 1.5f, true, true)};
     s[0].point_labels = labels;
     s[1].right_axis = true;
     const auto ev = widgets::XYPlot("##block", cell, v, s, o);
@@ -188,8 +176,8 @@ void draw_sweeps_view(App& app) {
     o.data_hi = 18;
     y_range(y, &o.y_lo, &o.y_hi);
     static widgets::PlotRange v{2, 18};
-    widgets::XYSeries s[2] = {make_series(fx, fy, IM_COL32(120, 200, 130, 200), "Pareto front", true, false),
-                              make_series(x, y, c0, "", false, true)};
+    widgets::XYSeries s[2] = {widgets::xy_series(fx, fy, IM_COL32(120, 200, 130, 200), "Pareto front", 1.5f, true, false),
+                              widgets::xy_series(x, y, c0, "", 1.5f, false, true)};
     s[1].point_labels = labels;
     const auto ev = widgets::XYPlot("##map", cell, v, s, o);
     st.plot_min = ev.plot_min;
