@@ -2,9 +2,12 @@
 // values from N(0, 0.02), at 1 and 2 threads. bytes_per_second counts the N·4 input
 // bytes per call; BM_Memcpy copies the same bytes in the same run (the floor).
 //
-//   BM_AbsmaxInt8Full   the full analysis the CLI and the GUI run: range pass, fused
-//                       quantize/dequantize pass with float64 error sums (SQNR, MSE, max
-//                       error, codes used) and a 256-bin histogram of x
+//   BM_AbsmaxInt8Full   the full analysis: range pass, fused quantize/dequantize pass
+//                       with float64 error sums (SQNR, MSE, max error, codes used) — what
+//                       `quantscope-cli quantize` computes (it asks for no histogram) —
+//                       plus a 256-bin histogram of x, as the GUI's first request on a
+//                       tensor adds (its x̂ histogram comes from the code counts)
+//   BM_AbsmaxInt8       the same without the histogram (exactly the CLI's call)
 //   BM_MinmaxUint8      asymmetric 8-bit with an integer zero point
 //   BM_BlockAbsmaxInt8  absmax 8-bit with one scale per block of 32
 //   BM_CastBf16, BM_CastFp8E4M3   float casts (no scale)
@@ -50,6 +53,7 @@ void run_quantize(benchmark::State& state, const char* spec, bool hist) {
 }
 
 void BM_AbsmaxInt8Full(benchmark::State& s) { run_quantize(s, "absmax:bits=8", true); }
+void BM_AbsmaxInt8(benchmark::State& s) { run_quantize(s, "absmax:bits=8", false); }
 void BM_MinmaxUint8(benchmark::State& s) { run_quantize(s, "minmax:bits=8", false); }
 void BM_BlockAbsmaxInt8(benchmark::State& s) { run_quantize(s, "absmax:bits=8,gran=block,block=32", false); }
 void BM_CastBf16(benchmark::State& s) { run_quantize(s, "bf16", false); }
@@ -74,6 +78,7 @@ void sizes_threads(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Memcpy)->Apply(sizes);
 BENCHMARK(BM_AbsmaxInt8Full)->Apply(sizes_threads);
+BENCHMARK(BM_AbsmaxInt8)->Apply(sizes_threads);
 BENCHMARK(BM_MinmaxUint8)->Apply(sizes_threads);
 BENCHMARK(BM_BlockAbsmaxInt8)->Apply(sizes_threads);
 BENCHMARK(BM_CastBf16)->Apply(sizes_threads);
