@@ -574,6 +574,7 @@ void App::poll_results() {
         }
       }
       st_.result = std::move(r.main);
+      ++st_.result_serial;
       st_.result_tensor = r.tensor;
       st_.compare_error_hists = std::move(r.error_hists);
       if (r.ranges) st_.ranges = std::move(r.ranges);

@@ -83,6 +83,8 @@ struct AppState {
 
   // Results
   std::optional<ExploreResult> result;
+  uint64_t result_serial = 0;  // bumped whenever `result` is replaced (caches key on it,
+                               // not on addresses, which a new result may reuse)
   int result_tensor = -1;
   TensorStats result_stats;
   double data_lo = -1, data_hi = 1;

@@ -22,22 +22,19 @@ namespace {
 // The staircase and sawtooth polylines for the current levels and view, rebuilt only
 // when either changes (fp16 has thousands of steps in a wide view).
 struct Curves {
-  const float* levels = nullptr;
-  size_t n_levels = 0;
-  double lo = 0, hi = 0, clip_lo = 0, clip_hi = 0;
+  uint64_t serial = ~uint64_t(0);  // AppState::result_serial the curves were built for
+  double lo = 0, hi = 0;  // the view they cover
   std::vector<TransferStep> steps;
   std::vector<double> sx, sy, ex, ey;  // staircase (x, x̂) and sawtooth (x, x̂ − x)
   double err_lo = 0, err_hi = 0;
 };
 
-const Curves& curves_for(const ExploreResult& r, const widgets::PlotRange& view) {
+const Curves& curves_for(const ExploreResult& r, uint64_t serial, const widgets::PlotRange& view) {
   static Curves c;
   const GroupParams& p = r.group.params;
   const double clo = p.clipping ? p.clip_lo : -INFINITY, chi = p.clipping ? p.clip_hi : INFINITY;
-  if (c.levels == r.levels.data() && c.n_levels == r.levels.size() && c.lo == view.lo && c.hi == view.hi &&
-      c.clip_lo == clo && c.clip_hi == chi)
-    return c;
-  c = Curves{r.levels.data(), r.levels.size(), view.lo, view.hi, clo, chi, {}, {}, {}, {}, {}, 0, 0};
+  if (c.serial == serial && c.lo == view.lo && c.hi == view.hi) return c;
+  c = Curves{serial, view.lo, view.hi, {}, {}, {}, {}, {}, 0, 0};
   c.steps = transfer_steps(r.levels, clo, chi, view.lo, view.hi);
   for (const TransferStep& s : c.steps) {
     c.sx.insert(c.sx.end(), {s.x0, s.x1});
@@ -124,7 +121,7 @@ void draw_error_view(App& app) {
             [&] { return histograms_csv(std::span(&le, 1)); });
 
   // 2. Staircase and sawtooth over the Distribution view's value range (shared zoom).
-  const Curves& c = curves_for(r, st.view);
+  const Curves& c = curves_for(r, st.result_serial, st.view);
   const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
   const float h = ImGui::GetContentRegionAvail().y;
   auto tooltip = [&](double x) {

@@ -207,10 +207,10 @@ void levels_on_tensor(App& app) {
   o.x_label = log_axis ? "log2 |x| (each format scaled to this tensor's max|x|; zero not shown)"
                        : "value (each format scaled to this tensor's max|x|)";
   static widgets::PlotRange log_view;
-  static const Histogram* log_view_for = nullptr;
-  if (log_axis && log_view_for != &hist) {
+  static std::shared_ptr<const Histogram> log_view_for;  // held, like the heatmap's texture source
+  if (log_axis && log_view_for != st.log_abs_hist) {
     log_view = {hist.spec.lo - 1.0, hist.spec.hi + 0.5};
-    log_view_for = &hist;
+    log_view_for = st.log_abs_hist;
   }
   widgets::PlotRange& view = log_axis ? log_view : st.view;
   const widgets::PlotEvents ev = widgets::HistogramPlot("##fmt_hist", ImGui::GetContentRegionAvail(), view,

@@ -149,12 +149,12 @@ void draw_heatmap_view(App& app) {
   // The texture: uploaded when a new result arrives, drawn with the UVs that map the
   // result's rectangle onto the current one (so zooming looks right before it lands).
   static Texture tex;
-  static const Heatmap* uploaded = nullptr;
+  static std::shared_ptr<const Heatmap> uploaded;  // held: a new result cannot reuse its address
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, p1, ImGui::GetColorU32(ImGuiCol_FrameBg));
   const Heatmap* h = st.heatmap.get();
   if (h && h->w > 0 && h->h > 0) {
-    if (uploaded != h || log_was != log_colour) {
+    if (uploaded != st.heatmap || log_was != log_colour) {
       std::vector<uint32_t> px(size_t(h->w) * size_t(h->h));
       const float span = h->hi > h->lo ? h->hi - h->lo : 1.0f;
       // Log: four decades below the max (outliers would otherwise leave the rest black).
@@ -167,7 +167,7 @@ void draw_heatmap_view(App& app) {
       }
       log_was = log_colour;
       tex.upload(h->w, h->h, reinterpret_cast<const uint8_t*>(px.data()));
-      uploaded = h;
+      uploaded = st.heatmap;
     }
     const double hr = double(h->r1 - h->r0), hc = double(h->c1 - h->c0);
     const ImVec2 uv0(float((st.heat_c0 - double(h->c0)) / hc), float((st.heat_r0 - double(h->r0)) / hr));

@@ -23,7 +23,7 @@ constexpr size_t kTopK = 10;
 
 // Arrays the charts draw, rebuilt when the stats or the sort order change.
 struct Series {
-  const GroupStats* stats = nullptr;
+  std::shared_ptr<const GroupStats> stats;  // held, so a new result cannot reuse its address
   bool sorted = false;
   std::vector<float> mn, mx, scale, sqnr;
   std::vector<int64_t> order;
@@ -31,11 +31,12 @@ struct Series {
   std::vector<std::pair<int64_t, double>> top;
 };
 
-const Series& series_for(const GroupStats& gs, bool sorted) {
+const Series& series_for(const std::shared_ptr<const GroupStats>& stats, bool sorted) {
   static Series s;
-  if (s.stats == &gs && s.sorted == sorted) return s;
+  if (s.stats == stats && s.sorted == sorted) return s;
+  const GroupStats& gs = *stats;
   s = Series{};
-  s.stats = &gs;
+  s.stats = stats;
   s.sorted = sorted;
   const size_t G = gs.groups.size();
   s.mn.resize(G);
@@ -99,7 +100,7 @@ void draw_ranges_view(App& app) {
   }
   const GroupStats& gs = *st.ranges;
   ImGui::Checkbox("sorted by max|x|", &st.ranges_sorted);
-  const Series& s = series_for(gs, st.ranges_sorted);
+  const Series& s = series_for(st.ranges, st.ranges_sorted);
   ImGui::SameLine();
   ImGui::TextDisabled("· %zu groups · red: max|x| ≥ 2× the median max|x|", gs.groups.size());
 
