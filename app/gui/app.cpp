@@ -225,6 +225,15 @@ ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, Tensor
 
 }  // namespace
 
+const TensorView* selected_tensor(App& app) {
+  const AppState& st = app.state();
+  if (!st.model || st.tensor < 0 || st.schemes.empty()) {
+    ImGui::TextDisabled("Select a tensor in the browser.");
+    return nullptr;
+  }
+  return &st.model->tensors[size_t(st.tensor)];
+}
+
 Scheme ranges_scheme(const Scheme& s) {
   if (s.granularity != Granularity::Tensor) return s;
   Scheme r = s;

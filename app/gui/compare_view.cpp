@@ -35,11 +35,9 @@ int best_within(const std::vector<SchemeEntry>& list, double budget) {
 
 void draw_compare_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
+  const TensorView& t = *selected;
   const float fs = ImGui::GetFontSize();
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();

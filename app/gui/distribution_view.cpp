@@ -14,11 +14,9 @@ namespace qs::app {
 
 void draw_distribution_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
+  const TensorView& t = *selected;
   const float fs = ImGui::GetFontSize();
 
   // Header: what is shown.

@@ -59,11 +59,9 @@ float level_at(const Curves& c, double x) {
 
 void draw_error_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
+  const TensorView& t = *selected;
   const bool current = st.result && st.result_tensor == st.tensor && !st.result->hist_error.counts.empty();
   ImGui::TextUnformatted(t.name.c_str());
   if (!current) {

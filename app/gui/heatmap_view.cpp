@@ -38,11 +38,9 @@ const char* kPools[] = {"max", "mean", "min"};
 
 void draw_heatmap_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0 || st.schemes.empty()) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
+  const TensorView& t = *selected;
   int64_t rows = 1, cols = 1;
   heatmap_dims(t.shape, &rows, &cols);
   const float fs = ImGui::GetFontSize();

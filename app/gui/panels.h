@@ -1,9 +1,17 @@
 #pragma once
 // The panels of the main window, ImGui style: free functions drawing from and editing
 // the App's state. Each lives in its own file.
+namespace qs {
+struct TensorView;
+}
+
 namespace qs::app {
 
 class App;
+
+// Every view's start: the selected tensor, or nullptr after saying "select a tensor"
+// (no model, no selection or no scheme). app.cpp.
+const TensorView* selected_tensor(App& app);
 
 void draw_model_browser(App& app);      // model_browser.cpp
 void draw_scheme_panel(App& app);       // scheme_panel.cpp

@@ -82,11 +82,9 @@ void describe_group(const GroupStats& gs, int64_t g) {
 
 void draw_ranges_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0 || st.schemes.empty()) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
+  const TensorView& t = *selected;
   const Scheme& sel = st.schemes[size_t(st.selected)].scheme;
   const Scheme rs = ranges_scheme(sel);
   const bool derived = sel.granularity == Granularity::Tensor;

@@ -49,12 +49,10 @@ std::string sweep_csv(const SweepResult& r, const char* x_name) {
 
 void draw_sweeps_view(App& app) {
   AppState& st = app.state();
-  if (!st.model || st.tensor < 0 || st.schemes.empty()) {
-    ImGui::TextDisabled("Select a tensor in the browser.");
-    return;
-  }
+  const TensorView* selected = selected_tensor(app);
+  if (!selected) return;
   app.request_sweeps();
-  const TensorView& t = st.model->tensors[size_t(st.tensor)];
+  const TensorView& t = *selected;
   const Scheme& base = st.schemes[size_t(st.selected)].scheme;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
