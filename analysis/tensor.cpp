@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "analysis/numeric/float_formats.h"
+#include "analysis/numeric/gguf_blocks.h"
 
 namespace qs {
 
@@ -25,24 +26,38 @@ namespace {
 struct DTypeInfo {
   DType type;
   std::string_view name;
-  size_t size;
+  int64_t block_elems;  // 1 for element types
+  int64_t block_bytes;  // bytes per element for element types
   bool is_float;
 };
 
-constexpr std::array<DTypeInfo, 12> kDTypes = {{
-    {DType::F64, "F64", 8, true},
-    {DType::F32, "F32", 4, true},
-    {DType::F16, "F16", 2, true},
-    {DType::BF16, "BF16", 2, true},
-    {DType::F8_E4M3, "F8_E4M3", 1, true},
-    {DType::F8_E5M2, "F8_E5M2", 1, true},
-    {DType::I64, "I64", 8, false},
-    {DType::I32, "I32", 4, false},
-    {DType::I16, "I16", 2, false},
-    {DType::I8, "I8", 1, false},
-    {DType::U8, "U8", 1, false},
-    {DType::BOOL, "BOOL", 1, false},
+// Block sizes of the GGUF types are facts of the format (ggml's block_q4_0 ... block_q6_K,
+// QK_K = 256); analysis/numeric/gguf_blocks.cpp lays the bytes out.
+constexpr std::array<DTypeInfo, 22> kDTypes = {{
+    {DType::F64, "F64", 1, 8, true},
+    {DType::F32, "F32", 1, 4, true},
+    {DType::F16, "F16", 1, 2, true},
+    {DType::BF16, "BF16", 1, 2, true},
+    {DType::F8_E4M3, "F8_E4M3", 1, 1, true},
+    {DType::F8_E5M2, "F8_E5M2", 1, 1, true},
+    {DType::I64, "I64", 1, 8, false},
+    {DType::I32, "I32", 1, 4, false},
+    {DType::I16, "I16", 1, 2, false},
+    {DType::I8, "I8", 1, 1, false},
+    {DType::U8, "U8", 1, 1, false},
+    {DType::BOOL, "BOOL", 1, 1, false},
+    {DType::Q4_0, "Q4_0", 32, 18, true},
+    {DType::Q4_1, "Q4_1", 32, 20, true},
+    {DType::Q5_0, "Q5_0", 32, 22, true},
+    {DType::Q5_1, "Q5_1", 32, 24, true},
+    {DType::Q8_0, "Q8_0", 32, 34, true},
+    {DType::Q2_K, "Q2_K", 256, 84, true},
+    {DType::Q3_K, "Q3_K", 256, 110, true},
+    {DType::Q4_K, "Q4_K", 256, 144, true},
+    {DType::Q5_K, "Q5_K", 256, 176, true},
+    {DType::Q6_K, "Q6_K", 256, 210, true},
 }};
+static_assert(size_t(DType::Q6_K) + 1 == kDTypes.size());
 
 const DTypeInfo& info(DType t) {
   return kDTypes[static_cast<size_t>(t)];
@@ -51,7 +66,21 @@ const DTypeInfo& info(DType t) {
 }  // namespace
 
 size_t dtype_size(DType t) {
-  return info(t).size;
+  return info(t).block_elems == 1 ? size_t(info(t).block_bytes) : 0;
+}
+bool dtype_is_block(DType t) {
+  return info(t).block_elems > 1;
+}
+int64_t dtype_block_elems(DType t) {
+  return info(t).block_elems;
+}
+int64_t dtype_block_bytes(DType t) {
+  return info(t).block_bytes;
+}
+std::optional<int64_t> dtype_bytes(DType t, int64_t numel) {
+  const DTypeInfo& d = info(t);
+  if (numel < 0 || numel % d.block_elems != 0) return std::nullopt;
+  return numel / d.block_elems * d.block_bytes;  // readers cap numel at 2^48
 }
 std::string_view dtype_name(DType t) {
   return info(t).name;
@@ -126,8 +155,9 @@ float decode_one(DType t, const std::byte* p, bool swap) {
       return static_cast<float>(load<uint8_t>(p, false));
     case DType::BOOL:
       return load<uint8_t>(p, false) != 0 ? 1.0f : 0.0f;
+    default:
+      return 0.0f;  // block types never take the per-element path (decode_to_float)
   }
-  return 0.0f;
 }
 
 // Contiguous run: a tight loop per dtype so the compiler can vectorize the common cases.
@@ -187,6 +217,8 @@ void decode_run(DType t, const std::byte* p, bool swap, std::span<float> out) {
     case DType::BOOL:
       return decode_loop(p, sz, out,
                          [](const std::byte* q) { return uint8_t(*q) != 0 ? 1.0f : 0.0f; });
+    default:
+      return;  // block types: decode_to_float sends them to gguf_dequantize_range
   }
 }
 
@@ -194,6 +226,10 @@ void decode_run(DType t, const std::byte* p, bool swap, std::span<float> out) {
 
 void decode_to_float(const TensorView& t, int64_t first, std::span<float> out) {
   if (out.empty()) return;
+  if (dtype_is_block(t.dtype)) {  // always contiguous: blocks run along the rows
+    numeric::gguf_dequantize_range(t.dtype, t.bytes, first, out);
+    return;
+  }
   const size_t sz = dtype_size(t.dtype);
   if (t.contiguous()) {
     decode_run(t.dtype, t.bytes.data() + size_t(first) * sz, t.swap_bytes, out);

@@ -10,12 +10,23 @@
 
 namespace qs {
 
-enum class DType { F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL };
+// Element types, then GGUF's block-quantized types (llama.cpp's ggml types): a block of
+// `block_elems` weights is stored in `block_bytes` bytes (scales, mins and packed codes)
+// and decodes to float through analysis/numeric/gguf_blocks.h.
+enum class DType {
+  F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL,
+  Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+};
 
-size_t dtype_size(DType t);                 // bytes per element
-std::string_view dtype_name(DType t);       // safetensors spelling: "F32", "BF16", "F8_E4M3", ...
+size_t dtype_size(DType t);                 // bytes per element; 0 for block types
+std::string_view dtype_name(DType t);       // safetensors spelling: "F32", "BF16", "F8_E4M3", ...; GGUF's "Q4_K"
 std::optional<DType> dtype_from_name(std::string_view s);  // inverse of dtype_name
-bool dtype_is_float(DType t);               // F64..F8_E5M2
+bool dtype_is_float(DType t);               // F64..F8_E5M2 and the block types (they store reals)
+bool dtype_is_block(DType t);               // Q4_0..Q6_K
+int64_t dtype_block_elems(DType t);         // weights per block (1 for element types)
+int64_t dtype_block_bytes(DType t);         // bytes per block (dtype_size for element types)
+// Bytes that numel elements occupy; nullopt when numel is not a whole number of blocks.
+std::optional<int64_t> dtype_bytes(DType t, int64_t numel);
 
 // A view of one tensor's stored bytes. Elements are in logical row-major (C) order
 // unless `strides` is set (element strides per dimension, e.g. NumPy Fortran order).

@@ -34,10 +34,13 @@ class MappedFile {
 
 struct Model {
   std::string path;
-  std::string format;          // "safetensors", "npy"
+  std::string format;          // "safetensors", "npy", "gguf", "pytorch", "onnx", "npz"
   nlohmann::json metadata = nlohmann::json::object();  // e.g. safetensors __metadata__
   std::vector<TensorView> tensors;                     // in file order
   std::vector<std::shared_ptr<const MappedFile>> files;  // keep the bytes alive
+  // Bytes the reader had to produce (inflated zip members, ONNX typed fields): views into
+  // them stay valid as long as the Model lives.
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> buffers;
 
   const TensorView* find(std::string_view name) const;
   int64_t total_params() const;

@@ -55,7 +55,8 @@ Result<void> parse_entry(const std::string& name, const ordered_json& v, uint64_
   const auto dt = v.find("dtype");
   if (dt == v.end()) return make_error(where + "missing \"dtype\"");
   if (!dt->is_string()) return make_error(where + "dtype " + brief(*dt) + " is not a string");
-  const auto dtype = dtype_from_name(dt->get_ref<const std::string&>());
+  auto dtype = dtype_from_name(dt->get_ref<const std::string&>());
+  if (dtype && dtype_is_block(*dtype)) dtype.reset();  // GGUF's types are not safetensors'
   if (!dtype) {
     return make_error(where + "unsupported dtype \"" + dt->get<std::string>() +
                       "\" (supported: " + supported_dtypes() + ")");
