@@ -45,47 +45,76 @@ std::string temp_name_for(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
-Result<void> write_file_atomic_pieces(const std::string& path,
-                                      std::span<const std::span<const std::byte>> pieces) {
+Result<AtomicFileWriter> AtomicFileWriter::create(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name.empty() || name == "." || name == "..") {
     return make_error(path + ": not a file name");
   }
-  const std::string tmp = temp_name_for(dir, name);
+  AtomicFileWriter w;
+  w.path_ = path;
+  w.dir_ = dir;
+  w.tmp_ = temp_name_for(dir, name);
+  w.fd_ = ::open(w.tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (w.fd_ < 0) {
+    return make_error(path + ": cannot create " + w.tmp_ + ": " + errno_text(errno));
+  }
+  return w;
+}
 
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    return make_error(path + ": cannot create " + tmp + ": " + errno_text(errno));
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& o) noexcept
+    : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), dir_(std::move(o.dir_)), fd_(o.fd_) {
+  o.fd_ = -1;
+  o.tmp_.clear();
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());  // not committed: leave nothing behind
+}
+
+Result<void> AtomicFileWriter::write(std::span<const std::byte> bytes) {
+  if (fd_ < 0) return make_error(path_ + ": write after commit or failure");
+  if (const int err = write_all(fd_, bytes)) {
+    return make_error(path_ + ": write to " + tmp_ + " failed: " + errno_text(err));
   }
+  return {};
+}
+
+Result<void> AtomicFileWriter::commit() {
+  if (fd_ < 0) return make_error(path_ + ": commit after commit or failure");
   auto fail = [&](const std::string& what, int err) {
-    ::unlink(tmp.c_str());
-    return make_error(path + ": " + what + ": " + errno_text(err));
+    return make_error(path_ + ": " + what + ": " + errno_text(err));
   };
-  for (std::span<const std::byte> piece : pieces) {
-    if (const int err = write_all(fd, piece)) {
-      ::close(fd);
-      return fail("write to " + tmp + " failed", err);
-    }
-  }
   // fsync before rename: otherwise a crash can leave the new name pointing at empty data.
+  const int fd = fd_;
+  fd_ = -1;
   if (::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
-    return fail("fsync of " + tmp + " failed", err);
+    return fail("fsync of " + tmp_ + " failed", err);
   }
-  if (::close(fd) != 0) return fail("close of " + tmp + " failed", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return fail("rename from " + tmp + " failed", errno);
-  }
+  if (::close(fd) != 0) return fail("close of " + tmp_ + " failed", errno);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail("rename from " + tmp_ + " failed", errno);
+  tmp_.clear();
   // Make the rename itself durable; failing here cannot un-write the file, so ignore.
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dfd = ::open(dir_.empty() ? "." : dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
   return {};
+}
+
+Result<void> write_file_atomic_pieces(const std::string& path,
+                                      std::span<const std::span<const std::byte>> pieces) {
+  auto w = AtomicFileWriter::create(path);
+  if (!w) return tl::unexpected(w.error());
+  for (std::span<const std::byte> piece : pieces) {
+    if (auto ok = w->write(piece); !ok) return ok;
+  }
+  return w->commit();
 }
 
 Result<void> write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {

@@ -2,6 +2,7 @@
 //   inspect FILE [--json]
 //   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--json]
 //   demo --out FILE.safetensors [--small]
+//   demo --big N_GB --out DIR
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure. `--json` prints one JSON
 // document on stdout and nothing else; errors go to stderr.
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "analysis/formats/big_demo.h"
 #include "analysis/formats/demo_model.h"
 #include "analysis/formats/model.h"
 #include "analysis/quantize.h"
@@ -93,16 +95,26 @@ int cmd_inspect(const std::string& file, bool json) {
     }
     j["total_params"] = model->total_params();
     j["total_bytes"] = model->total_bytes();
-    std::cout << j.dump(2) << "\n";
+    // Metadata comes from the file: replace invalid UTF-8 rather than fail on it.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   std::cout << file << "  (" << model->format << ", " << model->tensors.size() << " tensors, "
             << grouped(model->total_params()) << " parameters, "
             << human_bytes(model->total_bytes()) << ")\n";
   if (model->metadata.is_object() && !model->metadata.empty()) {
+    // One line per key, cut at 100 characters: GGUF files carry whole vocabularies.
     for (auto it = model->metadata.begin(); it != model->metadata.end(); ++it) {
-      std::cout << "  " << it.key() << ": "
-                << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+      std::string v = it->is_string() ? it->get<std::string>()
+                                      : it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      for (char& c : v) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      }
+      if (v.size() > 100) {
+        v.resize(97);
+        v.append("...");
+      }
+      std::cout << "  " << it.key() << ": " << v << "\n";
     }
   }
   std::cout << "\n";
@@ -197,6 +209,27 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
 }
 
 // --------------------------------------------------------------------------------- demo
+int cmd_demo_big(const std::string& out, double gib) {
+  BigDemoOptions opt;
+  opt.gib = gib;
+  const auto start = std::chrono::steady_clock::now();
+  int last_percent = -1;
+  opt.progress = [&](int64_t done, int64_t total) {
+    const int pc = int(100 * done / std::max<int64_t>(total, 1));
+    if (pc != last_percent) {
+      last_percent = pc;
+      std::cerr << "\rwriting " << out << ": " << pc << "% of " << human_bytes(total) << std::flush;
+    }
+    return true;
+  };
+  auto r = write_big_demo(out, opt);
+  std::cerr << "\n";
+  if (!r) return fail(r.error().message);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cerr << "wrote " << out << " in " << fmt("%.1f", s) << " s\n";
+  return 0;
+}
+
 int cmd_demo(const std::string& out, bool small) {
   DemoOptions opt;
   opt.small = small;
@@ -216,7 +249,7 @@ int run(int argc, char** argv) {
   bool json = false, small = false;
 
   CLI::App* inspect = app.add_subcommand("inspect", "List a model file's tensors");
-  inspect->add_option("file", file, "Weight file (safetensors, npy)")->required();
+  inspect->add_option("file", file, "Model file or directory (safetensors incl. sharded, GGUF, PyTorch, ONNX, npy, npz)")->required();
   inspect->add_flag("--json", json, "Print one JSON document");
 
   CLI::App* quant = app.add_subcommand("quantize", "Quantize one tensor with one or more schemes");
@@ -228,8 +261,12 @@ int run(int argc, char** argv) {
   quant->add_flag("--json", json, "Print one JSON document");
 
   CLI::App* demo = app.add_subcommand("demo", "Write the built-in demo model");
-  demo->add_option("--out", out, "Output .safetensors path")->required();
+  double big_gib = 0;
+  demo->add_option("--out", out, "Output .safetensors path (with --big: a new directory)")->required();
   demo->add_flag("--small", small, "Small variant (256x256 instead of 4096x4096)");
+  demo->add_option("--big", big_gib,
+                   "Write a synthetic sharded model of about N GiB into the --out directory")
+      ->check(CLI::Range(0.01, 4096.0));
 
   try {
     app.parse(argc, argv);
@@ -239,7 +276,7 @@ int run(int argc, char** argv) {
   }
   if (*inspect) return cmd_inspect(file, json);
   if (*quant) return cmd_quantize(file, tensor, specs, json);
-  if (*demo) return cmd_demo(out, small);
+  if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);
   return fail("no command given (inspect, quantize, demo)");
 }
 

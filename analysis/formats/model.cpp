@@ -7,6 +7,10 @@
 
 #include "analysis/formats/npy.h"
 #include "analysis/formats/safetensors.h"
+#include "analysis/formats/sharded_safetensors.h"
+
+#include <filesystem>
+#include <regex>
 
 namespace qs {
 
@@ -63,9 +67,21 @@ bool looks_like_npy(std::span<const std::byte> b) {
   return b.size() >= 6 && std::memcmp(b.data(), "\x93NUMPY", 6) == 0;
 }
 
+// "model-00001-of-00004.safetensors": a shard, so look for the index beside it.
+bool looks_like_shard_name(const std::string& path) {
+  static const std::regex re(R"(.*-[0-9]+-of-[0-9]+\.safetensors$)");
+  return std::regex_match(std::filesystem::path(path).filename().string(), re);
+}
+
 }  // namespace
 
 Result<Model> open_model(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    if (auto index = find_index_in_directory(path)) return read_sharded_safetensors(*index);
+    return make_error(path + ": is a directory (open a model file in it, or a directory with one "
+                             "*.safetensors.index.json)");
+  }
   auto file = MappedFile::open(path);
   if (!file) return tl::unexpected(file.error());
   const std::span<const std::byte> b = (*file)->bytes();
@@ -74,10 +90,16 @@ Result<Model> open_model(const std::string& path) {
     if (m) m->files.push_back(*file);
     return m;
   }
-  if (looks_like_safetensors(b)) return parse_safetensors(*file, path);
+  if (looks_like_safetensors(b)) {
+    if (looks_like_shard_name(path)) {
+      if (auto index = find_index_for_shard(path)) return read_sharded_safetensors(*index);
+    }
+    return parse_safetensors(*file, path);
+  }
+  if (looks_like_json_object(b)) return read_sharded_safetensors(path);
   if (b.empty()) return make_error(path + ": unknown format: the file is empty");
   return make_error(path + ": unknown format (first bytes " + describe_first_bytes(b) +
-                    "); expected safetensors or NumPy .npy");
+                    "); expected safetensors (or its .index.json), GGUF, PyTorch, ONNX, .npy or .npz");
 }
 
 }  // namespace qs
