@@ -1,5 +1,5 @@
 // quantscope-cli: the scriptable face of the analysis core (DESIGN.md "CLI").
-//   inspect FILE [--json]
+//   inspect FILE [--json] [--stats]
 //   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--json]
 //   demo --out FILE.safetensors [--small]
 //   demo --big N_GB --out DIR
@@ -77,21 +77,49 @@ nlohmann::json shape_json(const std::vector<int64_t>& shape) {
 }
 
 // ------------------------------------------------------------------------------ inspect
-int cmd_inspect(const std::string& file, bool json) {
+nlohmann::json stats_json(const TensorStats& s) {
+  const bool any = s.n_finite > 0;
+  return {{"min", any ? number_to_json(s.min) : nlohmann::json(nullptr)},
+          {"max", any ? number_to_json(s.max) : nlohmann::json(nullptr)},
+          {"mean", any ? number_to_json(s.mean) : nlohmann::json(nullptr)},
+          {"std", any ? number_to_json(s.std) : nlohmann::json(nullptr)},
+          {"n_nonfinite", s.n_nonfinite}};
+}
+
+// --stats streams every floating-point tensor once (chunked decode), releasing its
+// mapped pages afterwards, so a model bigger than RAM scans in bounded memory.
+std::vector<std::optional<TensorStats>> scan_all(const Model& m, bool progress) {
+  std::vector<std::optional<TensorStats>> out(m.tensors.size());
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    if (!dtype_is_float(m.tensors[i].dtype)) continue;
+    out[i] = scan_stats(m.tensors[i]);
+    m.release_pages(m.tensors[i]);
+    if (progress) std::cerr << "\rscanned " << i + 1 << "/" << m.tensors.size() << " tensors" << std::flush;
+  }
+  if (progress) std::cerr << "\n";
+  return out;
+}
+
+int cmd_inspect(const std::string& file, bool json, bool with_stats) {
   auto model = open_model(file);
   if (!model) return fail(model.error().message);
+  std::vector<std::optional<TensorStats>> stats;
+  if (with_stats) stats = scan_all(*model, !json && model->total_bytes() > (int64_t(1) << 30));
   if (json) {
     nlohmann::json j;
     j["file"] = file;
     j["format"] = model->format;
     j["metadata"] = model->metadata;
     j["tensors"] = nlohmann::json::array();
-    for (const TensorView& t : model->tensors) {
-      j["tensors"].push_back({{"name", t.name},
-                              {"dtype", std::string(dtype_name(t.dtype))},
-                              {"shape", shape_json(t.shape)},
-                              {"numel", t.numel()},
-                              {"bytes", int64_t(t.bytes.size())}});
+    for (size_t i = 0; i < model->tensors.size(); ++i) {
+      const TensorView& t = model->tensors[i];
+      nlohmann::json e = {{"name", t.name},
+                          {"dtype", std::string(dtype_name(t.dtype))},
+                          {"shape", shape_json(t.shape)},
+                          {"numel", t.numel()},
+                          {"bytes", int64_t(t.bytes.size())}};
+      if (with_stats) e["stats"] = stats[i] ? stats_json(*stats[i]) : nlohmann::json(nullptr);
+      j["tensors"].push_back(std::move(e));
     }
     j["total_params"] = model->total_params();
     j["total_bytes"] = model->total_bytes();
@@ -118,24 +146,35 @@ int cmd_inspect(const std::string& file, bool json) {
     }
   }
   std::cout << "\n";
-  TextTable table({"tensor", "dtype", "shape", "numel", "bytes"}, {false, false, false, true, true});
-  for (const TensorView& t : model->tensors) {
-    table.add({t.name, std::string(dtype_name(t.dtype)), shape_string(t.shape), grouped(t.numel()),
-               human_bytes(int64_t(t.bytes.size()))});
+  std::vector<std::string> head = {"tensor", "dtype", "shape", "numel", "bytes"};
+  std::vector<bool> right = {false, false, false, true, true};
+  if (with_stats) {
+    for (const char* h : {"min", "max", "mean", "std", "max|x|/std"}) {
+      head.push_back(h);
+      right.push_back(true);
+    }
+  }
+  TextTable table(head, right);
+  for (size_t i = 0; i < model->tensors.size(); ++i) {
+    const TensorView& t = model->tensors[i];
+    std::vector<std::string> row = {t.name, std::string(dtype_name(t.dtype)), shape_string(t.shape),
+                                    grouped(t.numel()), human_bytes(int64_t(t.bytes.size()))};
+    if (with_stats) {
+      const std::optional<TensorStats>& s = stats[i];
+      const bool any = s && s->n_finite > 0;
+      row.push_back(any ? fmt("%.4g", s->min) : "-");
+      row.push_back(any ? fmt("%.4g", s->max) : "-");
+      row.push_back(any ? fmt("%.4g", s->mean) : "-");
+      row.push_back(any ? fmt("%.4g", s->std) : "-");
+      row.push_back(any && s->std > 0 ? fmt("%.1f", s->absmax / s->std) : "-");
+    }
+    table.add(row);
   }
   std::cout << table.str();
   return 0;
 }
 
 // ----------------------------------------------------------------------------- quantize
-nlohmann::json stats_json(const TensorStats& s) {
-  const bool any = s.n_finite > 0;
-  return {{"min", any ? number_to_json(s.min) : nlohmann::json(nullptr)},
-          {"max", any ? number_to_json(s.max) : nlohmann::json(nullptr)},
-          {"mean", any ? number_to_json(s.mean) : nlohmann::json(nullptr)},
-          {"std", any ? number_to_json(s.std) : nlohmann::json(nullptr)},
-          {"n_nonfinite", s.n_nonfinite}};
-}
 
 int cmd_quantize(const std::string& file, const std::string& tensor_name,
                  const std::vector<std::string>& specs, bool json) {
@@ -251,6 +290,8 @@ int run(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "List a model file's tensors");
   inspect->add_option("file", file, "Model file or directory (safetensors incl. sharded, GGUF, PyTorch, ONNX, npy, npz)")->required();
   inspect->add_flag("--json", json, "Print one JSON document");
+  bool with_stats = false;
+  inspect->add_flag("--stats", with_stats, "Also scan every floating-point tensor (min, max, mean, std)");
 
   CLI::App* quant = app.add_subcommand("quantize", "Quantize one tensor with one or more schemes");
   quant->add_option("file", file, "Weight file")->required();
@@ -274,7 +315,7 @@ int run(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : kExitBadInput;
   }
-  if (*inspect) return cmd_inspect(file, json);
+  if (*inspect) return cmd_inspect(file, json, with_stats);
   if (*quant) return cmd_quantize(file, tensor, specs, json);
   if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);
   return fail("no command given (inspect, quantize, demo)");

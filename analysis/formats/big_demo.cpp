@@ -51,7 +51,8 @@ std::vector<Planned> plan_tensors(const BigDemoOptions& o) {
 // (Irwin–Hall: mean 2, variance 1/3), and costs a multiply per four values.
 class FastNormal {
  public:
-  explicit FastNormal(uint64_t seed) : s_(seed | 1) {}
+  // The seed goes through a splitmix64 step: neighbouring seeds give unrelated streams.
+  explicit FastNormal(uint64_t seed) : s_(mix(seed) | 1) {}
   float next() {
     s_ ^= s_ >> 12;
     s_ ^= s_ << 25;
@@ -63,6 +64,12 @@ class FastNormal {
   }
 
  private:
+  static uint64_t mix(uint64_t z) {
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
   uint64_t s_;
 };
 

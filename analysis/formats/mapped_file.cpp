@@ -48,4 +48,16 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
+void MappedFile::release(std::span<const std::byte> range) const {
+  if (data_ == nullptr || range.empty()) return;
+  const auto lo = reinterpret_cast<uintptr_t>(range.data());
+  const auto hi = lo + range.size();
+  const auto base = reinterpret_cast<uintptr_t>(data_);
+  if (lo < base || hi > base + size_) return;  // not ours
+  const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (lo + page - 1) / page * page;  // whole pages only: neighbours
+  const uintptr_t last = hi / page * page;                // may still be in use
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 }  // namespace qs

@@ -21,6 +21,10 @@ const TensorView* Model::find(std::string_view name) const {
   return nullptr;
 }
 
+void Model::release_pages(const TensorView& t) const {
+  for (const auto& f : files) f->release(t.bytes);
+}
+
 int64_t Model::total_params() const {
   int64_t n = 0;
   for (const TensorView& t : tensors) n += t.numel();

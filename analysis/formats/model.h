@@ -23,6 +23,11 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
   std::span<const std::byte> bytes() const { return {data_, size_}; }
+  // Lets the kernel drop the resident pages of `range` (the whole pages inside it) after a
+  // streaming pass, so scanning a model bigger than RAM does not grow the process's RSS
+  // by every byte read. Safe: the mapping is read-only and private, so pages are only
+  // re-read from the file (page cache) if touched again. No-op for ranges outside it.
+  void release(std::span<const std::byte> range) const;
   const std::string& path() const { return path_; }
 
  private:
@@ -43,6 +48,8 @@ struct Model {
   std::vector<std::shared_ptr<const std::vector<std::byte>>> buffers;
 
   const TensorView* find(std::string_view name) const;
+  // MappedFile::release for the file holding t's bytes (no-op for produced buffers).
+  void release_pages(const TensorView& t) const;
   int64_t total_params() const;
   int64_t total_bytes() const;
 };

@@ -290,7 +290,10 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         out.stats.resize(m->tensors.size());
         c.total = int64_t(m->tensors.size());
         for (size_t i = 0; i < m->tensors.size() && !c.cancelled(); ++i) {
-          if (dtype_is_float(m->tensors[i].dtype)) out.stats[i] = scan_stats(m->tensors[i]);
+          if (dtype_is_float(m->tensors[i].dtype)) {
+            out.stats[i] = scan_stats(m->tensors[i]);
+            m->release_pages(m->tensors[i]);  // a model bigger than RAM streams through
+          }
           c.done = int64_t(i + 1);
         }
         return out;
