@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "analysis/formats/gguf.h"
 #include "analysis/formats/npy.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/formats/sharded_safetensors.h"
@@ -89,6 +90,7 @@ Result<Model> open_model(const std::string& path) {
   auto file = MappedFile::open(path);
   if (!file) return tl::unexpected(file.error());
   const std::span<const std::byte> b = (*file)->bytes();
+  if (looks_like_gguf(b)) return parse_gguf(*file, path);
   if (looks_like_npy(b)) {
     auto m = parse_npy_bytes(b, path);
     if (m) m->files.push_back(*file);
