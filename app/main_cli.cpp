@@ -5,10 +5,12 @@
 //   demo --big N_GB --out DIR
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure. `--json` prints one JSON
 // document on stdout and nothing else; errors go to stderr.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "analysis/formats/model.h"
 #include "analysis/quantize.h"
 #include "analysis/scheme.h"
+#include "analysis/stored_quant.h"
 #include "analysis/tensor.h"
 #include "app/text_table.h"
 
@@ -221,6 +224,13 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
                m.clipped_fraction ? fmt("%.4f%%", *m.clipped_fraction * 100) : "-",
                std::to_string(m.codes_used), opt_fmt("%.3f", m.bits_per_weight), fmt("%.1f", ms)});
   }
+  // A GGUF block tensor: how the file quantized it (its values lie on this grid exactly,
+  // so the schemes above are measured against what the file holds).
+  std::optional<StoredQuant> stored;
+  if (dtype_is_block(t->dtype)) {
+    auto sq = read_stored_quant(*t);
+    if (sq) stored = std::move(*sq);
+  }
   if (json) {
     nlohmann::json j;
     j["file"] = file;
@@ -229,6 +239,7 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
                    {"shape", shape_json(t->shape)},
                    {"numel", t->numel()},
                    {"stats", stats_json(stats)}};
+    if (stored) j["tensor"]["stored"] = stored_quant_json(*stored);
     j["results"] = results;
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -242,6 +253,15 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
               << "  non-finite " << stats.n_nonfinite << "\n\n";
   } else {
     std::cout << "no finite values (non-finite " << stats.n_nonfinite << ")\n\n";
+  }
+  if (stored) {
+    const StoredQuant& q = *stored;
+    const auto [smin, smax] = std::minmax_element(q.scale.begin(), q.scale.end());
+    std::cout << "stored as " << dtype_name(q.type) << ": " << fmt("%.4g", q.bits_per_weight)
+              << " bits/weight, " << grouped(q.sub_blocks()) << " sub-blocks of " << q.sub_block_elems
+              << ", codes " << q.code_min << ".." << q.code_max << " (" << q.codes_used() << " used)";
+    if (!q.scale.empty()) std::cout << ", scale " << fmt("%.4g", *smin) << " .. " << fmt("%.4g", *smax);
+    std::cout << (q.has_offset ? ", with a per-sub-block offset" : "") << "\n\n";
   }
   std::cout << table.str();
   return 0;

@@ -286,6 +286,11 @@ void k_fast(const std::byte* b, float* y, Walk walk) {
 
 GgufBlockParams gguf_block_params(DType t, const std::byte* block) {
   GgufBlockParams p;
+  gguf_block_params(t, block, p);
+  return p;
+}
+
+void gguf_block_params(DType t, const std::byte* block, GgufBlockParams& p) {
   switch (t) {
     case DType::Q8_0: q8_0_params(block, p); break;
     case DType::Q4_0: q4_0_params(block, p); break;
@@ -312,9 +317,8 @@ GgufBlockParams gguf_block_params(DType t, const std::byte* block) {
       shape_params(p, 16, 16, -32, 31, 256);
       k_params(block, p, [](const std::byte* b, auto emit) { q6_k_walk(b, emit); });
       break;
-    default: break;  // not a block type: no parameters
+    default: p = GgufBlockParams(); break;  // not a block type: no parameters
   }
-  return p;
 }
 
 void gguf_dequantize_block_reference(DType t, const std::byte* block, float* out) {

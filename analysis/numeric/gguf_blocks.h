@@ -36,6 +36,8 @@ struct GgufBlockParams {
   int code_min = 0, code_max = 0;  // the code range of the type (e.g. -8..7 for Q4_0)
 };
 GgufBlockParams gguf_block_params(DType t, const std::byte* block);
+// The same into `out`, reusing its vectors (no allocation after the first block).
+void gguf_block_params(DType t, const std::byte* block, GgufBlockParams& out);
 
 // Dequantizes one block through gguf_block_params: the slow reference twin of
 // gguf_dequantize_blocks.

@@ -197,3 +197,36 @@ TEST_F(CliTest, DemoWriteFailureLeavesNoFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// A GGUF file: inspect shows the stored types; quantize on a Q8_0 tensor reports the
+// stored quantization, and re-quantizing with the Q8_0-like spec (blocks of 32, fp16
+// scale) reproduces it exactly (its values are already on that grid).
+TEST_F(CliTest, GgufInspectAndStoredQuantization) {
+  const std::string gguf = std::string(QS_TEST_DATA_DIR) + "/tiny.gguf";
+  const CliRun i = run_cli("inspect --json " + gguf);
+  ASSERT_EQ(i.code, 0) << i.err;
+  const auto ij = nlohmann::json::parse(i.out);
+  EXPECT_EQ(ij["format"], "gguf");
+  EXPECT_EQ(ij["tensors"][2]["dtype"], "Q8_0");
+  EXPECT_EQ(ij["tensors"][2]["bytes"], 136);
+  EXPECT_EQ(ij["metadata"]["general.name"], "quantscope-fixture");
+  const CliRun q = run_cli("quantize " + gguf +
+                           " --tensor blk.0.attn_q.weight --scheme absmax:bits=8,gran=block,block=32,scale_dtype=f16"
+                           " --scheme int8 --json");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const auto qj = nlohmann::json::parse(q.out);
+  const auto& st = qj["tensor"]["stored"];
+  EXPECT_EQ(st["type"], "Q8_0");
+  EXPECT_EQ(st["bits_per_weight"], 8.5);
+  EXPECT_EQ(st["sub_blocks"], 4);
+  EXPECT_EQ(st["code_min"], -128);
+  EXPECT_EQ(qj["results"][0]["metrics"]["mse"], 0.0);
+  EXPECT_GT(qj["results"][1]["metrics"]["mse"].get<double>(), 0.0);
+  const CliRun f = run_cli("quantize " + gguf + " --tensor token_embd.weight --scheme int8 --json");
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_FALSE(nlohmann::json::parse(f.out)["tensor"].contains("stored"));
+}
+
+}  // namespace

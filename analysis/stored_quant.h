@@ -1,0 +1,45 @@
+#pragma once
+// The quantization a GGUF file already applied to a tensor: its per-sub-block scales and
+// offsets, how often each integer code is used, and the grid of values each sub-block
+// can represent. The decoded floats lie exactly on that grid (zero error against it), so
+// a re-quantization of them shows what another scheme would add on top.
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/error.h"
+#include "analysis/run_control.h"
+#include "analysis/tensor.h"
+
+namespace qs {
+
+struct StoredQuant {
+  DType type = DType::F32;
+  int64_t numel = 0;
+  int64_t block_elems = 0;       // 32, or 256 for the K-quants (the stored unit)
+  int64_t sub_block_elems = 0;   // elements that share one scale/offset
+  double bits_per_weight = 0;    // block bytes · 8 / block elements, as stored
+  int code_min = 0, code_max = 0;
+  std::vector<uint64_t> code_counts;  // count of code c at [c − code_min]
+  // Per sub-block, in element order: x = scale · code + offset.
+  std::vector<float> scale, offset;
+  bool has_offset = false;       // Q4_1, Q5_1, Q2_K, Q4_K, Q5_K
+  bool cancelled = false;
+
+  int64_t sub_blocks() const { return int64_t(scale.size()); }
+  int codes_used() const;        // distinct codes that occur
+};
+
+// Reads every block of a block-quantized tensor (dtype_is_block); an error for any other
+// type. Streams block by block (no float copy); checks `control` between chunks.
+Result<StoredQuant> read_stored_quant(const TensorView& t, RunControl* control = nullptr);
+
+// The values sub-block j can represent (one per code, ascending code order).
+std::vector<float> stored_levels(const StoredQuant& s, int64_t j);
+
+// Summary for `quantize --json` and reports: type, bits/weight, sizes, scale and offset
+// min/median/max, code histogram.
+nlohmann::json stored_quant_json(const StoredQuant& s);
+
+}  // namespace qs
