@@ -1,5 +1,6 @@
 #include "app/gui/actions.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdio>
 #include <fstream>
@@ -45,6 +46,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"dump_state", {{"path", Want::String}}},
       {"key", {{"name", Want::String}}},
       {"budget", {{"bits", Want::Number}}},
+      {"stored_sub_block", {{"index", Want::Int}}},
       {"formats_log_axis", {{"on", Want::Bool}}},
       {"what_if", {{"kind", Want::String}, {"index", Want::Int}, {"value", Want::Number}}},
       {"reset_what_if", {}},
@@ -258,6 +260,8 @@ bool ActionScript::run_instant(App& app, const json& a) {
     app.post_explore(false);
   } else if (name == "budget") {
     st.compare_budget = a["bits"].get<double>();
+  } else if (name == "stored_sub_block") {
+    st.stored_sub_block = a["index"].get<int64_t>();
   } else if (name == "key") {
     pressed_key_ = key_code(a["name"].get<std::string>());
     key_frames_ = 2;  // down for one frame, up the next
@@ -412,6 +416,14 @@ nlohmann::json dump_state(App& app) {
     }
     j["compare"] = {{"budget", st.compare_budget}, {"best", best_within(st.schemes, st.compare_budget)},
                     {"error_hists", hists}};
+  }
+  if (st.stored && st.stored_tensor == st.tensor) {
+    const StoredQuant& q = *st.stored;
+    j["stored"] = {{"type", std::string(dtype_name(q.type))},
+                   {"sub_blocks", q.sub_blocks()},
+                   {"codes_used", q.codes_used()},
+                   {"sub_block", st.stored_sub_block},
+                   {"scale", q.sub_blocks() > 0 ? q.scale[size_t(std::clamp<int64_t>(st.stored_sub_block, 0, q.sub_blocks() - 1))] : 0.0f}};
   }
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};

@@ -250,6 +250,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "ranges") return View::Ranges;
   if (name == "heatmap") return View::Heatmap;
   if (name == "sweeps") return View::Sweeps;
+  if (name == "stored") return View::Stored;
   return std::nullopt;
 }
 
@@ -262,11 +263,12 @@ const char* view_name(View v) {
     case View::Ranges: return "ranges";
     case View::Heatmap: return "heatmap";
     case View::Sweeps: return "sweeps";
+    case View::Stored: return "stored";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats"; }
+std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -316,6 +318,13 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         out.front = pareto_front(pts);
         return out;
       });
+  stored_job_ = std::make_unique<LatestJob<StoredJobRequest, StoredJobResult>>(
+      [](const StoredJobRequest& r, RunControl& c) {
+        StoredJobResult out{r.model, r.tensor, nullptr};
+        auto s = read_stored_quant(r.model->tensors[size_t(r.tensor)], &c);
+        if (s && !s->cancelled) out.stored = std::make_shared<const StoredQuant>(std::move(*s));
+        return out;
+      });
   st_.schemes.push_back({*parse_spec("absmax:bits=8"), "", std::nullopt});
   st_.spec_text = print_spec(st_.schemes[0].scheme);
   platform_.on_drop([this](const std::string& p) { open(p); });
@@ -327,6 +336,7 @@ App::~App() {
   platform_.window_size(&settings_.width, &settings_.height);
   save_settings(settings_);
   // Jobs stop (and join) before the state they may reference through copies goes away.
+  stored_job_.reset();
   sweep_job_.reset();
   explore_job_.reset();
   scan_job_.reset();
@@ -354,6 +364,9 @@ bool App::open(const std::string& path) {
   st_.view_memory.clear();
   st_.sweeps.reset();
   st_.sweeps_posted.clear();
+  st_.stored.reset();
+  st_.stored_tensor = st_.stored_posted = -1;
+  st_.stored_sub_block = 0;
   st_.stats.assign(model->tensors.size(), std::nullopt);
   st_.result.reset();
   st_.result_tensor = -1;
@@ -387,6 +400,7 @@ bool App::select_tensor_by_name(const std::string& name) {
 void App::select_tensor(int index) {
   if (!st_.model || index < 0 || index >= int(st_.model->tensors.size())) return;
   if (index == st_.tensor) return;
+  st_.stored_sub_block = 0;
   // Each tensor keeps its zoom (value range and heatmap rectangle) for when we come back.
   if (st_.tensor >= 0) {
     ViewMemory& m = st_.view_memory[st_.tensor];
@@ -538,7 +552,15 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   pending_edits_.push_back({gen, std::chrono::steady_clock::now()});
 }
 
-bool App::idle() const { return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled(); }
+bool App::idle() const {
+  return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled();
+}
+
+void App::request_stored() {
+  if (!st_.model || st_.tensor < 0 || st_.stored_posted == st_.tensor) return;
+  st_.stored_posted = st_.tensor;
+  stored_job_->post(StoredJobRequest{st_.model, st_.tensor}, true);
+}
 
 void App::request_sweeps() {
   if (!st_.model || st_.tensor < 0 || st_.schemes.empty() || !st_.schemes[size_t(st_.selected)].error.empty()) return;
@@ -596,6 +618,12 @@ void App::poll_results() {
         st_.notices.push_back(r.whatif_error);
         st_.whatif.reset();
       }
+    }
+  }
+  if (auto d = stored_job_->take()) {
+    if (d->result.model == st_.model && d->result.stored) {
+      st_.stored = d->result.stored;
+      st_.stored_tensor = d->result.tensor;
     }
   }
   if (auto d = sweep_job_->take()) {
@@ -744,7 +772,8 @@ void App::frame() {
                                  {View::Heatmap, "Heatmap", &draw_heatmap_view},
                                  {View::Sweeps, "Sweeps", &draw_sweeps_view},
                                  {View::Compare, "Compare", &draw_compare_view},
-                                 {View::Formats, "Formats", &draw_formats_view}};
+                                 {View::Formats, "Formats", &draw_formats_view},
+                                 {View::Stored, "Stored", &draw_stored_view}};
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
         if (ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0)) {

@@ -70,6 +70,19 @@ struct SweepJobResult {
   bool cancelled = false;
 };
 
+// The Stored view: read a block tensor's stored quantization off the render thread
+// (a large Q6_K output layer has tens of millions of sub-blocks).
+struct StoredJobRequest {
+  std::shared_ptr<const Model> model;
+  int tensor = -1;
+};
+
+struct StoredJobResult {
+  std::shared_ptr<const Model> model;
+  int tensor = -1;
+  std::shared_ptr<const StoredQuant> stored;  // null when cancelled
+};
+
 struct ScanResult {
   std::shared_ptr<const Model> model;
   std::vector<std::optional<TensorStats>> stats;
@@ -118,6 +131,7 @@ class App {
   bool sweeps_busy() const;
   double sweeps_progress() const;
   void cancel_sweeps();
+  void request_stored();  // for the selected tensor, once
 
  private:
   void poll_results();
@@ -132,6 +146,7 @@ class App {
   std::unique_ptr<LatestJob<ExploreJobRequest, ExploreJobResult>> explore_job_;
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
   std::unique_ptr<LatestJob<SweepJobRequest, SweepJobResult>> sweep_job_;
+  std::unique_ptr<LatestJob<StoredJobRequest, StoredJobResult>> stored_job_;
   std::vector<Latency> pending_edits_;
   std::vector<double> latencies_ms_, shown_latencies_ms_;
   bool quit_ = false;

@@ -17,6 +17,7 @@
 #include "analysis/what_if.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
+#include "analysis/stored_quant.h"
 #include "analysis/tensor.h"
 #include "widgets/histogram_plot.h"
 
@@ -33,7 +34,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats };
+enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -118,6 +119,12 @@ struct AppState {
   int fmt_index = 3;           // FP8 E4M3
   bool fmt_log_axis = false;   // levels and histogram on a log2|x| axis
   std::shared_ptr<const Histogram> log_abs_hist;
+
+  // Stored view: the stored (GGUF) quantization of `stored_tensor`, and the sub-block shown.
+  std::shared_ptr<const StoredQuant> stored;
+  int stored_tensor = -1;
+  int stored_posted = -1;  // tensor of the last request (avoid re-posting every frame)
+  int64_t stored_sub_block = 0;
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors

@@ -23,6 +23,7 @@ void draw_heatmap_view(App& app);       // heatmap_view.cpp
 void draw_sweeps_view(App& app);        // sweeps_view.cpp
 void draw_compare_view(App& app);       // compare_view.cpp
 void draw_formats_view(App& app);       // formats_view.cpp
+void draw_stored_view(App& app);        // stored_view.cpp
 void draw_file_browser(App& app);       // file_browser.cpp (Ctrl+O)
 
 }  // namespace qs::app

@@ -241,6 +241,37 @@ def main():
         if lh is None or abs(lh["hi"] - float(np.log2(w.max()))) > 1e-9 or lh["count"] != int((np.log2(w) >= lh["lo"]).sum()):
             fail(f"log histogram {lh} vs NumPy max {np.log2(w.max())}, n {w.size}")
         check_screen(png2, state, "formats_view log axis", 0.10)
+    elif test == "stored_view":
+        # A GGUF Q8_0 tensor: the Stored view shows the file's own quantization; its
+        # numbers equal the CLI's, and sub-block 3's scale is the fp16 d of block 3.
+        gguf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tiny.gguf")
+        name = "blk.0.attn_q.weight"
+        run_gui([{"action": "open", "path": gguf}, {"action": "tensor", "name": name},
+                 {"action": "select_view", "name": "stored"}, {"action": "wait"},
+                 {"action": "stored_sub_block", "index": 3}, {"action": "frames", "n": 3},
+                 {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
+        state = json.load(open(dump))
+        got = state.get("stored")
+        p = subprocess.run([CLI, "quantize", gguf, "--tensor", name, "--scheme", "int8", "--json"],
+                           capture_output=True, text=True, check=True)
+        cli = json.loads(p.stdout)["tensor"]["stored"]
+        if got is None or got["type"] != "Q8_0" or got["sub_blocks"] != cli["sub_blocks"] \
+                or got["codes_used"] != cli["codes_used"] or got["sub_block"] != 3:
+            fail(f"stored view state {got} vs CLI {cli}")
+        raw = open(gguf, "rb").read()
+        import numpy as np
+        start = json.loads(subprocess.run([CLI, "inspect", "--json", gguf], capture_output=True,
+                               text=True, check=True).stdout)["metadata"]["gguf.data_offset"]
+        # blk.0.attn_q.weight is the third tensor: 60 + 16 bytes before it, each padded to 32.
+        block3 = start + 64 + 32 + 3 * 34
+        d = float(np.frombuffer(raw[block3:block3 + 2], dtype="<f2")[0])
+        if got["scale"] != d:
+            fail(f"sub-block 3 scale {got['scale']} != the file's fp16 d {d}")
+        w, h, rows = read_png(png)
+        frac, colours = region_stats(rows, 0, 0, w, h)
+        if colours < 20:
+            fail(f"stored view: only {colours} colours")
+        print(f"stored_view: {got}, {colours} colours")
     elif test == "ranges_view":
         # Per-column groups of the outlier-column tensor: the GUI's top groups by
         # max|x| / median max|x| equal NumPy's on the file's bytes.
