@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO := $(BUILD)/demo.safetensors
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench fuzz clean
 
 all: build
 
@@ -28,5 +28,9 @@ test: build
 bench: build
 	@bash scripts/run-bench.sh $(BUILD)
 
+# libFuzzer + ASan/UBSan on every reader and the spec parser, FUZZ_SECONDS each (default 60).
+fuzz: build
+	@bash scripts/fuzz.sh $(BUILD)
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

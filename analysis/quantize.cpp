@@ -192,7 +192,7 @@ std::vector<GroupParams> choose_all_params(std::span<const float> x, const Group
   for (int64_t g = 0; g < G; ++g) {
     offset[size_t(g) + 1] = offset[size_t(g)] + group_size(L, g) - r.nonfinite[size_t(g)];
   }
-  std::vector<float> values(size_t(offset[size_t(G)]));
+  std::vector<float> values(static_cast<size_t>(offset[size_t(G)]));
   std::vector<int64_t> fill(offset.begin(), offset.end() - 1);
   for (int64_t i = 0; i < L.numel;) {
     const int64_t len = use_periodic(L) ? 1 : L.run_length(i);
