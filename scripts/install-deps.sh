@@ -8,7 +8,7 @@ PACKAGES=(
   libimgui-dev libglfw3-dev libgl-dev libeigen3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libexpected-dev zlib1g-dev libstb-dev
   libhwy-dev xvfb xauth xdotool fonts-dejavu-core
-  python3 python3-numpy
+  python3 python3-numpy time
   clang-14 libclang-rt-14-dev
 )
 

@@ -5,6 +5,9 @@
 # Results and how to read them: bench/README.md.
 #   QS_BENCH_MIN_TIME  --benchmark_min_time in seconds (default 0.5)
 #   QS_BENCH_FILTER    --benchmark_filter regex (default: all)
+#   QS_BIG_GB          size of the synthetic sharded model for bench_big_model (default 10;
+#                      0 skips it). Written once by `quantscope-cli demo --big` into
+#                      BUILD/bench-big-<N>gb and reused.
 #   QS_BENCH_ARGS      more Google Benchmark flags, e.g. "--benchmark_repetitions=5
 #                      --benchmark_report_aggregates_only=true" on a noisy machine
 set -euo pipefail
@@ -51,6 +54,16 @@ if [ "$busy" -gt 20 ]; then
   echo "run-bench: WARNING: other work is using the CPUs; 2-thread figures will be low" >&2
 fi
 
+big_gb="${QS_BIG_GB:-10}"
+if [ "$big_gb" != 0 ] && [ -x "$BUILD/bench/bench_big_model" ]; then
+  big="$BUILD/bench-big-${big_gb}gb"
+  if [ ! -d "$big" ]; then
+    echo "writing the ${big_gb} GiB synthetic model to $big (once) ..."
+    "$BUILD/app/quantscope-cli" demo --big "$big_gb" --out "$big" >/dev/null || die "demo --big failed"
+  fi
+  export QS_BIG_MODEL="$big"
+fi
+
 for p in "${progs[@]}"; do
   echo
   echo "== $(basename "$p")"
@@ -61,3 +74,11 @@ done
 echo
 echo "== NumPy baseline (bench/numpy_baseline.py)"
 "$PY" "$ROOT/bench/numpy_baseline.py" || die "numpy_baseline.py failed"
+if [ -n "${QS_BIG_MODEL:-}" ]; then
+  echo
+  echo "== big model: inspect (headers only) and the NumPy scan baseline"
+  /usr/bin/time -f "inspect              %e s, peak RSS %M KB" "$BUILD/app/quantscope-cli" inspect "$QS_BIG_MODEL" >/dev/null
+  /usr/bin/time -f "inspect --stats      %e s, peak RSS %M KB" "$BUILD/app/quantscope-cli" inspect --stats "$QS_BIG_MODEL" >/dev/null 2>/tmp/qs_inspect_stats.$$ \
+    ; tail -n 1 /tmp/qs_inspect_stats.$$; rm -f /tmp/qs_inspect_stats.$$
+  "$PY" "$ROOT/bench/numpy_big_model.py" "$QS_BIG_MODEL" || die "numpy_big_model.py failed"
+fi
