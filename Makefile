@@ -18,9 +18,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Starts the main program on the built-in demo model.
+# Starts the main program on the built-in demo model (or: make run ARGS="FILE --view stored").
+ARGS ?=
 run: build
-	@bash scripts/run.sh $(BUILD)
+	@bash scripts/run.sh $(BUILD) $(ARGS)
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

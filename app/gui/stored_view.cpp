@@ -137,9 +137,10 @@ void draw_stored_view(App& app) {
     return;
   }
   const float fs = ImGui::GetFontSize();
-  ImGui::TextWrapped("Stored as %s: %.4g bits/weight · %s sub-blocks of %lld · codes %d..%d (%d used)",
+  ImGui::TextWrapped("Stored as %s: %.4g bits/weight · %s sub-block%s of %lld · codes %d..%d (%d used)",
                      std::string(dtype_name(sq->type)).c_str(), sq->bits_per_weight,
-                     std::to_string(sq->sub_blocks()).c_str(), (long long)sq->sub_block_elems, sq->code_min,
+                     std::to_string(sq->sub_blocks()).c_str(), sq->sub_blocks() == 1 ? "" : "s",
+                     (long long)sq->sub_block_elems, sq->code_min,
                      sq->code_max, sq->codes_used());
   ImGui::TextDisabled("%s", formula(sq->type));
   const char* spec = nearest_spec(sq->type);
