@@ -297,14 +297,19 @@ Result<Model> parse_gguf_bytes(std::span<const std::byte> bytes, const std::stri
     }
     std::vector<uint64_t> ne(*nd);
     info.numel = 1;
+    uint64_t bound = 1;
     for (uint32_t d = 0; d < *nd; ++d) {
       auto n = c.u64(where + " ne[" + std::to_string(d) + "]");
       if (!n) return pass(n.error());
-      if (*n > kMaxNumel || (*n != 0 && info.numel > kMaxNumel / *n)) {
+      // The bound covers the non-zero dimensions, so a product taken in any order (shape
+      // is ne reversed) or over any subset stays inside 2^48, even for an empty tensor.
+      const uint64_t m_n = *n ? *n : 1;
+      if (*n > kMaxNumel || bound > kMaxNumel / m_n) {
         return fail(where + " has more than 2^48 elements (ne[" + std::to_string(d) + "] = " +
                     std::to_string(*n) + ")");
       }
       ne[d] = *n;
+      bound *= m_n;
       info.numel *= *n;
     }
     info.shape.assign(ne.rbegin(), ne.rend());

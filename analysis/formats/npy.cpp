@@ -210,7 +210,7 @@ Result<void> parse_shape(const PyValue& v, Header& h) {
   if (v.kind != PyValue::Kind::Tuple) {
     return make_error("shape is " + describe(v) + ", not a tuple");
   }
-  uint64_t numel = 1;
+  uint64_t numel = 1, bound = 1;
   for (size_t i = 0; i < v.items.size(); ++i) {
     const PyValue& d = v.items[i];
     if (d.kind != PyValue::Kind::Int || (!d.too_big && d.integer < 0)) {
@@ -218,10 +218,12 @@ Result<void> parse_shape(const PyValue& v, Header& h) {
                         ", not a non-negative integer");
     }
     const uint64_t n = d.too_big ? UINT64_MAX : uint64_t(d.integer);
-    if (n > kMaxNumel || (n != 0 && numel > kMaxNumel / n)) {
+    const uint64_t m = n ? n : 1;  // bound the non-zero dimensions too (see safetensors.cpp)
+    if (n > kMaxNumel || bound > kMaxNumel / m) {
       return make_error("shape has more than 2^48 elements (shape[" + std::to_string(i) + "] is " +
                         describe(d) + ")");
     }
+    bound *= m;
     numel *= n;
     h.shape.push_back(int64_t(n));
   }

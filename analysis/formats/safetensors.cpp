@@ -66,7 +66,7 @@ Result<void> parse_entry(const std::string& name, const ordered_json& v, uint64_
   if (sh == v.end()) return make_error(where + "missing \"shape\"");
   if (!sh->is_array()) return make_error(where + "shape " + brief(*sh) + " is not an array");
   std::vector<int64_t> shape;
-  uint64_t numel = 1;
+  uint64_t numel = 1, bound = 1;
   for (size_t i = 0; i < sh->size(); ++i) {
     const ordered_json& d = (*sh)[i];
     // nlohmann stores non-negative integers as unsigned, negative ones as signed.
@@ -75,10 +75,14 @@ Result<void> parse_entry(const std::string& name, const ordered_json& v, uint64_
                         ", not a non-negative integer");
     }
     const uint64_t n = d.get<uint64_t>();
-    // Checked before multiplying, so the product never overflows.
-    if (n > kMaxNumel || (n != 0 && numel > kMaxNumel / n)) {
+    // Checked before multiplying, so the product never overflows. The bound is on the
+    // non-zero dimensions: an empty tensor's other dimensions must not multiply past
+    // 2^48 either (code computes partial products such as the inner size of an axis).
+    const uint64_t m = n ? n : 1;
+    if (n > kMaxNumel || bound > kMaxNumel / m) {
       return make_error(where + "shape " + brief(*sh) + " has more than 2^48 elements");
     }
+    bound *= m;
     numel *= n;
     shape.push_back(int64_t(n));
   }

@@ -274,6 +274,13 @@ std::vector<Damage> damaged_files() {
     d.push_back({"numel overflow", g.out, "tensor 't' has more than 2^48 elements"});
   }
   {
+    // Empty (a zero dimension) yet 2^70 over the others: found by libFuzzer, when the
+    // reversed shape's product overflowed int64 before reaching the zero.
+    GgufBuilder g = base(1, 0);
+    g.tensor_info("t", {uint64_t(1) << 46, 0, uint64_t(1) << 24}, 0, 0);
+    d.push_back({"empty but huge", g.out, "tensor 't' has more than 2^48 elements"});
+  }
+  {
     GgufBuilder g = base(1, 0);
     g.tensor_info("t", {~uint64_t(0)}, 0, 0);
     d.push_back({"ne 2^64-1", g.out, "more than 2^48 elements"});
