@@ -74,6 +74,9 @@ done
 echo
 echo "== NumPy baseline (bench/numpy_baseline.py)"
 "$PY" "$ROOT/bench/numpy_baseline.py" || die "numpy_baseline.py failed"
+echo
+echo "== NumPy GGUF dequantization baseline (bench/numpy_gguf.py)"
+"$PY" "$ROOT/bench/numpy_gguf.py" || die "numpy_gguf.py failed"
 if [ -n "${QS_BIG_MODEL:-}" ]; then
   echo
   echo "== big model: inspect (headers only) and the NumPy scan baseline"
