@@ -7,6 +7,9 @@
 
 #include "analysis/formats/gguf.h"
 #include "analysis/formats/npy.h"
+#include "analysis/formats/pytorch.h"
+#include "analysis/formats/zip_archive.h"
+#include "analysis/formats/zip_model.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/formats/sharded_safetensors.h"
 
@@ -91,6 +94,8 @@ Result<Model> open_model(const std::string& path) {
   if (!file) return tl::unexpected(file.error());
   const std::span<const std::byte> b = (*file)->bytes();
   if (looks_like_gguf(b)) return parse_gguf(*file, path);
+  if (looks_like_zip(b)) return parse_zip_model(*file, path);  // PyTorch checkpoint or .npz
+  if (looks_like_legacy_pytorch(b)) return parse_pytorch(*file, path);  // says how to re-save it
   if (looks_like_npy(b)) {
     auto m = parse_npy_bytes(b, path);
     if (m) m->files.push_back(*file);
