@@ -13,6 +13,7 @@
 
 #include "analysis/formats/model.h"
 #include "tests/unit/gguf_builder.h"
+#include "tests/unit/zip_builder.h"
 
 namespace qs {
 namespace {
@@ -109,6 +110,29 @@ std::vector<Case> cases() {
     g.tensor_info("t", {8}, 0, uint64_t(1) << 40);
     g.pad();
     c.push_back({"offset.gguf", g.out, "runs past the end of the file"});
+  }
+  // npz: a zip bomb (64 MB of zeros declaring 1 KB), a member that is not .npy
+  {
+    test::ZipOptions opt;
+    opt.declared_usize = 1024;
+    c.push_back({"bomb.npz", test::build_zip({{"w.npy", Bytes(64u << 20, 0), true}}, opt),
+                 "inflates to more than its declared 1024 bytes"});
+    c.push_back({"other.npz", test::build_zip({{"w.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 4), false},
+                                               {"readme.txt", Bytes(3, 'x'), false}}),
+                 "readme.txt"});
+  }
+  // PyTorch: deeply nested pickle, a global that would execute code, legacy format
+  {
+    std::string deep = "\x80\x02";
+    deep.append(100000, '(');
+    deep += '.';
+    c.push_back({"deep.pt", test::build_zip({{"archive/data.pkl", Bytes(deep.begin(), deep.end()), false}}),
+                 "nested more than 1000 deep"});
+    const std::string evil = std::string("\x80\x02") + "cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.";
+    c.push_back({"evil.pt", test::build_zip({{"archive/data.pkl", Bytes(evil.begin(), evil.end()), false}}),
+                 "this pickle references os.system; QuantScope does not execute pickled code"});
+    c.push_back({"legacy.pt", Bytes{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e},
+                 "legacy (pre-1.6, non-zip) PyTorch format"});
   }
   // Sharded safetensors: an index naming a shard that is not there
   c.push_back({"model.safetensors.index.json", cat({}, R"({"weight_map":{"w":"model-00001-of-00002.safetensors"}})"),
