@@ -7,6 +7,7 @@
 
 #include "analysis/formats/gguf.h"
 #include "analysis/formats/npy.h"
+#include "analysis/formats/onnx.h"
 #include "analysis/formats/pytorch.h"
 #include "analysis/formats/zip_archive.h"
 #include "analysis/formats/zip_model.h"
@@ -108,6 +109,7 @@ Result<Model> open_model(const std::string& path) {
     return parse_safetensors(*file, path);
   }
   if (looks_like_json_object(b)) return read_sharded_safetensors(path);
+  if (looks_like_onnx(b)) return parse_onnx(*file, path);
   if (b.empty()) return make_error(path + ": unknown format: the file is empty");
   return make_error(path + ": unknown format (first bytes " + describe_first_bytes(b) +
                     "); expected safetensors (or its .index.json), GGUF, PyTorch, ONNX, .npy or .npz");

@@ -13,6 +13,7 @@
 
 #include "analysis/formats/model.h"
 #include "tests/unit/gguf_builder.h"
+#include "tests/unit/protobuf_builder.h"
 #include "tests/unit/zip_builder.h"
 
 namespace qs {
@@ -133,6 +134,17 @@ std::vector<Case> cases() {
                  "this pickle references os.system; QuantScope does not execute pickled code"});
     c.push_back({"legacy.pt", Bytes{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e},
                  "legacy (pre-1.6, non-zip) PyTorch format"});
+  }
+  // ONNX: dims past 2^48, raw_data shorter than the shape, external data outside the directory
+  {
+    using namespace testing;
+    const std::string huge = onnx_model(onnx_init(onnx_tensor("w", 1, {1ll << 30, 1ll << 30}, "")));
+    c.push_back({"huge.onnx", Bytes(huge.begin(), huge.end()), "initializer 'w': dims are negative, malformed or hold more than 2^48"});
+    const std::string short_raw = onnx_model(onnx_init(onnx_tensor("w", 1, {4}, "abcd")));
+    c.push_back({"short.onnx", Bytes(short_raw.begin(), short_raw.end()), "raw_data holds 4 bytes"});
+    const std::string escape = onnx_model(onnx_init(pb_uint(1, 1) + pb_uint(2, 1) + pb_bytes(8, "e") + pb_uint(14, 1) +
+                                                    pb_bytes(13, pb_bytes(1, "location") + pb_bytes(2, "../../etc/passwd"))));
+    c.push_back({"escape.onnx", Bytes(escape.begin(), escape.end()), "must be a relative path inside the model's directory"});
   }
   // Sharded safetensors: an index naming a shard that is not there
   c.push_back({"model.safetensors.index.json", cat({}, R"({"weight_map":{"w":"model-00001-of-00002.safetensors"}})"),
