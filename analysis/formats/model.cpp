@@ -15,7 +15,6 @@
 #include "analysis/formats/sharded_safetensors.h"
 
 #include <filesystem>
-#include <regex>
 
 namespace qs {
 
@@ -78,8 +77,23 @@ bool looks_like_npy(std::span<const std::byte> b) {
 
 // "model-00001-of-00004.safetensors": a shard, so look for the index beside it.
 bool looks_like_shard_name(const std::string& path) {
-  static const std::regex re(R"(.*-[0-9]+-of-[0-9]+\.safetensors$)");
-  return std::regex_match(std::filesystem::path(path).filename().string(), re);
+  // NAME-<digits>-of-<digits>.safetensors, matched by hand (std::regex drags in GCC 12
+  // false -Wmaybe-uninitialized warnings under the sanitizer build).
+  const std::string name = std::filesystem::path(path).filename().string();
+  std::string_view f = name;
+  constexpr std::string_view ext = ".safetensors";
+  if (f.size() <= ext.size() || f.substr(f.size() - ext.size()) != ext) return false;
+  f.remove_suffix(ext.size());
+  auto strip_digits = [&f]() {
+    size_t n = 0;
+    while (n < f.size() && std::isdigit(static_cast<unsigned char>(f[f.size() - 1 - n]))) ++n;
+    f.remove_suffix(n);
+    return n > 0;
+  };
+  constexpr std::string_view of = "-of-";
+  if (!strip_digits() || f.size() < of.size() || f.substr(f.size() - of.size()) != of) return false;
+  f.remove_suffix(of.size());
+  return strip_digits() && !f.empty() && f.back() == '-';
 }
 
 }  // namespace
