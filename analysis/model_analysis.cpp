@@ -1,0 +1,145 @@
+// Whole-model analysis: a loop over tensors around the single-tensor quantizer. The
+// loop itself does little (decode, one quantize per scheme, merge sums), so its
+// throughput is the kernels' (bench: issue #7).
+#include "analysis/model_analysis.h"
+
+#include <regex.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "analysis/quantize.h"
+
+namespace qs {
+
+double excess_kurtosis(std::span<const float> x) {
+  double n = 0, sum = 0;
+  for (float v : x) {
+    if (std::isfinite(v)) n += 1, sum += v;
+  }
+  if (n == 0) return 0;
+  const double mean = sum / n;
+  double m2 = 0, m4 = 0;
+  for (float v : x) {
+    if (!std::isfinite(v)) continue;
+    const double d = double(v) - mean, d2 = d * d;
+    m2 += d2;
+    m4 += d2 * d2;
+  }
+  m2 /= n;
+  m4 /= n;
+  return m2 > 0 ? m4 / (m2 * m2) - 3.0 : 0.0;
+}
+
+SchemeTotal pool_metrics(const std::vector<const Metrics*>& parts) {
+  SchemeTotal t;
+  ErrorSums sums;
+  int64_t numel = 0, nonfinite = 0, codes = 0;
+  for (const Metrics* m : parts) {
+    sums.merge(m->sums);
+    numel += m->numel;
+    nonfinite += m->n_nonfinite;
+    codes = std::max(codes, m->codes_used);
+    if (m->bits_per_weight) t.total_bits += *m->bits_per_weight * double(m->numel);
+    ++t.tensors;
+  }
+  std::optional<double> bpw;
+  if (numel > 0) bpw = t.total_bits / double(numel);
+  t.metrics = finalize_metrics(sums, numel, nonfinite, codes, bpw);
+  return t;
+}
+
+namespace {
+
+// POSIX extended regex (regex.h), RAII: std::regex trips GCC 12's -Wmaybe-uninitialized
+// under the sanitizer build, and this is all we need.
+class NameFilter {
+ public:
+  static Result<std::unique_ptr<NameFilter>> make(const std::string& pattern) {
+    auto f = std::unique_ptr<NameFilter>(new NameFilter());
+    if (pattern.empty()) return f;
+    const int rc = regcomp(&f->re_, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+      char buf[256];
+      regerror(rc, &f->re_, buf, sizeof buf);
+      return make_error("--tensors '" + pattern + "': " + buf);
+    }
+    f->active_ = true;
+    return f;
+  }
+  ~NameFilter() {
+    if (active_) regfree(&re_);
+  }
+  bool match(const std::string& name) const { return !active_ || regexec(&re_, name.c_str(), 0, nullptr, 0) == 0; }
+
+ private:
+  NameFilter() = default;
+  regex_t re_{};
+  bool active_ = false;
+};
+
+}  // namespace
+
+Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& r, RunControl* control) {
+  if (r.schemes.empty()) return make_error("no schemes to analyze the model with");
+  auto filter = NameFilter::make(r.tensor_regex);
+  if (!filter) return tl::unexpected(filter.error());
+  ModelAnalysis out;
+  std::vector<size_t> selected;
+  int64_t total_bytes = 0;
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    const TensorView& t = m.tensors[i];
+    if (!dtype_is_float(t.dtype) || !(*filter)->match(t.name)) continue;
+    selected.push_back(i);
+    total_bytes += int64_t(t.bytes.size());
+  }
+  if (control) control->total = total_bytes;
+  std::vector<float> storage;
+  for (size_t i : selected) {
+    if (control && control->cancelled()) {
+      out.cancelled = true;
+      break;
+    }
+    const TensorView& t = m.tensors[i];
+    TensorAnalysis ta;
+    ta.index = i;
+    const std::span<const float> x = to_float(t, storage);
+    ta.stats = compute_stats(x);
+    ta.kurtosis = excess_kurtosis(x);
+    ta.absmax_over_std = ta.stats.std > 0 ? ta.stats.absmax / ta.stats.std : 0;
+    for (const Scheme& s : r.schemes) {
+      SchemeOnTensor st;
+      auto layout = make_layout(t.shape, s);
+      if (!layout) {
+        st.error = layout.error().message;
+      } else {
+        // quantize() would take over the RunControl's progress counters, so cancel is
+        // checked between quantizations (each is at most ~1 s, even for a 500 M tensor).
+        if (control && control->cancelled()) {
+          out.cancelled = true;
+          break;
+        }
+        QuantizeOptions opt;
+        opt.threads = r.threads;
+        st.metrics = quantize(x, t.shape, s, opt).metrics;
+      }
+      ta.results.push_back(std::move(st));
+    }
+    if (out.cancelled) break;
+    out.bytes_read += int64_t(t.bytes.size());
+    if (control) control->done = out.bytes_read;
+    m.release_pages(t);
+    out.tensors.push_back(std::move(ta));
+  }
+  for (size_t k = 0; k < r.schemes.size(); ++k) {
+    std::vector<const Metrics*> parts;
+    for (const TensorAnalysis& ta : out.tensors) {
+      if (ta.results[k].metrics) parts.push_back(&*ta.results[k].metrics);
+    }
+    out.totals.push_back(pool_metrics(parts));
+  }
+  return out;
+}
+
+}  // namespace qs
