@@ -20,7 +20,9 @@
 #include "analysis/formats/big_demo.h"
 #include "analysis/formats/demo_model.h"
 #include "analysis/formats/model.h"
+#include "analysis/model_analysis.h"
 #include "analysis/quantize.h"
+#include "analysis/report.h"
 #include "analysis/scheme.h"
 #include "analysis/stored_quant.h"
 #include "analysis/tensor.h"
@@ -289,6 +291,40 @@ int cmd_demo_big(const std::string& out, double gib) {
   return 0;
 }
 
+// ------------------------------------------------------------------------------- report
+
+int cmd_report(const std::string& file, const std::string& regex, const std::vector<std::string>& specs,
+               const std::string& out_dir) {
+  auto m = open_model(file);
+  if (!m) return fail(m.error().message);
+  ModelAnalysisRequest req;
+  req.tensor_regex = regex;
+  for (const std::string& spec : specs) {
+    auto s = parse_spec(spec);
+    if (!s) return fail("--scheme '" + spec + "': " + s.error().message);
+    req.schemes.push_back(*s);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  RunControl control;
+  auto a = analyze_model(*m, req, &control);
+  if (!a) return fail(file + ": " + a.error().message);
+  if (a->tensors.empty()) {
+    return fail(file + ": no floating-point tensor" + (regex.empty() ? "" : " matches --tensors '" + regex + "'"));
+  }
+  Report r;
+  r.file = file;
+  r.schemes = req.schemes;
+  r.tensor_regex = regex;
+  r.model = &*m;
+  r.analysis = &*a;
+  r.worst = worst_tensor_views(*m, *a, req.schemes[0]);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (auto w = write_report(out_dir, r); !w) return fail(w.error().message);
+  std::cout << "wrote " << out_dir << "/report.{html,md,csv,json}: " << a->tensors.size() << " tensors × "
+            << req.schemes.size() << " schemes in " << fmt("%.2f", r.seconds) << " s\n";
+  return 0;
+}
+
 int cmd_demo(const std::string& out, bool small) {
   DemoOptions opt;
   opt.small = small;
@@ -321,6 +357,13 @@ int run(int argc, char** argv) {
       ->take_all();
   quant->add_flag("--json", json, "Print one JSON document");
 
+  CLI::App* report = app.add_subcommand("report", "Analyze every tensor with every scheme and write a report");
+  std::string tensors_regex;
+  report->add_option("file", file, "Model file or directory")->required();
+  report->add_option("--tensors", tensors_regex, "Only tensors whose name matches this (POSIX extended) regex");
+  report->add_option("--scheme", specs, "Scheme spec (repeatable)")->required()->take_all();
+  report->add_option("--out", out, "Output directory (created if missing)")->required();
+
   CLI::App* demo = app.add_subcommand("demo", "Write the built-in demo model");
   double big_gib = 0;
   demo->add_option("--out", out, "Output .safetensors path (with --big: a new directory)")->required();
@@ -337,8 +380,9 @@ int run(int argc, char** argv) {
   }
   if (*inspect) return cmd_inspect(file, json, with_stats);
   if (*quant) return cmd_quantize(file, tensor, specs, json);
+  if (*report) return cmd_report(file, tensors_regex, specs, out);
   if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);
-  return fail("no command given (inspect, quantize, demo)");
+  return fail("no command given (inspect, quantize, report, demo)");
 }
 
 }  // namespace

@@ -230,3 +230,58 @@ TEST_F(CliTest, GgufInspectAndStoredQuantization) {
 }
 
 }  // namespace
+
+namespace {
+
+// report: the JSON's numbers are quantize --json's; one CSV row per tensor × scheme; the
+// HTML parses as XML (XHTML with inline SVG); a failed run writes nothing.
+TEST_F(CliTest, ReportMatchesQuantizeAndIsWellFormed) {
+  ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
+  const std::string out = path("rep");
+  const CliRun r = run_cli("report " + path("demo.safetensors") + " --scheme int8 nf4 absmax:bits=4,gran=channel,axis=1 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"report.html", "report.md", "report.csv", "report.json"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  std::ifstream jf(fs::path(out) / "report.json");
+  const auto j = nlohmann::json::parse(jf);
+  ASSERT_EQ(j["schemes"].size(), 3u);
+  const size_t n_tensors = j["tensors"].size();
+  ASSERT_GT(n_tensors, 3u);
+  const auto& t = j["tensors"][0];
+  const CliRun q = run_cli("quantize " + path("demo.safetensors") + " --tensor " + t["name"].get<std::string>() +
+                           " --scheme int8 nf4 --json");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const auto qj = nlohmann::json::parse(q.out);
+  for (int s = 0; s < 2; ++s) {
+    EXPECT_EQ(t["results"][s]["metrics"], qj["results"][s]["metrics"]) << s;
+  }
+  std::ifstream cf(fs::path(out) / "report.csv");
+  size_t lines = 0;
+  for (std::string line; std::getline(cf, line);) ++lines;
+  EXPECT_EQ(lines, 1 + n_tensors * 3);
+  if (have_numpy()) {  // the Python that has numpy is the one tests use; xml is stdlib
+    const std::string py = std::string(QS_PYTHON) + " -c \"import xml.etree.ElementTree as E; r = E.parse('" +
+                           (fs::path(out) / "report.html").string() +
+                           "').getroot(); assert r.tag.endswith('html'); "
+                           "assert len(r.findall('.//{http://www.w3.org/2000/svg}svg')) >= 3\"";
+    EXPECT_EQ(std::system(py.c_str()), 0);
+  }
+  // Failures leave no report: a bad spec, and an output path under a regular file.
+  const CliRun bad = run_cli("report " + path("demo.safetensors") + " --scheme absmax:bits=99 --out " + path("bad"));
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_FALSE(fs::exists(path("bad")));
+  const CliRun under_file = run_cli("report " + path("demo.safetensors") + " --scheme int8 --out " +
+                                    path("demo.safetensors") + "/sub");
+  EXPECT_EQ(under_file.code, 2);
+  EXPECT_NE(under_file.err.find("cannot"), std::string::npos) << under_file.err;
+  const CliRun none = run_cli("report " + path("demo.safetensors") + " --tensors nomatch --scheme int8 --out " + path("none"));
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("no floating-point tensor matches --tensors 'nomatch'"), std::string::npos) << none.err;
+  EXPECT_FALSE(fs::exists(path("none")));
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().rfind(".qs-report-", 0), std::string::npos) << "left behind: " << e.path();
+  }
+}
+
+}  // namespace
