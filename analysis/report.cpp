@@ -123,6 +123,43 @@ std::vector<WorstTensorView> worst_tensor_views(const Model& m, const ModelAnaly
   return out;
 }
 
+std::vector<BudgetTensor> budget_tensors(const ModelAnalysis& a) {
+  std::vector<BudgetTensor> out;
+  for (const TensorAnalysis& ta : a.tensors) {
+    BudgetTensor bt;
+    for (const SchemeOnTensor& s : ta.results) {
+      BudgetOption o;
+      o.valid = s.metrics && s.metrics->bits_per_weight;
+      if (o.valid) {
+        bt.numel = s.metrics->numel;
+        bt.sum_x2 = s.metrics->sums.sum_x2;
+        o.bits = *s.metrics->bits_per_weight * double(s.metrics->numel);
+        o.err2 = s.metrics->sums.sum_err2;
+      }
+      bt.options.push_back(o);
+    }
+    out.push_back(std::move(bt));
+  }
+  return out;
+}
+
+nlohmann::json budget_plan_json(const Report& r) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!r.budget) return j;
+  for (size_t i = 0; i < r.analysis->tensors.size(); ++i) {
+    j[tensor_of(r, r.analysis->tensors[i]).name] = print_spec(r.schemes[size_t(r.budget->plan.choice[i])]);
+  }
+  return j;
+}
+
+namespace {
+
+const char* objective_name(BudgetObjective o) {
+  return o == BudgetObjective::PooledSqnr ? "pooled_sqnr" : "worst_tensor";
+}
+
+}  // namespace
+
 nlohmann::json report_json(const Report& r) {
   using nlohmann::json;
   json j;
@@ -167,6 +204,17 @@ nlohmann::json report_json(const Report& r) {
                       {"bytes", number_to_json(t.bytes())}});
   }
   j["totals"] = totals;
+  if (r.budget) {
+    const BudgetPlan& p = r.budget->plan;
+    j["budget"] = {{"target_bits_per_weight", r.budget->target_bits_per_weight},
+                   {"objective", objective_name(r.budget->objective)},
+                   {"bits_per_weight", p.bits_per_weight},
+                   {"bytes", p.total_bits / 8},
+                   {"pooled_sqnr_db", number_to_json(p.pooled_sqnr_db)},
+                   {"worst_sqnr_db", number_to_json(p.worst_sqnr_db)},
+                   {"bound_sqnr_db", number_to_json(p.bound_sqnr_db)},
+                   {"plan", budget_plan_json(r)}};
+  }
   return j;
 }
 
@@ -224,6 +272,21 @@ std::string report_markdown(const Report& r) {
       << opt(t.metrics.sqnr_db, "%.2f") << " | " << opt(t.metrics.mse, "%.3e") << " | "
       << opt(t.metrics.max_abs_error, "%.3e") << " | "
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << " |\n";
+  }
+  if (r.budget) {
+    const BudgetPlan& p = r.budget->plan;
+    o << "\n## Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight ("
+      << (r.budget->objective == BudgetObjective::PooledSqnr ? "maximize pooled SQNR" : "maximize the worst tensor's SQNR")
+      << ")\n\nThe chosen mix: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(p.total_bits / 8)
+      << ", pooled SQNR " << num(p.pooled_sqnr_db, "%.2f") << " dB, worst tensor " << num(p.worst_sqnr_db, "%.2f")
+      << " dB" << (r.budget->objective == BudgetObjective::PooledSqnr
+                       ? " (no mix within the budget exceeds " + num(p.bound_sqnr_db, "%.2f") + " dB pooled)"
+                       : std::string())
+      << ". Per tensor: `budget.json`.\n\n| scheme | tensors |\n|---|---:|\n";
+    for (size_t s2 = 0; s2 < r.schemes.size(); ++s2) {
+      const auto n = std::count(p.choice.begin(), p.choice.end(), int(s2));
+      if (n) o << "| `" << md_cell(print_spec(r.schemes[s2])) << "` | " << n << " |\n";
+    }
   }
   o << "\n## SQNR per tensor (dB)\n\nThe 3 lowest per scheme are in **bold**.\n\n";
   o << "| tensor | dtype | shape | max\\|x\\|/σ | kurtosis |";
@@ -395,7 +458,24 @@ std::string report_html(const Report& r) {
       << opt(t.metrics.max_abs_error, "%.3e") << "</td><td>"
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << "</td></tr>\n";
   }
-  o << "</table>\n<h2>Bits per weight and pooled SQNR</h2>\n" << tradeoff_svg(r) << "\n";
+  o << "</table>\n";
+  if (r.budget) {
+    const BudgetPlan& p = r.budget->plan;
+    o << "<h2>Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight</h2>\n<p>"
+      << (r.budget->objective == BudgetObjective::PooledSqnr ? "Maximizing the pooled SQNR" : "Maximizing the worst tensor's SQNR")
+      << ", one scheme per tensor: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(p.total_bits / 8)
+      << ", pooled SQNR " << num(p.pooled_sqnr_db, "%.2f") << " dB, worst tensor " << num(p.worst_sqnr_db, "%.2f") << " dB"
+      << (r.budget->objective == BudgetObjective::PooledSqnr
+              ? " (upper bound for any mix within the budget: " + num(p.bound_sqnr_db, "%.2f") + " dB)"
+              : std::string())
+      << ". The plan per tensor is in budget.json.</p>\n<table><tr><th>scheme</th><th>tensors</th></tr>\n";
+    for (size_t s2 = 0; s2 < r.schemes.size(); ++s2) {
+      const auto n = std::count(p.choice.begin(), p.choice.end(), int(s2));
+      if (n) o << "<tr><td><code>" << xml_escape(print_spec(r.schemes[s2])) << "</code></td><td>" << n << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  o << "<h2>Bits per weight and pooled SQNR</h2>\n" << tradeoff_svg(r) << "\n";
   o << "<h2>SQNR per tensor</h2>\n" << sqnr_bars_svg(r) << "\n";
   o << "<h2>Per tensor</h2>\n<p class=\"muted\">The 3 lowest SQNRs of each scheme are in red.</p>\n"
        "<table><tr><th>tensor</th><th>dtype</th><th>shape</th><th>max|x|/σ</th><th>kurtosis</th>";
@@ -450,7 +530,9 @@ Result<void> write_report(const std::string& dir, const Report& r) {
                                                         {"report.csv", report_csv(r)},
                                                         {"report.md", report_markdown(r)},
                                                         {"report.html", report_html(r)}};
-  for (const auto& [name, text] : files) {
+  std::vector<std::pair<std::string, std::string>> all(std::begin(files), std::end(files));
+  if (r.budget) all.emplace_back("budget.json", budget_plan_json(r).dump(1) + "\n");
+  for (const auto& [name, text] : all) {
     if (auto w = write_text_atomic((tmp / name).string(), text); !w) {
       cleanup();
       return w;
@@ -466,7 +548,7 @@ Result<void> write_report(const std::string& dir, const Report& r) {
       return make_error(dir + ": cannot create: " + ec.message());
     }
   }
-  for (const auto& [name, text] : files) {
+  for (const auto& [name, text] : all) {
     fs::rename(tmp / name, target / name, ec);
     if (ec) {
       cleanup();

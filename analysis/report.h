@@ -3,11 +3,13 @@
 // machine-readable whole, DESIGN.md's layout), report.csv (one row per tensor × scheme,
 // every metric), report.md (GitHub tables) and report.html (one self-contained XHTML
 // file: inline CSS and SVG, no scripts, printable), written together atomically.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/bit_budget.h"
 #include "analysis/error.h"
 #include "analysis/formats/model.h"
 #include "analysis/metrics.h"
@@ -24,6 +26,16 @@ struct WorstTensorView {
   double sqnr_db = 0;
 };
 
+// A bit-budget plan over the analysis (report --budget): the chosen scheme per tensor.
+struct ReportBudget {
+  double target_bits_per_weight = 0;
+  BudgetObjective objective = BudgetObjective::PooledSqnr;
+  BudgetPlan plan;  // choice[i] indexes the schemes for ModelAnalysis::tensors[i]
+};
+
+// The planner's input from an analysis: per tensor, each scheme's bits and Σerr².
+std::vector<BudgetTensor> budget_tensors(const ModelAnalysis& a);
+
 struct Report {
   std::string file;
   std::vector<Scheme> schemes;
@@ -31,6 +43,7 @@ struct Report {
   const Model* model = nullptr;
   const ModelAnalysis* analysis = nullptr;
   std::vector<WorstTensorView> worst;  // for the first scheme, lowest SQNR first
+  std::optional<ReportBudget> budget;
   double seconds = 0;
 };
 
@@ -44,7 +57,10 @@ std::string report_csv(const Report& r);
 std::string report_markdown(const Report& r);
 std::string report_html(const Report& r);
 
-// Writes the four files into `dir` (created if missing): all are written into a
+// {"tensor name": "spec", ...} of a budget plan (budget.json).
+nlohmann::json budget_plan_json(const Report& r);
+
+// Writes the four files (and budget.json with a budget) into `dir` (created if missing): all are written into a
 // temporary sibling directory first, so a failure leaves no partial report; then each
 // file is renamed into place.
 Result<void> write_report(const std::string& dir, const Report& r);

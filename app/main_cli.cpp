@@ -294,7 +294,10 @@ int cmd_demo_big(const std::string& out, double gib) {
 // ------------------------------------------------------------------------------- report
 
 int cmd_report(const std::string& file, const std::string& regex, const std::vector<std::string>& specs,
-               const std::string& out_dir) {
+               const std::string& out_dir, double budget, const std::string& objective) {
+  if (objective != "pooled" && objective != "worst") {
+    return fail("--objective '" + objective + "': allowed are pooled (maximize pooled SQNR) and worst (the worst tensor's)");
+  }
   auto m = open_model(file);
   if (!m) return fail(m.error().message);
   ModelAnalysisRequest req;
@@ -318,8 +321,22 @@ int cmd_report(const std::string& file, const std::string& regex, const std::vec
   r.model = &*m;
   r.analysis = &*a;
   r.worst = worst_tensor_views(*m, *a, req.schemes[0]);
+  if (budget > 0) {
+    ReportBudget b;
+    b.target_bits_per_weight = budget;
+    b.objective = objective == "worst" ? BudgetObjective::WorstTensor : BudgetObjective::PooledSqnr;
+    auto plan = plan_budget(budget_tensors(*a), budget, b.objective);
+    if (!plan) return fail("--budget: " + plan.error().message);
+    b.plan = std::move(*plan);
+    r.budget = std::move(b);
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (auto w = write_report(out_dir, r); !w) return fail(w.error().message);
+  if (r.budget) {
+    std::cout << "budget " << fmt("%.4g", budget) << " bits/weight: " << fmt("%.3f", r.budget->plan.bits_per_weight)
+              << " bits/weight, pooled SQNR " << fmt("%.2f", r.budget->plan.pooled_sqnr_db) << " dB, worst tensor "
+              << fmt("%.2f", r.budget->plan.worst_sqnr_db) << " dB (plan in " << out_dir << "/budget.json)\n";
+  }
   std::cout << "wrote " << out_dir << "/report.{html,md,csv,json}: " << a->tensors.size() << " tensors × "
             << req.schemes.size() << " schemes in " << fmt("%.2f", r.seconds) << " s\n";
   return 0;
@@ -363,6 +380,11 @@ int run(int argc, char** argv) {
   report->add_option("--tensors", tensors_regex, "Only tensors whose name matches this (POSIX extended) regex");
   report->add_option("--scheme", specs, "Scheme spec (repeatable)")->required()->take_all();
   report->add_option("--out", out, "Output directory (created if missing)")->required();
+  double budget = 0;
+  std::string objective = "pooled";
+  report->add_option("--budget", budget, "Also plan one scheme per tensor within this average bits/weight")
+      ->check(CLI::Range(0.01, 64.0));
+  report->add_option("--objective", objective, "Budget objective: pooled (pooled SQNR, default) or worst (worst tensor)");
 
   CLI::App* demo = app.add_subcommand("demo", "Write the built-in demo model");
   double big_gib = 0;
@@ -380,7 +402,7 @@ int run(int argc, char** argv) {
   }
   if (*inspect) return cmd_inspect(file, json, with_stats);
   if (*quant) return cmd_quantize(file, tensor, specs, json);
-  if (*report) return cmd_report(file, tensors_regex, specs, out);
+  if (*report) return cmd_report(file, tensors_regex, specs, out, budget, objective);
   if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);
   return fail("no command given (inspect, quantize, report, demo)");
 }

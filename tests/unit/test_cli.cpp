@@ -285,3 +285,37 @@ TEST_F(CliTest, ReportMatchesQuantizeAndIsWellFormed) {
 }
 
 }  // namespace
+
+namespace {
+
+// report --budget: budget.json maps every tensor to one of the schemes; the chosen mix
+// stays within the budget; a budget below the cheapest mix is an error and writes nothing.
+TEST_F(CliTest, ReportBudgetPlan) {
+  ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
+  const CliRun r = run_cli("report " + path("demo.safetensors") + " --scheme int8 nf4 bf16 --budget 6 --out " + path("b"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream bf(fs::path(path("b")) / "budget.json");
+  const auto plan = nlohmann::json::parse(bf);
+  std::ifstream jf(fs::path(path("b")) / "report.json");
+  const auto j = nlohmann::json::parse(jf);
+  ASSERT_EQ(plan.size(), j["tensors"].size());
+  double bits = 0, numel = 0;
+  for (const auto& t : j["tensors"]) {
+    const std::string spec = plan.at(t["name"].get<std::string>());
+    EXPECT_TRUE(spec == "absmax:bits=8" || spec == "nf4" || spec == "bf16") << spec;
+    for (const auto& res : t["results"]) {
+      if (res["spec"] == spec) bits += res["metrics"]["bits_per_weight"].get<double>() * t["numel"].get<double>();
+    }
+    numel += t["numel"].get<double>();
+  }
+  EXPECT_LE(bits / numel, 6.0);
+  EXPECT_NEAR(j["budget"]["bits_per_weight"].get<double>(), bits / numel, 1e-9);
+  EXPECT_EQ(j["budget"]["objective"], "pooled_sqnr");
+  EXPECT_GE(j["budget"]["bound_sqnr_db"].get<double>(), j["budget"]["pooled_sqnr_db"].get<double>());
+  const CliRun small = run_cli("report " + path("demo.safetensors") + " --scheme int8 nf4 --budget 3 --out " + path("s"));
+  EXPECT_EQ(small.code, 2);
+  EXPECT_NE(small.err.find("the cheapest candidates need 4.5"), std::string::npos) << small.err;
+  EXPECT_FALSE(fs::exists(path("s")));
+}
+
+}  // namespace
