@@ -389,7 +389,8 @@ std::string tradeoff_svg(const Report& r) {
     if (!m.bits_per_weight || !m.sqnr_db || !std::isfinite(*m.sqnr_db)) continue;
     const double cx = X(*m.bits_per_weight), cy = Y(*m.sqnr_db);
     o << "<circle cx=\"" << num(cx, "%.1f") << "\" cy=\"" << num(cy, "%.1f") << "\" r=\"5\" fill=\"" << kColors[s % 8]
-      << "\"/><text x=\"" << num(cx + 8, "%.1f") << "\" y=\"" << num(cy - 6, "%.1f") << "\" class=\"lbl\">"
+      << "\"/><text x=\"" << num(cx + 8, "%.1f") << "\" y=\"" << num(s % 2 ? cy + 14 : cy - 6, "%.1f")
+      << "\" class=\"lbl\">"
       << xml_escape(print_spec(r.schemes[s])) << "</text>";
   }
   o << "</svg>";

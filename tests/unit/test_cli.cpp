@@ -14,6 +14,20 @@
 
 #include <nlohmann/json.hpp>
 
+// stb_image (libstb-dev) decodes the headless browser's screenshot of report.html.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -316,6 +330,38 @@ TEST_F(CliTest, ReportBudgetPlan) {
   EXPECT_EQ(small.code, 2);
   EXPECT_NE(small.err.find("the cheapest candidates need 4.5"), std::string::npos) << small.err;
   EXPECT_FALSE(fs::exists(path("s")));
+}
+
+}  // namespace
+
+namespace {
+
+// Where chromium is installed: render report.html headless and check the picture is not
+// blank (text, tables and the SVG charts put many colours on the page).
+TEST_F(CliTest, ReportRendersInAHeadlessBrowser) {
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "chromium is not installed: report.html is not rendered (apt install chromium to run this)";
+  }
+  ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
+  ASSERT_EQ(run_cli("report " + path("demo.safetensors") + " --scheme int8 nf4 --out " + path("r")).code, 0);
+  const std::string png = path("report.png");
+  const std::string cmd = "HOME=" + dir_.string() + " timeout 120 chromium --headless --no-sandbox --disable-gpu " +
+                          "--hide-scrollbars --window-size=1100,1600 --screenshot=" + png + " file://" +
+                          path("r") + "/report.html >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  int w = 0, h = 0, c = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &c, 3);
+  ASSERT_NE(px, nullptr) << png;
+  EXPECT_EQ(w, 1100);
+  size_t non_white = 0, blue = 0;
+  for (int i = 0; i < w * h; ++i) {
+    const unsigned char r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2];
+    non_white += (r < 240 || g < 240 || b < 240);
+    blue += (b > r + 60 && b > g + 20);  // the bars of the charts
+  }
+  stbi_image_free(px);
+  EXPECT_GT(double(non_white) / (w * h), 0.03) << "the rendered report is (nearly) blank";
+  EXPECT_GT(blue, 2000u) << "no chart bars in the rendered report";
 }
 
 }  // namespace
