@@ -64,6 +64,15 @@ if [ "$big_gb" != 0 ] && [ -x "$BUILD/bench/bench_big_model" ]; then
   export QS_BIG_MODEL="$big"
 fi
 
+if [ -x "$BUILD/bench/bench_report" ]; then
+  rep="$BUILD/bench-big-2gb"
+  if [ ! -d "$rep" ]; then
+    echo "writing the 2 GiB synthetic model to $rep (once) ..."
+    "$BUILD/app/quantscope-cli" demo --big 2 --out "$rep" >/dev/null || die "demo --big failed"
+  fi
+  export QS_REPORT_MODEL="$rep"
+fi
+
 for p in "${progs[@]}"; do
   echo
   echo "== $(basename "$p")"
