@@ -21,23 +21,18 @@
 #include <string>
 #include <vector>
 
+#include "bench/peak_rss.h"
 #include "analysis/formats/model.h"
 #include "analysis/quantize.h"
 #include "analysis/scheme.h"
 
 namespace {
 
+using qs::measure::peak_rss_mb;
+using qs::measure::reset_peak_rss;
+
 const char* model_dir() { return std::getenv("QS_BIG_MODEL"); }
 
-double peak_rss_mb() {  // VmHWM from /proc/self/status
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  }
-  return 0;
-}
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 // The model, opened once; nullptr (and the benchmark skipped) without QS_BIG_MODEL.
 const qs::Model* big_model(benchmark::State& state) {

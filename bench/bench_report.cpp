@@ -15,23 +15,18 @@
 #include <fstream>
 #include <string>
 
+#include "bench/peak_rss.h"
 #include "analysis/model_analysis.h"
 #include "analysis/quantize.h"
 #include "analysis/report.h"
 
 namespace {
 
+using qs::measure::peak_rss_mb;
+using qs::measure::reset_peak_rss;
+
 const char* kSpecs[] = {"absmax:bits=8", "absmax:bits=4,gran=block,block=32", "nf4"};
 
-double peak_rss_mb() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  }
-  return 0;
-}
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 const qs::Model* model(benchmark::State& state) {
   const char* dir = std::getenv("QS_REPORT_MODEL");

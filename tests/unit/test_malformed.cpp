@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/peak_rss.h"
 #include "analysis/formats/model.h"
 #include "tests/unit/gguf_builder.h"
 #include "tests/unit/protobuf_builder.h"
@@ -19,18 +20,12 @@
 namespace qs {
 namespace {
 
+using qs::measure::peak_rss_mb;
+using qs::measure::reset_peak_rss;
+
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
-double peak_rss_mb() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  }
-  return 0;
-}
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 Bytes u64le(uint64_t v) {
   Bytes b;
