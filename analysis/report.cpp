@@ -37,13 +37,6 @@ std::string shape_x(const std::vector<int64_t>& s) {
   return out.empty() ? "scalar" : out;
 }
 
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) b /= 1000, ++u;
-  return num(b, "%.3g") + " " + units[u];
-}
-
 std::string xml_escape(std::string_view s) {
   std::string o;
   for (char c : s) {
@@ -260,7 +253,7 @@ std::string report_markdown(const Report& r) {
   o << "# QuantScope report: " << md_cell(fs::path(r.file).filename().string()) << "\n\n";
   o << "File `" << md_cell(r.file) << "` (" << r.model->format << "), " << a.tensors.size()
     << " floating-point tensors analyzed" << (r.tensor_regex.empty() ? "" : " (matching `" + md_cell(r.tensor_regex) + "`)")
-    << ", " << human_bytes(double(a.bytes_read)) << " read in " << num(r.seconds, "%.2f") << " s. QuantScope "
+    << ", " << human_bytes(a.bytes_read) << " read in " << num(r.seconds, "%.2f") << " s. QuantScope "
     << QS_VERSION << ".\n\n";
   o << "## Schemes over the whole model\n\n";
   o << "| scheme | tensors | bits/weight | size | pooled SQNR dB | MSE | max error | clipped |\n";
@@ -268,7 +261,7 @@ std::string report_markdown(const Report& r) {
   for (size_t s = 0; s < r.schemes.size(); ++s) {
     const SchemeTotal& t = a.totals[s];
     o << "| `" << md_cell(print_spec(r.schemes[s])) << "` | " << t.tensors << " | "
-      << opt(t.metrics.bits_per_weight, "%.3f") << " | " << human_bytes(t.bytes()) << " | "
+      << opt(t.metrics.bits_per_weight, "%.3f") << " | " << human_bytes(int64_t(t.bytes())) << " | "
       << opt(t.metrics.sqnr_db, "%.2f") << " | " << opt(t.metrics.mse, "%.3e") << " | "
       << opt(t.metrics.max_abs_error, "%.3e") << " | "
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << " |\n";
@@ -277,7 +270,7 @@ std::string report_markdown(const Report& r) {
     const BudgetPlan& p = r.budget->plan;
     o << "\n## Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight ("
       << (r.budget->objective == BudgetObjective::PooledSqnr ? "maximize pooled SQNR" : "maximize the worst tensor's SQNR")
-      << ")\n\nThe chosen mix: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(p.total_bits / 8)
+      << ")\n\nThe chosen mix: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(int64_t(p.total_bits / 8))
       << ", pooled SQNR " << num(p.pooled_sqnr_db, "%.2f") << " dB, worst tensor " << num(p.worst_sqnr_db, "%.2f")
       << " dB" << (r.budget->objective == BudgetObjective::PooledSqnr
                        ? " (no mix within the budget exceeds " + num(p.bound_sqnr_db, "%.2f") + " dB pooled)"
@@ -446,7 +439,7 @@ std::string report_html(const Report& r) {
   o << "<h1>" << xml_escape(title) << "</h1>\n<p class=\"muted\">File <code>" << xml_escape(r.file) << "</code> ("
     << xml_escape(r.model->format) << "), " << a.tensors.size() << " floating-point tensors"
     << (r.tensor_regex.empty() ? "" : " matching <code>" + xml_escape(r.tensor_regex) + "</code>") << ", "
-    << human_bytes(double(a.bytes_read)) << " read in " << num(r.seconds, "%.2f") << " s · QuantScope " << QS_VERSION
+    << human_bytes(a.bytes_read) << " read in " << num(r.seconds, "%.2f") << " s · QuantScope " << QS_VERSION
     << "</p>\n";
   o << "<h2>Schemes over the whole model</h2>\n<table><tr><th>scheme</th><th>tensors</th><th>bits/weight</th><th>size</th>"
        "<th>pooled SQNR (dB)</th><th>MSE</th><th>max error</th><th>clipped</th></tr>\n";
@@ -454,7 +447,7 @@ std::string report_html(const Report& r) {
     const SchemeTotal& t = a.totals[s];
     o << "<tr><td><span class=\"sw\" style=\"background:" << kColors[s % 8] << "\"></span><code>"
       << xml_escape(print_spec(r.schemes[s])) << "</code></td><td>" << t.tensors << "</td><td>"
-      << opt(t.metrics.bits_per_weight, "%.3f") << "</td><td>" << human_bytes(t.bytes()) << "</td><td>"
+      << opt(t.metrics.bits_per_weight, "%.3f") << "</td><td>" << human_bytes(int64_t(t.bytes())) << "</td><td>"
       << opt(t.metrics.sqnr_db, "%.2f") << "</td><td>" << opt(t.metrics.mse, "%.3e") << "</td><td>"
       << opt(t.metrics.max_abs_error, "%.3e") << "</td><td>"
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << "</td></tr>\n";
@@ -464,7 +457,7 @@ std::string report_html(const Report& r) {
     const BudgetPlan& p = r.budget->plan;
     o << "<h2>Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight</h2>\n<p>"
       << (r.budget->objective == BudgetObjective::PooledSqnr ? "Maximizing the pooled SQNR" : "Maximizing the worst tensor's SQNR")
-      << ", one scheme per tensor: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(p.total_bits / 8)
+      << ", one scheme per tensor: " << num(p.bits_per_weight, "%.3f") << " bits/weight, " << human_bytes(int64_t(p.total_bits / 8))
       << ", pooled SQNR " << num(p.pooled_sqnr_db, "%.2f") << " dB, worst tensor " << num(p.worst_sqnr_db, "%.2f") << " dB"
       << (r.budget->objective == BudgetObjective::PooledSqnr
               ? " (upper bound for any mix within the budget: " + num(p.bound_sqnr_db, "%.2f") + " dB)"

@@ -8,6 +8,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -355,6 +356,17 @@ TensorStats scan_stats(const TensorView& t) {
     m.add_chunk(chunk);
   }
   return m.finish(n);
+}
+
+std::string human_bytes(int64_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = double(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) v /= 1024, ++u;
+  if (u == 0) return std::to_string(bytes) + " B";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
 }
 
 std::string shape_string(std::span<const int64_t> shape) {

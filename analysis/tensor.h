@@ -70,5 +70,7 @@ TensorStats scan_stats(const TensorView& t);
 TensorStats compute_stats(std::span<const float> x);
 
 std::string shape_string(std::span<const int64_t> shape);  // "[4096, 4096]"
+// Sizes as every view and report prints them: "512 B", "64.0 MB" (1024-based units).
+std::string human_bytes(int64_t bytes);
 
 }  // namespace qs

@@ -64,17 +64,6 @@ std::string grouped(int64_t v) {
   return out;
 }
 
-std::string human_bytes(int64_t b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = double(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return u == 0 ? std::to_string(b) + " B" : fmt("%.1f ", v) + units[u];
-}
-
 nlohmann::json shape_json(const std::vector<int64_t>& shape) {
   nlohmann::json a = nlohmann::json::array();
   for (int64_t d : shape) a.push_back(d);

@@ -320,9 +320,21 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
       });
   stored_job_ = std::make_unique<LatestJob<StoredJobRequest, StoredJobResult>>(
       [](const StoredJobRequest& r, RunControl& c) {
-        StoredJobResult out{r.model, r.tensor, nullptr};
+        StoredJobResult out;
+        out.model = r.model;
+        out.tensor = r.tensor;
         auto s = read_stored_quant(r.model->tensors[size_t(r.tensor)], &c);
-        if (s && !s->cancelled) out.stored = std::make_shared<const StoredQuant>(std::move(*s));
+        if (!s || s->cancelled) return out;
+        // Binned here, once: a large Q6_K tensor has tens of millions of sub-blocks,
+        // too many to walk every frame.
+        double lo = INFINITY, hi = -INFINITY;
+        for (float v : s->scale) {
+          if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
+        }
+        if (!(lo <= hi)) lo = 0, hi = 1;
+        out.scale_min = lo, out.scale_max = hi;
+        out.scale_hist = make_histogram(s->scale, {lo, hi > lo ? hi : lo + 1, 64});
+        out.stored = std::make_shared<const StoredQuant>(std::move(*s));
         return out;
       });
   st_.schemes.push_back({*parse_spec("absmax:bits=8"), "", std::nullopt});
@@ -623,6 +635,8 @@ void App::poll_results() {
   if (auto d = stored_job_->take()) {
     if (d->result.model == st_.model && d->result.stored) {
       st_.stored = d->result.stored;
+      st_.stored_scale_hist = std::move(d->result.scale_hist);
+      st_.stored_scale_range = {d->result.scale_min, d->result.scale_max};
       st_.stored_tensor = d->result.tensor;
     }
   }

@@ -81,6 +81,8 @@ struct StoredJobResult {
   std::shared_ptr<const Model> model;
   int tensor = -1;
   std::shared_ptr<const StoredQuant> stored;  // null when cancelled
+  Histogram scale_hist;  // the per-sub-block scales, 64 bins over their finite range
+  double scale_min = 0, scale_max = 0;
 };
 
 struct ScanResult {

@@ -122,6 +122,8 @@ struct AppState {
 
   // Stored view: the stored (GGUF) quantization of `stored_tensor`, and the sub-block shown.
   std::shared_ptr<const StoredQuant> stored;
+  Histogram stored_scale_hist;  // its scales binned (by the job, not per frame)
+  std::pair<double, double> stored_scale_range;  // their finite min and max
   int stored_tensor = -1;
   int stored_posted = -1;  // tensor of the last request (avoid re-posting every frame)
   int64_t stored_sub_block = 0;

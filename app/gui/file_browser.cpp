@@ -51,16 +51,6 @@ bool known_extension(const fs::path& p) {
   return false;
 }
 
-std::string human_size(uintmax_t b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = double(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) v /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 void list_dir(BrowserState& b) {
   b.entries.clear();
   b.error.clear();
@@ -160,7 +150,7 @@ void draw_file_browser(App& app) {
       }
       if (!e.dir && !e.known) ImGui::PopStyleColor();
       ImGui::TableSetColumnIndex(1);
-      if (!e.dir) ImGui::TextDisabled("%s", human_size(e.size).c_str());
+      if (!e.dir) ImGui::TextDisabled("%s", human_bytes(int64_t(e.size)).c_str());
       ImGui::PopID();
     }
     ImGui::EndTable();

@@ -164,18 +164,11 @@ void draw_stored_view(App& app) {
 
   section("Scale per sub-block");
   {
-    // Histogram of the effective scales (64 bins over their range).
-    const auto [mn, mx] = std::minmax_element(sq->scale.begin(), sq->scale.end());
-    const double lo = sq->scale.empty() ? 0 : *mn, hi = sq->scale.empty() ? 1 : *mx;
-    const int bins = 64;
-    std::vector<double> h(size_t(bins), 0);
-    const double w = hi > lo ? (hi - lo) / bins : 1;
-    for (float s : sq->scale) {
-      if (!std::isfinite(s)) continue;
-      h[size_t(std::clamp(int((s - lo) / w), 0, bins - 1))] += 1;
-    }
-    ImGui::TextDisabled("%.4g .. %.4g", lo, hi);
-    bar_chart("##scales", h, fs * 4, "scale ≈ %.4g: %.0f sub-blocks", lo + w / 2, w);
+    const Histogram& h = st.stored_scale_hist;
+    const std::vector<double> counts_h(h.counts.begin(), h.counts.end());
+    ImGui::TextDisabled("%.4g .. %.4g", st.stored_scale_range.first, st.stored_scale_range.second);
+    bar_chart("##scales", counts_h, fs * 4, "scale ≈ %.4g: %.0f sub-blocks", h.spec.lo + h.bin_width() / 2,
+              h.bin_width());
   }
 
   section("One sub-block on its grid");
