@@ -28,6 +28,16 @@ std::string bpw_text(double v) {
   return buf;
 }
 
+// Rounded up at the 4th decimal: a value the user can type back as a budget that fits.
+std::string bpw_up_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", std::ceil(v * 1e4 - 1e-6) / 1e4);
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 void finish(const std::vector<BudgetTensor>& ts, BudgetPlan& p) {
   double numel = 0, x2 = 0, err = 0;
   p.total_bits = 0;
@@ -83,7 +93,7 @@ std::vector<Point> hull_of(const BudgetTensor& t) {
   return hull;
 }
 
-Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budget) {
+Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budget, double fits) {
   std::vector<std::vector<Point>> hulls;
   BudgetPlan plan;
   double bits = 0, x2 = 0, err = 0;
@@ -94,7 +104,7 @@ Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budge
     x2 += t.sum_x2;
     plan.choice.push_back(hulls.back()[0].option);
   }
-  if (bits > budget) return make_error("");  // caller words it
+  if (bits > fits) return make_error("");  // caller words it
   struct Step {
     size_t tensor;
     size_t k;  // hull point reached
@@ -117,7 +127,7 @@ Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budge
       lp_bits += s.dbits;
       lp_err -= s.derr;
     } else {
-      lp_err -= s.derr * (budget - lp_bits) / s.dbits;
+      lp_err -= s.derr * std::max(0.0, budget - lp_bits) / s.dbits;
       break;
     }
   }
@@ -127,7 +137,7 @@ Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budge
   std::vector<bool> blocked(hulls.size(), false);
   for (const Step& s : steps) {
     if (blocked[s.tensor] || at[s.tensor] != s.k - 1) continue;
-    if (bits + s.dbits <= budget) {
+    if (bits + s.dbits <= fits) {
       bits += s.dbits;
       at[s.tensor] = s.k;
       plan.choice[s.tensor] = hulls[s.tensor][s.k].option;
@@ -138,7 +148,7 @@ Result<BudgetPlan> plan_pooled(const std::vector<BudgetTensor>& ts, double budge
   return plan;
 }
 
-Result<BudgetPlan> plan_worst(const std::vector<BudgetTensor>& ts, double budget) {
+Result<BudgetPlan> plan_worst(const std::vector<BudgetTensor>& ts, double fits) {
   std::vector<double> thresholds;
   for (const BudgetTensor& t : ts) {
     for (const BudgetOption& o : t.options) {
@@ -171,11 +181,11 @@ Result<BudgetPlan> plan_worst(const std::vector<BudgetTensor>& ts, double budget
   size_t lo = 0, hi = thresholds.size();  // answer in [lo, hi); feasible(lo) checked first
   double total = 0;
   std::vector<int> best = choose(thresholds.empty() ? 0 : thresholds[0], total);
-  if (thresholds.empty() || best.empty() || total > budget) return make_error("");
+  if (thresholds.empty() || best.empty() || total > fits) return make_error("");
   while (hi - lo > 1) {
     const size_t mid = lo + (hi - lo) / 2;
     std::vector<int> c = choose(thresholds[mid], total);
-    if (!c.empty() && total <= budget) {
+    if (!c.empty() && total <= fits) {
       lo = mid;
       best = std::move(c);
     } else {
@@ -202,11 +212,16 @@ Result<BudgetPlan> plan_budget(const std::vector<BudgetTensor>& tensors, double 
     numel += double(tensors[i].numel);
   }
   if (tensors.empty() || numel <= 0) return make_error("no tensors to plan for");
+  // Each option's bits are bits/weight × numel and the total is their sum, rounded in a
+  // different order than target × Σnumel: a budget equal to a scheme's own bits/weight
+  // (4.5 for nf4 everywhere) must fit, so allow a relative 1e-9 (far below any real step).
   const double budget = target_bits_per_weight * numel;
-  auto plan = objective == BudgetObjective::PooledSqnr ? plan_pooled(tensors, budget) : plan_worst(tensors, budget);
+  const double fits = budget * (1 + 1e-9);  // what a choice's total may reach
+  auto plan = objective == BudgetObjective::PooledSqnr ? plan_pooled(tensors, budget, fits) : plan_worst(tensors, fits);
   if (!plan) {
     return make_error("a budget of " + bpw_text(target_bits_per_weight) +
-                      " bits/weight is too small: the cheapest candidates need " + bpw_text(cheapest / numel));
+                      " bits/weight is too small: the cheapest candidates need " + bpw_up_text(cheapest / numel) +
+                      " (rounded up)");
   }
   finish(tensors, *plan);
   return plan;

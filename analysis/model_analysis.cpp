@@ -50,6 +50,19 @@ SchemeTotal pool_metrics(const std::vector<const Metrics*>& parts) {
   return t;
 }
 
+std::vector<size_t> worst_tensors(const ModelAnalysis& a, size_t s, size_t k) {
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    if (s < a.tensors[i].results.size() && a.tensors[i].results[s].metrics && a.tensors[i].results[s].metrics->sqnr_db)
+      idx.push_back(i);
+  }
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) {
+    return *a.tensors[x].results[s].metrics->sqnr_db < *a.tensors[y].results[s].metrics->sqnr_db;
+  });
+  if (idx.size() > k) idx.resize(k);
+  return idx;
+}
+
 namespace {
 
 // POSIX extended regex (regex.h), RAII: std::regex trips GCC 12's -Wmaybe-uninitialized
@@ -81,19 +94,25 @@ class NameFilter {
 
 }  // namespace
 
-Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& r, RunControl* control) {
-  if (r.schemes.empty()) return make_error("no schemes to analyze the model with");
-  auto filter = NameFilter::make(r.tensor_regex);
+Result<std::vector<size_t>> select_tensors(const Model& m, const std::string& tensor_regex) {
+  auto filter = NameFilter::make(tensor_regex);
   if (!filter) return tl::unexpected(filter.error());
-  ModelAnalysis out;
   std::vector<size_t> selected;
-  int64_t total_bytes = 0;
   for (size_t i = 0; i < m.tensors.size(); ++i) {
     const TensorView& t = m.tensors[i];
-    if (!dtype_is_float(t.dtype) || !(*filter)->match(t.name)) continue;
-    selected.push_back(i);
-    total_bytes += int64_t(t.bytes.size());
+    if (dtype_is_float(t.dtype) && (*filter)->match(t.name)) selected.push_back(i);
   }
+  return selected;
+}
+
+Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& r, RunControl* control) {
+  if (r.schemes.empty()) return make_error("no schemes to analyze the model with");
+  auto sel = select_tensors(m, r.tensor_regex);
+  if (!sel) return tl::unexpected(sel.error());
+  const std::vector<size_t>& selected = *sel;
+  ModelAnalysis out;
+  int64_t total_bytes = 0;
+  for (size_t i : selected) total_bytes += int64_t(m.tensors[i].bytes.size());
   if (control) control->total = total_bytes;
   std::vector<float> storage;
   for (size_t i : selected) {

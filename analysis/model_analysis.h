@@ -53,6 +53,10 @@ struct ModelAnalysis {
   bool cancelled = false;
 };
 
+// The tensors analyze_model would take: floating-point ones whose name matches the regex
+// (searched, POSIX extended; empty = all), in file order. An error for an invalid regex.
+Result<std::vector<size_t>> select_tensors(const Model& m, const std::string& tensor_regex);
+
 // An error for an invalid regex or no schemes. Progress (RunControl::done/total) counts
 // stored bytes; cancel is checked between tensors and between quantizations.
 Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& r,
@@ -60,6 +64,12 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
 
 // Excess kurtosis E[(x−μ)⁴]/σ⁴ − 3 of the finite values (two passes, float64); 0 when σ = 0.
 double excess_kurtosis(std::span<const float> x);
+
+// Rows of a.tensors with the `k` lowest SQNRs under scheme s, lowest first (ties in file
+// order); tensors the scheme does not apply to are never among them.
+std::vector<size_t> worst_tensors(const ModelAnalysis& a, size_t s, size_t k);
+// How many tensors per scheme the Model view and the reports flag as the worst.
+inline constexpr size_t kFlaggedPerScheme = 3;
 
 // Pools per-tensor metrics of one scheme exactly as analyze_model does (merged sums).
 SchemeTotal pool_metrics(const std::vector<const Metrics*>& parts);

@@ -78,19 +78,6 @@ double sqnr_or(const SchemeOnTensor& s, double fallback) {
   return s.metrics && s.metrics->sqnr_db ? *s.metrics->sqnr_db : fallback;
 }
 
-// Indices of the `k` tensors with the lowest SQNR under scheme s (the flagged ones).
-std::vector<size_t> worst_indices(const ModelAnalysis& a, size_t s, size_t k) {
-  std::vector<size_t> idx;
-  for (size_t i = 0; i < a.tensors.size(); ++i) {
-    if (a.tensors[i].results[s].metrics && a.tensors[i].results[s].metrics->sqnr_db) idx.push_back(i);
-  }
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) {
-    return *a.tensors[x].results[s].metrics->sqnr_db < *a.tensors[y].results[s].metrics->sqnr_db;
-  });
-  if (idx.size() > k) idx.resize(k);
-  return idx;
-}
-
 const char* kColors[] = {"#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#ec4899", "#84cc16"};
 
 }  // namespace
@@ -100,7 +87,7 @@ std::vector<WorstTensorView> worst_tensor_views(const Model& m, const ModelAnaly
   std::vector<WorstTensorView> out;
   if (a.tensors.empty() || a.tensors[0].results.empty()) return out;
   std::vector<float> storage;
-  for (size_t i : worst_indices(a, 0, count)) {
+  for (size_t i : worst_tensors(a, 0, count)) {
     const TensorAnalysis& ta = a.tensors[i];
     const TensorView& t = m.tensors[ta.index];
     const std::span<const float> x = to_float(t, storage);
@@ -288,7 +275,7 @@ std::string report_markdown(const Report& r) {
   for (size_t s = 0; s < r.schemes.size(); ++s) o << "---:|";
   o << "\n";
   std::vector<std::vector<size_t>> worst;
-  for (size_t s = 0; s < r.schemes.size(); ++s) worst.push_back(worst_indices(a, s, 3));
+  for (size_t s = 0; s < r.schemes.size(); ++s) worst.push_back(worst_tensors(a, s, kFlaggedPerScheme));
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const TensorAnalysis& ta = a.tensors[i];
     const TensorView& t = tensor_of(r, ta);
@@ -476,7 +463,7 @@ std::string report_html(const Report& r) {
   for (const Scheme& s : r.schemes) o << "<th><code>" << xml_escape(print_spec(s)) << "</code></th>";
   o << "</tr>\n";
   std::vector<std::vector<size_t>> worst;
-  for (size_t s = 0; s < r.schemes.size(); ++s) worst.push_back(worst_indices(a, s, 3));
+  for (size_t s = 0; s < r.schemes.size(); ++s) worst.push_back(worst_tensors(a, s, kFlaggedPerScheme));
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const TensorAnalysis& ta = a.tensors[i];
     const TensorView& t = tensor_of(r, ta);
@@ -504,7 +491,11 @@ std::string report_html(const Report& r) {
   return o.str();
 }
 
-Result<void> write_report(const std::string& dir, const Report& r) {
+Result<void> write_report(const std::string& dir, const Report& r, const std::vector<ReportAttachment>& attachments) {
+  for (const ReportAttachment& a : attachments) {
+    if (a.name.empty() || a.name.find('/') != std::string::npos || a.name == "." || a.name == "..")
+      return make_error(dir + ": bad attachment name '" + a.name + "'");
+  }
   std::error_code ec;
   const fs::path target(dir);
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -526,6 +517,7 @@ Result<void> write_report(const std::string& dir, const Report& r) {
                                                         {"report.html", report_html(r)}};
   std::vector<std::pair<std::string, std::string>> all(std::begin(files), std::end(files));
   if (r.budget) all.emplace_back("budget.json", budget_plan_json(r).dump(1) + "\n");
+  for (const ReportAttachment& a : attachments) all.emplace_back(a.name, a.bytes);
   for (const auto& [name, text] : all) {
     if (auto w = write_text_atomic((tmp / name).string(), text); !w) {
       cleanup();

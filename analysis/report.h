@@ -60,9 +60,16 @@ std::string report_html(const Report& r);
 // {"tensor name": "spec", ...} of a budget plan (budget.json).
 nlohmann::json budget_plan_json(const Report& r);
 
-// Writes the four files (and budget.json with a budget) into `dir` (created if missing): all are written into a
-// temporary sibling directory first, so a failure leaves no partial report; then each
-// file is renamed into place.
-Result<void> write_report(const std::string& dir, const Report& r);
+// A file written beside the report (the GUI's PNGs of its views): name and bytes.
+struct ReportAttachment {
+  std::string name;  // a plain file name, no directories
+  std::string bytes;
+};
+
+// Writes the four files (budget.json with a budget, and the attachments) into `dir`
+// (created if missing): all are written into a temporary sibling directory first, so a
+// failure leaves no partial report; then each file is renamed into place.
+Result<void> write_report(const std::string& dir, const Report& r,
+                          const std::vector<ReportAttachment>& attachments = {});
 
 }  // namespace qs

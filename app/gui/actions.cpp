@@ -1,6 +1,7 @@
 #include "app/gui/actions.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cfloat>
 #include <cstdio>
 #include <fstream>
@@ -51,6 +52,15 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"what_if", {{"kind", Want::String}, {"index", Want::Int}, {"value", Want::Number}}},
       {"reset_what_if", {}},
       {"plot_menu", {{"item", Want::String}, {"path", Want::String}}},
+      {"model_regex", {{"regex", Want::String}}},
+      {"analyze_model", {}},
+      {"cancel_model", {}},
+      {"model_sort", {{"column", Want::String}}},
+      {"model_metric", {{"name", Want::String}}},
+      {"click_model_row", {{"row", Want::Int}}},
+      {"plan", {{"bits", Want::Number}}},
+      {"export_plan", {{"path", Want::String}}},
+      {"export_report", {{"path", Want::String}}},
       {"quit", {}},
   };
   return s;
@@ -87,13 +97,34 @@ const char* type_name(Want w) {
 std::pair<int, bool> key_code(const std::string& name) {
   static const std::map<std::string, std::pair<int, bool>> keys = {
       {"up", {265, false}},   {"down", {264, false}},  {"escape", {256, false}}, {"f1", {290, false}},
-      {"ctrl+o", {'O', true}}, {"ctrl+l", {'L', true}}, {"ctrl+q", {'Q', true}}};
+      {"ctrl+o", {'O', true}}, {"ctrl+l", {'L', true}}, {"ctrl+q", {'Q', true}}, {"ctrl+e", {'E', true}}};
   auto it = keys.find(name);
   return it == keys.end() ? std::pair<int, bool>{0, false} : it->second;
 }
 
 Error action_error(const std::string& origin, size_t i, const std::string& what) {
   return Error{origin + ": action " + std::to_string(i) + ": " + what};
+}
+
+// model_sort's column names → the Model view's column ids (model_view.cpp); -1 file order,
+// -2 unknown. scheme:N is 1-based, as the table's headers number them.
+int model_column(const std::string& name) {
+  static const std::map<std::string, int> fixed = {{"file", -1},   {"tensor", 0},   {"shape", 1},
+                                                  {"numel", 2},   {"outlier", 3},  {"kurtosis", 4}};
+  if (auto it = fixed.find(name); it != fixed.end()) return it->second;
+  if (name.rfind("scheme:", 0) == 0) {
+    const std::string n = name.substr(7);
+    if (!n.empty() && n.size() < 3 && std::all_of(n.begin(), n.end(), ::isdigit) && std::stoi(n) >= 1)
+      return 4 + std::stoi(n);
+  }
+  if (name == "plan") return 1000;  // resolved against the run's scheme count when applied
+  return -2;
+}
+
+int metric_index(const std::string& name) {
+  static const std::map<std::string, int> m = {{"sqnr", 0}, {"mse", 1}, {"max_error", 2}, {"clipped", 3}, {"bits", 4}};
+  auto it = m.find(name);
+  return it == m.end() ? -1 : it->second;
 }
 
 float value_to_px(const AppState& st, double v) {
@@ -142,7 +173,7 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
     }
     if (name == "key" && !key_code(a["name"].get<std::string>()).first)
       return tl::unexpected(action_error(origin, i, "unknown key '" + a["name"].get<std::string>() +
-                                                         "' (known: up, down, escape, f1, ctrl+o, ctrl+l, ctrl+q)"));
+                                                         "' (known: up, down, escape, f1, ctrl+o, ctrl+e, ctrl+l, ctrl+q)"));
     if (name == "what_if" && a["kind"] != "set_element" && a["kind"] != "scale_row")
       return tl::unexpected(action_error(origin, i, "\"kind\" must be \"set_element\" or \"scale_row\""));
     if (name == "plot_menu" && a["item"] != "save" && a["item"] != "csv")
@@ -152,6 +183,21 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
     if (name == "select_view" && !view_from_name(a["name"].get<std::string>()))
       return tl::unexpected(action_error(origin, i, "unknown view '" + a["name"].get<std::string>() +
                                                          "' (available: " + available_views() + ")"));
+    if (name == "model_sort" && model_column(a["column"].get<std::string>()) == -2)
+      return tl::unexpected(action_error(origin, i, "unknown column '" + a["column"].get<std::string>() +
+                                                         "' (known: file, tensor, shape, numel, outlier, kurtosis, "
+                                                         "scheme:N, plan)"));
+    if (name == "model_metric" && metric_index(a["name"].get<std::string>()) < 0)
+      return tl::unexpected(action_error(origin, i, "unknown metric (known: sqnr, mse, max_error, clipped, bits)"));
+    if (name == "plan" && a.contains("objective") && a["objective"] != "pooled" && a["objective"] != "worst")
+      return tl::unexpected(action_error(origin, i, "\"objective\" must be \"pooled\" or \"worst\""));
+    if (name == "plan" && a.contains("candidates")) {
+      const json& c = a["candidates"];
+      bool ok = c.is_array();
+      if (ok)
+        for (const auto& e : c) ok = ok && e.is_number_integer() && e.get<int>() >= 1;
+      if (!ok) return tl::unexpected(action_error(origin, i, "\"candidates\" must be a list of scheme numbers (from 1)"));
+    }
     if (name == "scheme" || name == "add_scheme") {
       auto sp = parse_spec(a["spec"].get<std::string>());
       if (!sp) return tl::unexpected(action_error(origin, i, sp.error().message));
@@ -266,6 +312,56 @@ bool ActionScript::run_instant(App& app, const json& a) {
     pressed_key_ = key_code(a["name"].get<std::string>());
     key_frames_ = 2;  // down for one frame, up the next
     return false;
+  } else if (name == "model_regex") {
+    st.model_regex = a["regex"].get<std::string>();
+  } else if (name == "analyze_model") {
+    if (!app.analyze_model_now()) exit_code_ = 1;
+  } else if (name == "cancel_model") {
+    app.cancel_model();
+  } else if (name == "model_sort") {
+    int col = model_column(a["column"].get<std::string>());
+    if (col == 1000) col = st.model_run ? 5 + int(st.model_run->schemes.size()) : -1;
+    st.model_sort_col = col;
+    st.model_sort_desc = a.value("descending", false);
+    st.model_sort_scripted = true;
+  } else if (name == "model_metric") {
+    st.model_metric = metric_index(a["name"].get<std::string>());
+  } else if (name == "click_model_row") {
+    const int row = a["row"];
+    if (row < 0 || row >= int(st.model_row_rects.size()) ||
+        !(st.model_row_rects[size_t(row)].second.y > st.model_row_rects[size_t(row)].first.y)) {
+      std::fprintf(stderr, "quantscope: %s: click_model_row: row %d is not on screen (%zu rows; add a \"wait\")\n",
+                   origin_.c_str(), row, st.model_row_rects.size());
+      exit_code_ = 1;
+      return true;
+    }
+    const auto& [mn, mx] = st.model_row_rects[size_t(row)];
+    click_x_ = mn.x + 0.5f * (mx.x - mn.x);
+    click_y_ = 0.5f * (mn.y + mx.y);
+    click_frames_ = 3;
+    return false;
+  } else if (name == "plan") {
+    st.plan_bits = a["bits"].get<double>();
+    st.plan_objective = a.value("objective", "pooled") == "pooled" ? 0 : 1;
+    if (a.contains("candidates") && st.model_run) {
+      st.plan_candidates.assign(st.model_run->schemes.size(), 0);
+      for (int k : a["candidates"].get<std::vector<int>>())
+        if (k >= 1 && k <= int(st.plan_candidates.size())) st.plan_candidates[size_t(k - 1)] = 1;
+    }
+    app.update_plan();
+  } else if (name == "export_plan") {
+    app.update_plan();
+    auto r = app.export_plan(a["path"].get<std::string>());
+    if (!r) {
+      std::fprintf(stderr, "quantscope: %s\n", r.error().message.c_str());
+      exit_code_ = 1;
+    }
+  } else if (name == "export_report") {
+    app.start_export(a["path"].get<std::string>());
+    if (!app.exporting()) exit_code_ = 1;
+    waiting_ = true;
+    settled_frames_ = 0;
+    return false;
   } else if (name == "quit") {
     next_ = actions_.size();
     app.request_quit();
@@ -299,6 +395,13 @@ void ActionScript::before_frame(App& app) {
   }
   if (drag_active_) {
     if (drag_step(app)) drag_active_ = false;
+    return;
+  }
+  if (click_frames_ > 0) {
+    // Hover one frame, press the next, release on the third (ImGui acts on release).
+    io.MousePos = ImVec2(click_x_, click_y_);
+    io.MouseDown[0] = click_frames_ == 2;
+    --click_frames_;
     return;
   }
   if (key_frames_ > 0) {
@@ -424,6 +527,46 @@ nlohmann::json dump_state(App& app) {
                    {"codes_used", q.codes_used()},
                    {"sub_block", st.stored_sub_block},
                    {"scale", q.sub_blocks() > 0 ? q.scale[size_t(std::clamp<int64_t>(st.stored_sub_block, 0, q.sub_blocks() - 1))] : 0.0f}};
+  }
+  {
+    json model = {{"busy", app.model_busy()}, {"regex", st.model_regex}, {"run", nullptr}};
+    if (const auto& run = st.model_run) {
+      const ModelAnalysis& a = run->analysis;
+      json specs = json::array(), totals = json::array(), order = json::array(), flagged = json::array();
+      for (size_t k = 0; k < run->schemes.size(); ++k) {
+        specs.push_back(print_spec(run->schemes[k]));
+        const SchemeTotal& t = a.totals[k];
+        totals.push_back({{"spec", print_spec(run->schemes[k])}, {"metrics", metrics_to_json(t.metrics)},
+                          {"bytes", t.bytes()}, {"tensors", t.tensors}});
+      }
+      for (int row : st.model_order) order.push_back(run->model->tensors[a.tensors[size_t(row)].index].name);
+      for (const auto& w : st.model_worst) {
+        json names = json::array();
+        for (size_t row : w) names.push_back(run->model->tensors[a.tensors[row].index].name);
+        flagged.push_back(names);
+      }
+      model["run"] = {{"schemes", specs},       {"regex", run->regex},   {"cancelled", a.cancelled},
+                      {"tensors", a.tensors.size()}, {"totals", totals}, {"order", order},
+                      {"flagged", flagged},     {"current", app.model_run_current()},
+                      {"sort", {{"column", st.model_sort_col}, {"descending", st.model_sort_desc}}},
+                      {"metric", st.model_metric}};
+      if (st.plan && st.plan->choice.size() == a.tensors.size()) {
+        json choice = json::object();
+        for (size_t i = 0; i < a.tensors.size(); ++i)
+          choice[run->model->tensors[a.tensors[i].index].name] = print_spec(run->schemes[size_t(st.plan->choice[i])]);
+        model["plan"] = {{"bits", st.plan_bits},
+                         {"objective", st.plan_objective == 0 ? "pooled" : "worst"},
+                         {"bits_per_weight", st.plan->bits_per_weight},
+                         {"pooled_sqnr_db", number_to_json(st.plan->pooled_sqnr_db)},
+                         {"worst_sqnr_db", number_to_json(st.plan->worst_sqnr_db)},
+                         {"choice", choice}};
+      } else {
+        model["plan"] = nullptr;
+        model["plan_error"] = st.plan_error;
+      }
+    }
+    j["model"] = model;
+    j["export"] = {{"result", st.export_result}, {"dialog", st.show_export}, {"running", app.exporting()}};
   }
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};

@@ -25,6 +25,15 @@
 //   {"action": "what_if", "kind": "set_element"|"scale_row", "index": 7, "value": 5.0}
 //   {"action": "reset_what_if"}
 //   {"action": "formats_log_axis", "on": true}
+//   {"action": "model_regex", "regex": "attn"}   the Model view's tensor selection
+//   {"action": "analyze_model"}   {"action": "cancel_model"}
+//   {"action": "model_sort", "column": "tensor"|"shape"|"numel"|"outlier"|"kurtosis"|"scheme:N"|"plan"|"file",
+//    "descending": false}          as if the header was clicked (scheme:N counts from 1)
+//   {"action": "model_metric", "name": "sqnr"|"mse"|"max_error"|"clipped"|"bits"}
+//   {"action": "click_model_row", "row": 0}   a mouse click on a displayed row of the table
+//   {"action": "plan", "bits": 4.5, "objective": "pooled"|"worst", "candidates": [1, 3]}
+//   {"action": "export_plan", "path": "budget.json"}
+//   {"action": "export_report", "path": "dir"}   Export report… into dir, then waits for it
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.
@@ -70,6 +79,8 @@ class ActionScript {
   bool hovering_ = false;
   std::pair<int, bool> pressed_key_{0, false};
   int key_frames_ = 0;
+  int click_frames_ = 0;  // a scripted click: hover, press, release
+  float click_x_ = 0, click_y_ = 0;
   double hover_value_ = 0;
   std::string pending_screenshot_;
   int exit_code_ = 0;

@@ -8,6 +8,7 @@
 
 #include <imgui.h>
 
+#include "analysis/atomic_file.h"
 #include "app/gui/panels.h"
 #include "app/gui/platform.h"
 
@@ -251,6 +252,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "heatmap") return View::Heatmap;
   if (name == "sweeps") return View::Sweeps;
   if (name == "stored") return View::Stored;
+  if (name == "model") return View::Model;
   return std::nullopt;
 }
 
@@ -264,11 +266,12 @@ const char* view_name(View v) {
     case View::Heatmap: return "heatmap";
     case View::Sweeps: return "sweeps";
     case View::Stored: return "stored";
+    case View::Model: return "model";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored"; }
+std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored, model"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -337,6 +340,48 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         out.stored = std::make_shared<const StoredQuant>(std::move(*s));
         return out;
       });
+  model_job_ = std::make_unique<LatestJob<ModelJobRequest, ModelJobResult>>(
+      [](const ModelJobRequest& r, RunControl& c) {
+        ModelJobResult out;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto a = analyze_model(*r.model, r.req, &c);
+        if (!a) {
+          out.error = a.error().message;
+          return out;
+        }
+        auto run = std::make_shared<ModelRun>();
+        run->model = r.model;
+        run->schemes = r.req.schemes;
+        run->regex = r.req.tensor_regex;
+        run->analysis = std::move(*a);
+        run->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        out.run = std::move(run);
+        return out;
+      });
+  export_job_ = std::make_unique<LatestJob<ExportJobRequest, ExportJobResult>>(
+      [](const ExportJobRequest& r, RunControl&) {
+        ExportJobResult out;
+        out.dir = r.dir;
+        const ModelRun& run = *r.run;
+        Report rep;
+        rep.file = run.model->path;
+        rep.schemes = run.schemes;
+        rep.tensor_regex = run.regex;
+        rep.model = run.model.get();
+        rep.analysis = &run.analysis;
+        rep.seconds = run.seconds;
+        rep.budget = r.budget;
+        rep.worst = worst_tensor_views(*run.model, run.analysis, run.schemes.front());
+        auto w = write_report(r.dir, rep, r.pngs);
+        if (!w) {
+          out.error = w.error().message;
+          return out;
+        }
+        out.files = {"report.html", "report.md", "report.csv", "report.json"};
+        if (r.budget) out.files.push_back("budget.json");
+        for (const ReportAttachment& a : r.pngs) out.files.push_back(a.name);
+        return out;
+      });
   st_.schemes.push_back({*parse_spec("absmax:bits=8"), "", std::nullopt});
   st_.spec_text = print_spec(st_.schemes[0].scheme);
   platform_.on_drop([this](const std::string& p) { open(p); });
@@ -348,6 +393,8 @@ App::~App() {
   platform_.window_size(&settings_.width, &settings_.height);
   save_settings(settings_);
   // Jobs stop (and join) before the state they may reference through copies goes away.
+  export_job_.reset();
+  model_job_.reset();
   stored_job_.reset();
   sweep_job_.reset();
   explore_job_.reset();
@@ -380,6 +427,14 @@ bool App::open(const std::string& path) {
   st_.stored_tensor = st_.stored_posted = -1;
   st_.stored_sub_block = 0;
   st_.stats.assign(model->tensors.size(), std::nullopt);
+  model_job_->cancel();
+  st_.model_run.reset();
+  st_.model_order.clear();
+  st_.model_order_key.clear();
+  st_.model_auto_ran = nullptr;
+  st_.plan.reset();
+  st_.plan_key.clear();
+  st_.plan_error.clear();
   st_.result.reset();
   st_.result_tensor = -1;
   st_.tensor = -1;
@@ -565,7 +620,8 @@ void App::post_explore(bool cancel_running, bool reset_view) {
 }
 
 bool App::idle() const {
-  return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled();
+  return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
+         model_job_->settled() && export_job_->settled() && !export_ && !capture_;
 }
 
 void App::request_stored() {
@@ -581,6 +637,116 @@ void App::request_sweeps() {
   if (key == st_.sweeps_posted) return;
   st_.sweeps_posted = key;
   sweep_job_->post(SweepJobRequest{st_.model, st_.tensor, base}, true);
+}
+
+std::vector<Scheme> App::valid_schemes() const {
+  std::vector<Scheme> out;
+  for (const SchemeEntry& e : st_.schemes)
+    if (e.error.empty()) out.push_back(e.scheme);
+  return out;
+}
+
+bool App::analyze_model_now() {
+  if (!st_.model) return false;
+  std::vector<Scheme> schemes = valid_schemes();
+  if (schemes.empty()) {
+    st_.notices.push_back("model analysis: no valid scheme in the list");
+    return false;
+  }
+  auto sel = select_tensors(*st_.model, st_.model_regex);
+  if (!sel) {
+    st_.notices.push_back("model analysis: " + sel.error().message);
+    return false;
+  }
+  model_cum_bytes_.clear();
+  int64_t cum = 0;
+  for (size_t i : *sel) model_cum_bytes_.push_back(cum += int64_t(st_.model->tensors[i].bytes.size()));
+  ModelJobRequest r;
+  r.model = st_.model;
+  r.req.schemes = std::move(schemes);
+  r.req.tensor_regex = st_.model_regex;
+  model_started_ = std::chrono::steady_clock::now();
+  model_job_->post(std::move(r), true);
+  return true;
+}
+
+bool App::model_busy() const { return model_job_->busy(); }
+void App::cancel_model() { model_job_->cancel(); }
+
+App::ModelProgress App::model_progress() const {
+  ModelProgress p;
+  const auto [done, total] = model_job_->counts();
+  p.done_bytes = done;
+  p.total_bytes = total;
+  p.tensors_total = model_cum_bytes_.size();
+  // Tensors whose last byte has been counted are done.
+  p.tensors_done = size_t(std::upper_bound(model_cum_bytes_.begin(), model_cum_bytes_.end(), done) -
+                          model_cum_bytes_.begin());
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - model_started_).count();
+  return p;
+}
+
+bool App::model_run_current() const {
+  const auto& run = st_.model_run;
+  return run && run->model == st_.model && run->regex == st_.model_regex && run->schemes == valid_schemes() &&
+         !run->analysis.cancelled;
+}
+
+void App::update_plan() {
+  const auto& run = st_.model_run;
+  if (!run) return;
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(run.get())) + "|" + std::to_string(st_.plan_bits) +
+                    "|" + std::to_string(st_.plan_objective) + "|";
+  key.append(st_.plan_candidates.begin(), st_.plan_candidates.end());
+  if (key == st_.plan_key) return;
+  st_.plan_key = key;
+  st_.plan.reset();
+  st_.plan_error.clear();
+  std::vector<BudgetTensor> tensors = budget_tensors(run->analysis);
+  for (BudgetTensor& t : tensors)
+    for (size_t k = 0; k < t.options.size(); ++k)
+      if (k >= st_.plan_candidates.size() || !st_.plan_candidates[k]) t.options[k].valid = false;
+  if (tensors.empty()) {
+    st_.plan_error = "no tensors analyzed";
+    return;
+  }
+  auto p = plan_budget(tensors, st_.plan_bits,
+                       st_.plan_objective == 0 ? BudgetObjective::PooledSqnr : BudgetObjective::WorstTensor);
+  if (p) st_.plan = std::move(*p);
+  else st_.plan_error = p.error().message;
+}
+
+Result<void> App::export_plan(const std::string& path) const {
+  if (!st_.model_run || !st_.plan) return make_error("no budget plan to export");
+  Report r;
+  r.file = st_.model_run->model->path;
+  r.schemes = st_.model_run->schemes;
+  r.model = st_.model_run->model.get();
+  r.analysis = &st_.model_run->analysis;
+  r.budget = ReportBudget{st_.plan_bits,
+                          st_.plan_objective == 0 ? BudgetObjective::PooledSqnr : BudgetObjective::WorstTensor,
+                          *st_.plan};
+  return write_text_atomic(path, budget_plan_json(r).dump(1) + "\n");
+}
+
+void App::after_render() {
+  if (auto& pp = st_.pending_plot_png; pp && --pp->frames <= 0) {
+    auto r = platform_.save_png_region(pp->path, pp->min.x, pp->min.y, pp->max.x, pp->max.y);
+    st_.status = r ? "saved " + pp->path : r.error().message;
+    if (!r) st_.notices.push_back(r.error().message);
+    pp.reset();
+  }
+  if (capture_) {
+    auto png = platform_.png_region(st_.views_min.x, st_.views_min.y, st_.views_max.x, st_.views_max.y);
+    if (export_) {
+      if (png) export_->pngs.push_back({capture_->name, std::move(*png)});
+      else st_.notices.push_back("export: " + capture_->name + ": " + png.error().message);
+      ++export_->next;
+      export_->capture_posted = false;
+      export_->settled = 0;
+    }
+    capture_.reset();
+  }
 }
 
 bool App::sweeps_busy() const { return sweep_job_->busy(); }
@@ -643,6 +809,32 @@ void App::poll_results() {
   if (auto d = sweep_job_->take()) {
     if (!d->result.cancelled) st_.sweeps = std::make_shared<const SweepJobResult>(std::move(d->result));
   }
+  if (auto d = model_job_->take()) {
+    ModelJobResult& r = d->result;
+    if (!r.error.empty()) st_.notices.push_back("model analysis: " + r.error);
+    else if (r.run && r.run->model == st_.model) {
+      st_.model_run = std::move(r.run);
+      st_.model_order_key.clear();  // re-sort for the new rows
+      st_.plan_candidates.assign(st_.model_run->schemes.size(), 1);
+      st_.plan_key.clear();
+      // A budget this run can meet: halfway between its cheapest and dearest totals, on a
+      // quarter bit (a script or the user sets their own).
+      double lo = INFINITY, hi = 0;
+      for (const SchemeTotal& t : st_.model_run->analysis.totals)
+        if (t.metrics.bits_per_weight) lo = std::min(lo, *t.metrics.bits_per_weight), hi = std::max(hi, *t.metrics.bits_per_weight);
+      if (std::isfinite(lo) && hi >= lo) st_.plan_bits = std::ceil((lo + hi) / 2 * 4) / 4;
+    }
+  }
+  if (auto d = export_job_->take()) {
+    ExportJobResult& r = d->result;
+    if (!r.error.empty()) {
+      st_.export_result = "export failed: " + r.error;
+      st_.notices.push_back(st_.export_result);
+    } else {
+      st_.export_result = "exported " + std::to_string(r.files.size()) + " files to " + r.dir;
+    }
+    st_.status = st_.export_result;
+  }
   if (auto d = scan_job_->take()) {
     if (d->result.model == st_.model) st_.stats = std::move(d->result.stats);
   }
@@ -653,13 +845,16 @@ void App::handle_shortcuts() {
   if (io.WantTextInput) return;
   if (io.KeyCtrl && ImGui::IsKeyPressed('O', false))
     st_.show_file_browser = true;
+  if (io.KeyCtrl && ImGui::IsKeyPressed('E', false) && st_.model && !export_) st_.show_export = true;
   if (io.KeyCtrl && ImGui::IsKeyPressed('Q', false)) quit_ = true;
   if (io.KeyCtrl && ImGui::IsKeyPressed('L', false)) st_.log_y = !st_.log_y;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
     if (st_.show_file_browser) st_.show_file_browser = false;
+    else if (st_.show_export) st_.show_export = false;
     else if (st_.show_help) st_.show_help = false;
     else if (!st_.notices.empty()) st_.notices.erase(st_.notices.begin());
     else if (explore_job_->busy()) explore_job_->cancel();
+    else if (model_job_->busy()) cancel_model();
   }
   if (ImGui::IsKeyPressed(0x122 /* GLFW_KEY_F1 */, false)) st_.show_help = !st_.show_help;
 }
@@ -673,6 +868,7 @@ void App::draw_menu_bar() {
         if (ImGui::MenuItem(r.c_str())) open(r);
       ImGui::EndMenu();
     }
+    if (ImGui::MenuItem("Export report…", "Ctrl+E", false, st_.model && !export_)) st_.show_export = true;
     ImGui::Separator();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
     ImGui::EndMenu();
@@ -704,6 +900,13 @@ void App::draw_status_bar(float height) {
   }
   const bool busy = explore_job_->busy() || scan_job_->busy();
   ImGui::SameLine(ImGui::GetWindowWidth() * 0.5f);
+  if (export_) {
+    ImGui::TextDisabled("%s", export_status().c_str());
+    ImGui::SameLine();
+  } else if (model_job_->busy() && st_.active_view != View::Model) {
+    ImGui::ProgressBar(float(model_job_->progress()), ImVec2(ImGui::GetFontSize() * 10, 0), "analyzing model");
+    ImGui::SameLine();
+  }
   if (busy) {
     const bool scanning = scan_job_->busy();
     const double p = scanning ? scan_job_->progress() : explore_job_->progress();
@@ -728,6 +931,7 @@ void App::draw_status_bar(float height) {
 
 void App::frame() {
   poll_results();
+  step_export();
   handle_shortcuts();
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -774,7 +978,16 @@ void App::frame() {
     ImGui::TableSetColumnIndex(0);
     draw_model_browser(*this);
     ImGui::TableSetColumnIndex(1);
-    if (ImGui::BeginTabBar("##views")) {
+    st_.views_min = ImGui::GetCursorScreenPos();
+    st_.views_max = ImVec2(st_.views_min.x + ImGui::GetContentRegionAvail().x,
+                           st_.views_min.y + ImGui::GetContentRegionAvail().y);
+    // Narrower padding than the frames' so nine titles fit the plot column whole; pushed
+    // around the bar's own calls only (the views inside keep the normal padding).
+    const ImVec2 tab_padding(5, ImGui::GetStyle().FramePadding.y);
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
+    const bool tab_bar = ImGui::BeginTabBar("##views");
+    ImGui::PopStyleVar();
+    if (tab_bar) {
       struct Tab {
         View view;
         const char* title;
@@ -787,20 +1000,27 @@ void App::frame() {
                                  {View::Sweeps, "Sweeps", &draw_sweeps_view},
                                  {View::Compare, "Compare", &draw_compare_view},
                                  {View::Formats, "Formats", &draw_formats_view},
-                                 {View::Stored, "Stored", &draw_stored_view}};
+                                 {View::Stored, "Stored", &draw_stored_view},
+                                 {View::Model, "Model", &draw_model_view}};
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
-        if (ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0)) {
+        ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
+        const bool open = ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0);
+        ImGui::PopStyleVar();
+        if (open) {
           if (st_.active_view != tab.view && !st_.view_tab_pending) {
             st_.active_view = tab.view;
             post_explore(false);  // the Error view needs x − x̂ binned
           }
+          st_.views_opened.insert(tab.view);
           tab.draw(*this);
           ImGui::EndTabItem();
         }
       }
       st_.view_tab_pending = false;
+      ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
       ImGui::EndTabBar();
+      ImGui::PopStyleVar();
     }
     ImGui::TableSetColumnIndex(2);
     draw_scheme_panel(*this);
@@ -812,6 +1032,7 @@ void App::frame() {
   ImGui::End();
 
   if (st_.show_file_browser) draw_file_browser(*this);
+  if (st_.show_export) draw_export_dialog(*this);
   if (st_.show_help) {
     ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.4f),
                             ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
@@ -819,6 +1040,7 @@ void App::frame() {
     if (ImGui::Begin("Keyboard and mouse", &st_.show_help, ImGuiWindowFlags_NoCollapse)) {
       const char* rows[][2] = {
           {"Ctrl+O", "open a model file (or drop one on the window)"},
+          {"Ctrl+E", "export a report of the model (HTML, Markdown, CSV, JSON, PNGs)"},
           {"Up / Down", "previous / next tensor in the browser"},
           {"Ctrl+L", "linear / log count axis"},
           {"Esc", "close a window, dismiss a notice, cancel the job"},

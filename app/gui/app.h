@@ -8,6 +8,8 @@
 
 #include "analysis/group_stats.h"
 #include "analysis/heatmap.h"
+#include "analysis/model_analysis.h"
+#include "analysis/report.h"
 #include "analysis/sweep_points.h"
 #include "analysis/what_if.h"
 #include "app/gui/app_state.h"
@@ -85,6 +87,42 @@ struct StoredJobResult {
   double scale_min = 0, scale_max = 0;
 };
 
+// The Model view: every selected tensor × the compare list's schemes, on its own worker
+// (minutes for a large model; memory is one tensor's floats at a time).
+struct ModelJobRequest {
+  std::shared_ptr<const Model> model;
+  ModelAnalysisRequest req;
+};
+
+// A finished (or cancelled) whole-model run, exactly what the Model view and the report
+// export show: the schemes and selection it ran with, not the ones edited since.
+struct ModelRun {
+  std::shared_ptr<const Model> model;
+  std::vector<Scheme> schemes;
+  std::string regex;
+  ModelAnalysis analysis;
+  double seconds = 0;
+};
+
+struct ModelJobResult {
+  std::shared_ptr<const ModelRun> run;  // null on error
+  std::string error;
+};
+
+// Export report…: the worst tensors' histograms and the files, off the render thread.
+struct ExportJobRequest {
+  std::shared_ptr<const ModelRun> run;
+  std::string dir;
+  std::optional<ReportBudget> budget;
+  std::vector<ReportAttachment> pngs;  // the open views, captured by the render thread
+};
+
+struct ExportJobResult {
+  std::string dir;
+  std::string error;               // empty: written
+  std::vector<std::string> files;  // names written into dir
+};
+
 struct ScanResult {
   std::shared_ptr<const Model> model;
   std::vector<std::optional<TensorStats>> stats;
@@ -135,12 +173,58 @@ class App {
   void cancel_sweeps();
   void request_stored();  // for the selected tensor, once
 
+  // The Model view. analyze_model_now() runs the compare list's valid schemes over the
+  // tensors matching st.model_regex (false, with a notice, for a bad regex or no scheme).
+  bool analyze_model_now();
+  bool model_busy() const;
+  void cancel_model();
+  struct ModelProgress {
+    int64_t done_bytes = 0, total_bytes = 0;
+    size_t tensors_done = 0, tensors_total = 0;
+    double seconds = 0;
+  };
+  ModelProgress model_progress() const;
+  // The shown run is for the open model, the current selection and the current schemes.
+  bool model_run_current() const;
+  std::vector<Scheme> valid_schemes() const;
+  // The bit-budget plan over the shown run, recomputed when its inputs changed.
+  void update_plan();
+  Result<void> export_plan(const std::string& path) const;
+
+  // Export report… (Ctrl+E): analyzes if the shown run is not current, captures a PNG of
+  // every view opened this session, then writes the report set into `dir` (report_export.cpp).
+  void start_export(const std::string& dir);
+  bool exporting() const { return export_.has_value(); }
+  std::string export_status() const;
+  // After the frame is rendered, before it is shown: PNG captures read the back buffer.
+  void after_render();
+
  private:
   void poll_results();
   void draw_menu_bar();
   void draw_status_bar(float height);
   void handle_shortcuts();
   void remember_recent(const std::string& path);
+  void step_export();  // report_export.cpp: one step of the export per frame
+
+  // Export report…: analyze (if needed) → capture each opened view → write (on a job).
+  struct ExportFlow {
+    enum class Phase { Analyze, Capture, Write } phase = Phase::Analyze;
+    std::string dir;
+    std::vector<View> views;
+    size_t next = 0;
+    int settled = 0;
+    bool capture_posted = false;
+    View restore = View::Distribution;
+    std::vector<ReportAttachment> pngs;
+  };
+  struct PendingCapture {
+    std::string name;  // the tab area (st_.views_min/max) is read after this frame
+  };
+  std::optional<ExportFlow> export_;
+  std::optional<PendingCapture> capture_;
+  std::chrono::steady_clock::time_point model_started_;
+  std::vector<int64_t> model_cum_bytes_;  // cumulative stored bytes of the posted selection
 
   Platform& platform_;
   Settings settings_;
@@ -149,6 +233,8 @@ class App {
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
   std::unique_ptr<LatestJob<SweepJobRequest, SweepJobResult>> sweep_job_;
   std::unique_ptr<LatestJob<StoredJobRequest, StoredJobResult>> stored_job_;
+  std::unique_ptr<LatestJob<ModelJobRequest, ModelJobResult>> model_job_;
+  std::unique_ptr<LatestJob<ExportJobRequest, ExportJobResult>> export_job_;
   std::vector<Latency> pending_edits_;
   std::vector<double> latencies_ms_, shown_latencies_ms_;
   bool quit_ = false;

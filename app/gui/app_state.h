@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 #include "analysis/explore.h"
 #include "analysis/group_stats.h"
+#include "analysis/bit_budget.h"
 #include "analysis/heatmap.h"
 #include "analysis/what_if.h"
 #include "analysis/formats/model.h"
@@ -34,7 +36,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored };
+enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored, Model };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -127,6 +129,35 @@ struct AppState {
   int stored_tensor = -1;
   int stored_posted = -1;  // tensor of the last request (avoid re-posting every frame)
   int64_t stored_sub_block = 0;
+
+  // Model view: the last whole-model run and how its table is shown.
+  std::shared_ptr<const struct ModelRun> model_run;
+  std::string model_regex;               // tensors to analyze (POSIX extended, searched)
+  const Model* model_auto_ran = nullptr;  // the model the view last started a run for itself
+  int model_metric = 0;                  // the per-scheme columns: SQNR, MSE, max error, clipped, bits
+  int model_sort_col = -1;               // -1: file order (see model_view.cpp for the columns)
+  bool model_sort_desc = false;
+  bool model_sort_scripted = false;      // set by a script: push into the table's header next frame
+  std::vector<int> model_order;          // rows of model_run's tensors as displayed
+  std::string model_order_key;           // what model_order was sorted for
+  std::vector<std::vector<size_t>> model_worst;  // per scheme: the flagged rows (worst_tensors)
+  std::vector<std::pair<ImVec2, ImVec2>> model_row_rects;  // visible rows, display order (scripted clicks)
+  // Bit budget planner over model_run.
+  double plan_bits = 4.5;
+  int plan_objective = 0;                // 0 pooled SQNR, 1 worst tensor
+  std::vector<char> plan_candidates;     // per scheme of model_run (1 = may be chosen)
+  std::optional<BudgetPlan> plan;
+  std::string plan_error;
+  std::string plan_key;                  // inputs the plan was made for
+  std::string plan_path;                 // "Export plan" target
+
+  // Export report…
+  bool show_export = false;
+  std::string export_dir;
+  bool export_budget = true;             // include the plan (budget.json) when there is one
+  std::set<View> views_opened;           // tabs shown this session: their PNGs go in the export
+  std::string export_result;             // the last export's outcome (shown, dumped)
+  ImVec2 views_min, views_max;           // the tab area last frame (captures)
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors

@@ -78,6 +78,12 @@ class LatestJob {
     std::lock_guard lock(m_);
     return running_ ? running_->progress() : 0.0;
   }
+  // The running computation's done and total counters (0, 0 when idle).
+  std::pair<int64_t, int64_t> counts() const {
+    std::lock_guard lock(m_);
+    if (!running_) return {0, 0};
+    return {running_->done.load(std::memory_order_relaxed), running_->total.load(std::memory_order_relaxed)};
+  }
   // Cancels the running computation and drops a waiting request.
   void cancel() {
     std::lock_guard lock(m_);

@@ -237,12 +237,7 @@ int run(const Options& opt) {
       bench.frame_time(ms);
       (*platform)->end_frame();
       ++frames;
-      if (auto& pp = app.state().pending_plot_png; pp && --pp->frames <= 0) {
-        auto r = (*platform)->save_png_region(pp->path, pp->min.x, pp->min.y, pp->max.x, pp->max.y);
-        app.state().status = r ? "saved " + pp->path : r.error().message;
-        if (!r) app.state().notices.push_back(r.error().message);
-        pp.reset();
-      }
+      app.after_render();  // plot PNGs and the export's view captures read this frame
       if (script) {
         script->after_render(app, **platform);
         if (script->finished() && opt.screenshot.empty()) {

@@ -12,6 +12,7 @@
 #include <imgui_stdlib.h>
 
 #include "app/gui/app.h"
+#include "app/gui/labels.h"
 #include "app/gui/panels.h"
 
 namespace qs::app {
@@ -26,23 +27,6 @@ std::string lower(std::string_view s) {
 double outlier_ratio(const std::optional<TensorStats>& s) {
   if (!s || s->std <= 0) return 0;
   return s->absmax / s->std;
-}
-
-std::string human_count(int64_t n) {
-  char buf[32];
-  if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.1fG", double(n) / 1e9);
-  else if (n >= 1'000'000) std::snprintf(buf, sizeof buf, "%.1fM", double(n) / 1e6);
-  else if (n >= 10'000) std::snprintf(buf, sizeof buf, "%.0fk", double(n) / 1e3);
-  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  return buf;
-}
-
-// "4096×4096": the browser is narrow; the tooltip shows the full shape.
-std::string compact_shape(std::span<const int64_t> shape) {
-  if (shape.empty()) return "scalar";
-  std::string out;
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "×" : "") + std::to_string(shape[i]);
-  return out;
 }
 
 // Badge colour: ≥ 20σ red (one value dominates any per-tensor scale), ≥ 8σ amber.

@@ -132,8 +132,6 @@ void Platform::set_title(const std::string& t) { glfwSetWindowTitle(window_, t.c
 void Platform::window_size(int* w, int* h) const { glfwGetWindowSize(window_, w, h); }
 
 Result<std::string> Platform::save_png(const std::string& path) const {
-  int w = 0, h = 0;
-  glfwGetFramebufferSize(window_, &w, &h);
   int ww = 0, wh = 0;
   glfwGetWindowSize(window_, &ww, &wh);
   return save_png_region(path, 0, 0, float(ww), float(wh));
@@ -141,15 +139,23 @@ Result<std::string> Platform::save_png(const std::string& path) const {
 
 Result<std::string> Platform::save_png_region(const std::string& path, float x0, float y0, float x1,
                                               float y1) const {
+  auto png = png_region(x0, y0, x1, y1);
+  if (!png) return make_error(path + ": " + png.error().message);
+  auto r = write_file_atomic(path, std::as_bytes(std::span<const char>(*png)));
+  if (!r) return tl::unexpected(r.error());
+  return path;
+}
+
+Result<std::string> Platform::png_region(float x0, float y0, float x1, float y1) const {
   int fw = 0, fh = 0, ww = 0, wh = 0;
   glfwGetFramebufferSize(window_, &fw, &fh);
   glfwGetWindowSize(window_, &ww, &wh);
-  if (fw <= 0 || fh <= 0 || ww <= 0 || wh <= 0) return make_error(path + ": the window has no pixels to save");
+  if (fw <= 0 || fh <= 0 || ww <= 0 || wh <= 0) return make_error("the window has no pixels to save");
   const float sx = float(fw) / float(ww), sy = float(fh) / float(wh);
   const int px0 = std::clamp(int(x0 * sx), 0, fw), px1 = std::clamp(int(x1 * sx), 0, fw);
   const int py0 = std::clamp(int(y0 * sy), 0, fh), py1 = std::clamp(int(y1 * sy), 0, fh);
   const int w = px1 - px0, h = py1 - py0;
-  if (w <= 0 || h <= 0) return make_error(path + ": the region to save is empty");
+  if (w <= 0 || h <= 0) return make_error("the region to save is empty");
   std::vector<unsigned char> px(size_t(w) * size_t(h) * 4);
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadBuffer(GL_BACK);
@@ -167,10 +173,8 @@ Result<std::string> Platform::save_png_region(const std::string& path, float x0,
         static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), size_t(size));
       },
       &png, w, h, 4, flipped.data(), int(row));
-  if (png.empty()) return make_error(path + ": PNG encoding failed");
-  auto r = write_file_atomic(path, std::as_bytes(std::span<const char>(png)));
-  if (!r) return tl::unexpected(r.error());
-  return path;
+  if (png.empty()) return make_error("PNG encoding failed");
+  return png;
 }
 
 void Platform::set_theme(Theme t) {

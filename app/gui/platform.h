@@ -41,6 +41,8 @@ class Platform {
   // Only the rectangle [x0, x1) × [y0, y1) in window pixels (a plot), scaled to the
   // framebuffer (HiDPI) and clamped to it.
   Result<std::string> save_png_region(const std::string& path, float x0, float y0, float x1, float y1) const;
+  // The same rectangle encoded as PNG in memory (the report export collects its views).
+  Result<std::string> png_region(float x0, float y0, float x1, float y1) const;
   void on_drop(std::function<void(const std::string&)> cb) { drop_cb_ = std::move(cb); }
   void set_title(const std::string& t);
 

@@ -48,10 +48,39 @@ TEST(BitBudget, HandWorkedWorstTensor) {
   EXPECT_NEAR(p->worst_sqnr_db, 40.0, 1e-12);
 }
 
+// A budget equal to the cheapest scheme's own bits/weight fits, whatever the rounding of
+// the sums: Σ(6.981·nᵢ) in float64 exceeds 6.981·Σnᵢ for these sizes (one case in four
+// of random ones does), and the plan must still take the cheapest option everywhere.
+TEST(BitBudget, BudgetEqualToTheCheapestFits) {
+  const double t = 6.981;
+  std::vector<BudgetTensor> ts;
+  double sum = 0, numel = 0;
+  for (int64_t n : {736757, 337644, 520612, 496785, 119738, 24783, 327161, 405335, 360021, 441366, 834880, 197174,
+                    270974, 114045, 265771, 943529, 765621, 534896, 219248, 635069, 452624, 856729, 21830, 236322,
+                    18733, 416616, 153577, 37043, 753754, 168011, 467318}) {
+    BudgetTensor b;
+    b.numel = n;
+    b.sum_x2 = 1;
+    b.options = {{t * double(n), 0.01}, {8.0 * double(n), 0.0001}};
+    ts.push_back(b);
+    sum += t * double(n);
+    numel += double(n);
+  }
+  ASSERT_GT(sum, t * numel);  // the premise: the naive comparison would refuse it
+  for (BudgetObjective o : {BudgetObjective::PooledSqnr, BudgetObjective::WorstTensor}) {
+    auto p = plan_budget(ts, t, o);
+    ASSERT_TRUE(p.has_value()) << p.error().message;
+    for (int c : p->choice) EXPECT_EQ(c, 0);
+  }
+  auto small = plan_budget(ts, 6.98, BudgetObjective::PooledSqnr);
+  ASSERT_FALSE(small.has_value());
+  EXPECT_NE(small.error().message.find("need 6.981 "), std::string::npos) << small.error().message;
+}
+
 TEST(BitBudget, TooSmallAndInvalid) {
   auto p = plan_budget(two_tensors(), 1.5, BudgetObjective::PooledSqnr);
   ASSERT_FALSE(p.has_value());
-  EXPECT_EQ(p.error().message, "a budget of 1.5 bits/weight is too small: the cheapest candidates need 2");
+  EXPECT_EQ(p.error().message, "a budget of 1.5 bits/weight is too small: the cheapest candidates need 2 (rounded up)");
   auto ts = two_tensors();
   for (auto& o : ts[1].options) o.valid = false;
   p = plan_budget(ts, 8, BudgetObjective::WorstTensor);

@@ -7,7 +7,13 @@
 #include <cstring>
 #include <random>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
 #include "analysis/model_analysis.h"
+#include "analysis/report.h"
 #include "analysis/quantize.h"
 
 namespace qs {
@@ -141,6 +147,51 @@ TEST(ModelAnalysis, CancelledBeforeStart) {
   ASSERT_TRUE(a.has_value());
   EXPECT_TRUE(a->cancelled);
   EXPECT_TRUE(a->tensors.empty());
+}
+
+TEST(ModelAnalysis, SelectTensorsIsWhatAnalyzeTakes) {
+  Owned o = small_model();
+  auto all = select_tensors(o.model, "");
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(*all, (std::vector<size_t>{0, 1, 2, 3}));  // not the I64 ids
+  auto attn = select_tensors(o.model, "attn\\.weight$");
+  ASSERT_TRUE(attn.has_value());
+  EXPECT_EQ(*attn, (std::vector<size_t>{0, 2}));
+  EXPECT_FALSE(select_tensors(o.model, "[").has_value());
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The GUI's export adds PNGs of its views: they land beside the four report files,
+// byte for byte; a bad name fails before anything is written.
+TEST(ModelAnalysis, ReportAttachmentsWrittenTogether) {
+  Owned o = small_model();
+  ModelAnalysisRequest req;
+  req.schemes = {*parse_spec("int8")};
+  auto a = analyze_model(o.model, req);
+  ASSERT_TRUE(a.has_value());
+  Report r;
+  r.file = "small";
+  r.schemes = req.schemes;
+  r.model = &o.model;
+  r.analysis = &*a;
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("qs-attach-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::string png("\x89PNG\r\n\x1a\n\0binary", 15);
+  ASSERT_TRUE(write_report(dir.string(), r, {{"view-model.png", png}}).has_value());
+  EXPECT_EQ(slurp(dir / "view-model.png"), png);
+  for (const char* f : {"report.json", "report.csv", "report.md", "report.html"}) EXPECT_TRUE(fs::exists(dir / f)) << f;
+  fs::remove_all(dir);
+  auto bad = write_report(dir.string(), r, {{"../escape.png", png}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("bad attachment name"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 }  // namespace
