@@ -50,6 +50,8 @@ struct ModelAnalysis {
   std::vector<TensorAnalysis> tensors;  // selected float tensors, in file order
   std::vector<SchemeTotal> totals;      // one per scheme
   int64_t bytes_read = 0;               // stored bytes of the selected tensors
+  int64_t numel = 0;                    // their elements
+  int64_t stored_quantized = 0;         // how many are GGUF block types (decoded to their grid)
   bool cancelled = false;
 };
 

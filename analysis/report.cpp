@@ -78,6 +78,20 @@ double sqnr_or(const SchemeOnTensor& s, double fallback) {
   return s.metrics && s.metrics->sqnr_db ? *s.metrics->sqnr_db : fallback;
 }
 
+std::string stored_bpw(const ModelAnalysis& a) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", a.numel ? 8.0 * double(a.bytes_read) / double(a.numel) : 0.0);
+  return buf;
+}
+
+// GGUF block tensors have no float original in the file: their reference is the grid the
+// file stores, so each scheme's numbers are what re-quantizing adds on top of it.
+std::string stored_note(const ModelAnalysis& a) {
+  return std::to_string(a.stored_quantized) +
+         " of these tensors are stored block-quantized (GGUF): they are decoded to the values the file holds, and "
+         "each scheme's error is measured against those, i.e. what re-quantizing adds on top of the stored grid.";
+}
+
 const char* kColors[] = {"#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#ec4899", "#84cc16"};
 
 }  // namespace
@@ -184,6 +198,11 @@ nlohmann::json report_json(const Report& r) {
                       {"bytes", number_to_json(t.bytes())}});
   }
   j["totals"] = totals;
+  // The same tensors as the file holds them (for scale beside each scheme's size).
+  j["stored"] = {{"bytes", r.analysis->bytes_read},
+                 {"numel", r.analysis->numel},
+                 {"bits_per_weight", r.analysis->numel ? 8.0 * double(r.analysis->bytes_read) / double(r.analysis->numel) : 0.0},
+                 {"block_quantized_tensors", r.analysis->stored_quantized}};
   if (r.budget) {
     const BudgetPlan& p = r.budget->plan;
     j["budget"] = {{"target_bits_per_weight", r.budget->target_bits_per_weight},
@@ -253,6 +272,10 @@ std::string report_markdown(const Report& r) {
       << opt(t.metrics.max_abs_error, "%.3e") << " | "
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << " |\n";
   }
+  o << "| as stored in the file | " << a.tensors.size() << " | " << stored_bpw(a) << " | " << human_bytes(a.bytes_read)
+    << " | | | | |\n";
+  if (a.stored_quantized > 0)
+    o << "\n" << stored_note(a) << "\n";
   if (r.budget) {
     const BudgetPlan& p = r.budget->plan;
     o << "\n## Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight ("
@@ -439,7 +462,10 @@ std::string report_html(const Report& r) {
       << opt(t.metrics.max_abs_error, "%.3e") << "</td><td>"
       << (t.metrics.clipped_fraction ? num(*t.metrics.clipped_fraction * 100, "%.4f") + "%" : "") << "</td></tr>\n";
   }
+  o << "<tr class=\"muted\"><td>as stored in the file</td><td>" << a.tensors.size() << "</td><td>" << stored_bpw(a)
+    << "</td><td>" << human_bytes(a.bytes_read) << "</td><td></td><td></td><td></td><td></td></tr>\n";
   o << "</table>\n";
+  if (a.stored_quantized > 0) o << "<p class=\"muted\">" << xml_escape(stored_note(a)) << "</p>\n";
   if (r.budget) {
     const BudgetPlan& p = r.budget->plan;
     o << "<h2>Bit budget: " << num(r.budget->target_bits_per_weight, "%.4g") << " bits/weight</h2>\n<p>"

@@ -190,11 +190,14 @@ void draw_totals(App& app) {
     ImGui::Text("%lld", static_cast<long long>(t.tensors));
   }
   // The same tensors as the file stores them, for scale.
-  int64_t numel = 0;
-  for (const TensorAnalysis& ta : run.analysis.tensors) numel += run.model->tensors[ta.index].numel();
+  const int64_t numel = run.analysis.numel;
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
   ImGui::TextDisabled("as stored in the file");
+  if (run.analysis.stored_quantized > 0 && ImGui::IsItemHovered())
+    ImGui::SetTooltip("%lld tensors are GGUF block types: decoded to the grid the file stores, which is the\n"
+                      "reference every scheme is measured against (what re-quantizing adds on top)",
+                      static_cast<long long>(run.analysis.stored_quantized));
   ImGui::TableSetColumnIndex(3);
   if (numel > 0) ImGui::TextDisabled("%.3f", 8.0 * double(run.analysis.bytes_read) / double(numel));
   ImGui::TableSetColumnIndex(4);

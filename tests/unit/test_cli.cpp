@@ -243,6 +243,31 @@ TEST_F(CliTest, GgufInspectAndStoredQuantization) {
   EXPECT_FALSE(nlohmann::json::parse(f.out)["tensor"].contains("stored"));
 }
 
+// A report over a GGUF file: block tensors are measured against the grid the file stores
+// (Q8_0 re-quantized by its own rule: MSE 0), the "as stored" totals are the file's bytes
+// over its elements, and the Markdown says which tensors were decoded from blocks.
+TEST_F(CliTest, ReportOnStoredQuantizedTensors) {
+  const std::string gguf = std::string(QS_TEST_DATA_DIR) + "/tiny.gguf";
+  const std::string out = path("gguf-report");
+  const CliRun r = run_cli("report " + gguf + " --scheme absmax:bits=8,gran=block,block=32,scale_dtype=f16 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream jf(fs::path(out) / "report.json");
+  const auto j = nlohmann::json::parse(jf);
+  const auto ij = nlohmann::json::parse(run_cli("inspect --json " + gguf).out);
+  int64_t bytes = 0, numel = 0;
+  for (const auto& t : ij["tensors"]) bytes += t["bytes"].get<int64_t>(), numel += t["numel"].get<int64_t>();
+  EXPECT_EQ(j["stored"]["bytes"], bytes);  // 60 + 16 + 136 + 18 = 230
+  EXPECT_EQ(j["stored"]["numel"], numel);
+  EXPECT_EQ(j["stored"]["block_quantized_tensors"], 2);
+  EXPECT_DOUBLE_EQ(j["stored"]["bits_per_weight"].get<double>(), 8.0 * double(bytes) / double(numel));
+  EXPECT_EQ(j["tensors"][2]["dtype"], "Q8_0");
+  EXPECT_EQ(j["tensors"][2]["results"][0]["metrics"]["mse"], 0.0);
+  std::ifstream mf(fs::path(out) / "report.md");
+  const std::string md((std::istreambuf_iterator<char>(mf)), std::istreambuf_iterator<char>());
+  EXPECT_NE(md.find("| as stored in the file | 4 | 10.055 | 230 B |"), std::string::npos) << md;
+  EXPECT_NE(md.find("2 of these tensors are stored block-quantized (GGUF)"), std::string::npos);
+}
+
 }  // namespace
 
 namespace {

@@ -110,6 +110,21 @@ TEST(ModelAnalysis, PerTensorEqualsQuantizeAndTotalsPoolExactly) {
     EXPECT_NEAR(*tot.metrics.bits_per_weight, bits / double(numel), 1e-12);
     EXPECT_NEAR(tot.bytes(), bits / 8, 1e-6);
   }
+  EXPECT_EQ(a->numel, 16 * 32 + 32 * 16 + 8 * 64 + 64);
+  EXPECT_EQ(a->bytes_read, 4 * a->numel);
+  EXPECT_EQ(a->stored_quantized, 0);
+  // The flagged tensors: lowest SQNR first; a scheme that does not apply never flags one.
+  for (size_t s = 0; s < r.schemes.size(); ++s) {
+    const std::vector<size_t> w = worst_tensors(*a, s, 2);
+    ASSERT_EQ(w.size(), 2u);
+    for (const TensorAnalysis& ta : a->tensors) {
+      const auto& m = ta.results[s].metrics;
+      if (!m || ta.index == a->tensors[w[0]].index || ta.index == a->tensors[w[1]].index) continue;
+      EXPECT_GE(*m->sqnr_db, *a->tensors[w[1]].results[s].metrics->sqnr_db);
+    }
+    EXPECT_LE(*a->tensors[w[0]].results[s].metrics->sqnr_db, *a->tensors[w[1]].results[s].metrics->sqnr_db);
+  }
+  EXPECT_EQ(worst_tensors(*a, 2, 10).size(), 3u);  // norm.weight has no axis 1
   EXPECT_EQ(a->tensors[1].index, 1u);
   EXPECT_GT(a->tensors[1].kurtosis, 100.0);  // the outlier
   EXPECT_NEAR(a->tensors[0].kurtosis, 0.0, 0.5);
