@@ -529,7 +529,7 @@ nlohmann::json dump_state(App& app) {
                    {"scale", q.sub_blocks() > 0 ? q.scale[size_t(std::clamp<int64_t>(st.stored_sub_block, 0, q.sub_blocks() - 1))] : 0.0f}};
   }
   {
-    json model = {{"busy", app.model_busy()}, {"regex", st.model_regex}, {"run", nullptr}};
+    json model = {{"busy", app.model_busy()}, {"regex", st.model_regex}, {"run", nullptr}, {"note", st.model_note}};
     if (const auto& run = st.model_run) {
       const ModelAnalysis& a = run->analysis;
       json specs = json::array(), totals = json::array(), order = json::array(), flagged = json::array();

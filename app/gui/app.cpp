@@ -432,6 +432,7 @@ bool App::open(const std::string& path) {
   st_.model_order.clear();
   st_.model_order_key.clear();
   st_.model_auto_ran = nullptr;
+  st_.model_note.clear();
   st_.plan.reset();
   st_.plan_key.clear();
   st_.plan_error.clear();
@@ -666,12 +667,20 @@ bool App::analyze_model_now() {
   r.req.schemes = std::move(schemes);
   r.req.tensor_regex = st_.model_regex;
   model_started_ = std::chrono::steady_clock::now();
+  st_.model_note.clear();
   model_job_->post(std::move(r), true);
   return true;
 }
 
 bool App::model_busy() const { return model_job_->busy(); }
-void App::cancel_model() { model_job_->cancel(); }
+void App::cancel_model() {
+  if (!model_job_->busy()) return;
+  const ModelProgress p = model_progress();
+  model_job_->cancel();
+  st_.model_note = "Cancelled after " + std::to_string(p.tensors_done) + " of " + std::to_string(p.tensors_total) +
+                   " tensors. Press Analyze to run again.";
+  st_.status = "model analysis cancelled";
+}
 
 App::ModelProgress App::model_progress() const {
   ModelProgress p;

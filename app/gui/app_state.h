@@ -134,6 +134,7 @@ struct AppState {
   std::shared_ptr<const struct ModelRun> model_run;
   std::string model_regex;               // tensors to analyze (POSIX extended, searched)
   const Model* model_auto_ran = nullptr;  // the model the view last started a run for itself
+  std::string model_note;                // why there is no run (cancelled), shown in its place
   int model_metric = 0;                  // the per-scheme columns: SQNR, MSE, max error, clipped, bits
   int model_sort_col = -1;               // -1: file order (see model_view.cpp for the columns)
   bool model_sort_desc = false;

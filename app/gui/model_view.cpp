@@ -137,8 +137,9 @@ void draw_toolbar(App& app) {
     const double rate = p.seconds > 0 ? double(p.done_bytes) / p.seconds : 0.0;
     char text[160];
     if (rate > 0 && p.done_bytes > 0)
-      std::snprintf(text, sizeof text, "%zu / %zu tensors · %.2f GB/s · ETA %.0f s", p.tensors_done, p.tensors_total,
-                    rate / 1e9, double(p.total_bytes - p.done_bytes) / rate);
+      std::snprintf(text, sizeof text, "%zu / %zu tensors · %.*f %s · ETA %.0f s", p.tensors_done, p.tensors_total,
+                    rate >= 1e9 ? 2 : 0, rate >= 1e9 ? rate / 1e9 : rate / 1e6, rate >= 1e9 ? "GB/s" : "MB/s",
+                    double(p.total_bytes - p.done_bytes) / rate);
     else
       std::snprintf(text, sizeof text, "%zu / %zu tensors", p.tensors_done, p.tensors_total);
     ImGui::ProgressBar(float(frac), ImVec2(-ImGui::GetFontSize() * 6, 0), text);
@@ -422,7 +423,8 @@ void draw_model_view(App& app) {
   draw_toolbar(app);
   if (!st.model_run) {
     if (!app.model_busy())
-      ImGui::TextDisabled("Press Analyze to run the scheme list over every selected tensor.");
+      ImGui::TextDisabled("%s", st.model_note.empty() ? "Press Analyze to run the scheme list over every selected tensor."
+                                                      : st.model_note.c_str());
     return;
   }
   const ModelRun& run = *st.model_run;

@@ -353,6 +353,34 @@ def main():
         if colours < 20:
             fail(f"model view: only {colours} colours")
         print(f"model_view: {len(names)} tensors, order {run['order'][:3]}..., plan {plan['bits_per_weight']:.3f} b/w")
+    elif test == "model_cancel":
+        # Cancel mid-run (the full demo, 72 MB × 3 schemes, takes about a second): the run
+        # stops and says so; a regex then analyzes only what it matches; a bad regex is a
+        # notice and a failed action, not a crash.
+        full = os.path.join(WORK, "demo_full.safetensors")
+        if not os.path.exists(full):
+            subprocess.run([CLI, "demo", "--out", full], check=True, capture_output=True)
+        specs = ["absmax:bits=8", "nf4", "absmax:bits=4,gran=block,block=32"]
+        run_gui([{"action": "open", "path": full}, {"action": "schemes", "specs": specs}, {"action": "wait"},
+                 {"action": "analyze_model"}, {"action": "frames", "n": 2}, {"action": "dump_state", "path": dump},
+                 {"action": "cancel_model"}, {"action": "wait"}, {"action": "dump_state", "path": dump + "c"},
+                 {"action": "model_regex", "regex": "up_proj|k_proj"}, {"action": "analyze_model"}, {"action": "wait"},
+                 {"action": "select_view", "name": "model"}, {"action": "frames", "n": 3},
+                 {"action": "dump_state", "path": dump + "r"}])
+        busy, cancelled, regex = (json.load(open(dump + x))["model"] for x in ("", "c", "r"))
+        if not busy["busy"]:
+            fail(f"the run was not busy two frames after it started: {busy}")
+        if cancelled["busy"] or cancelled["run"] is not None or not cancelled["note"].startswith("Cancelled after"):
+            fail(f"after cancel: {cancelled}")
+        order = regex["run"] and regex["run"]["order"]
+        if order != ["model.layers.0.mlp.up_proj.weight", "model.layers.1.self_attn.k_proj.weight"]:
+            fail(f"regex run analyzed {order}")
+        p = run_gui([{"action": "open", "path": full}, {"action": "model_regex", "regex": "("},
+                     {"action": "analyze_model"}, {"action": "dump_state", "path": dump + "b"}], expect=1)
+        notes = json.load(open(dump + "b"))["notices"]
+        if not any(n.startswith("model analysis: --tensors '(': ") for n in notes):
+            fail(f"bad regex notices: {notes}")
+        print(f"model_cancel: {cancelled['note']}; regex run {order}")
     elif test == "model_export":
         # Export report… (Ctrl+E opens the dialog; the action runs it): the four report files
         # equal the CLI's numbers, plus a PNG of each view opened (distribution, model); the
