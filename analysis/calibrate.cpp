@@ -512,6 +512,7 @@ int kl_bits_for(const Scheme& s) {
     case Kind::NF4:
       return 4;  // 8 levels per sign
     case Kind::Float:
+    case Kind::Preset:
       return 8;
   }
   return 8;

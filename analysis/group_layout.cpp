@@ -2,6 +2,7 @@
 #include <string>
 
 #include "analysis/quantize.h"
+#include "analysis/presets/preset.h"
 
 namespace qs {
 
@@ -28,6 +29,26 @@ int64_t GroupLayout::run_length(int64_t i) const {
 }
 
 Result<GroupLayout> make_layout(std::span<const int64_t> shape, const Scheme& s) {
+  if (s.kind == Kind::Preset) {
+    // The preset's own grouping, expressed as a generic layout (bitsandbytes' blocks run
+    // over the flattened tensor: one row of numel elements).
+    if (auto fits = preset_fits(s.preset, shape); !fits) return tl::unexpected(fits.error());
+    const PresetInfo& info = preset_info(s.preset);
+    Scheme g;
+    int64_t numel = 1;
+    for (int64_t d : shape) numel *= d;
+    const int64_t flat[1] = {numel};
+    switch (info.groups) {
+      case PresetGroups::Tensor: g.granularity = Granularity::Tensor; break;
+      case PresetGroups::Channel0: g.granularity = Granularity::Channel, g.axis = 0; break;
+      case PresetGroups::RowBlocks:
+      case PresetGroups::RowBlocksPadded: g.granularity = Granularity::Block, g.block = info.block; break;
+      case PresetGroups::FlatBlocks:
+        g.granularity = Granularity::Block, g.block = info.block;
+        return make_layout(flat, g);
+    }
+    return make_layout(shape, g);
+  }
   GroupLayout L;
   L.granularity = s.granularity;
   int64_t numel = 1;

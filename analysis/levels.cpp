@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/numeric/float_formats.h"
+#include "analysis/presets/preset.h"
 
 namespace qs {
 
@@ -29,6 +30,7 @@ std::vector<float> representable_levels(const Scheme& s, const GroupParams& p) {
     case Kind::NF4:
       for (uint8_t c = 0; c < 16; ++c) out.push_back(numeric::nf4_decode(c) * p.scale);
       break;
+    case Kind::Preset: return preset_levels(s.preset, p);
     case Kind::Float: {
       const int bits = numeric::traits(s.format).bits;
       const uint32_t n = uint32_t(1) << bits;

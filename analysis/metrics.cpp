@@ -1,5 +1,7 @@
 #include "analysis/metrics.h"
 
+#include "analysis/presets/preset.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -46,6 +48,7 @@ Metrics finalize_metrics(const ErrorSums& s, int64_t numel, int64_t n_nonfinite,
 
 std::optional<double> bits_per_weight(const Scheme& s, int64_t numel, int64_t groups) {
   if (numel <= 0) return std::nullopt;
+  if (s.kind == Kind::Preset) return preset_bits_per_weight(s.preset, numel, groups);
   const double n = double(numel);
   const double per_group = has_scale(s) ? double(scale_bits(s) + zero_point_bits(s)) : 0.0;
   return (double(s.bits) * n + double(groups) * per_group) / n;

@@ -78,6 +78,7 @@ GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping) {
       p.scale = amax == 0.0f ? 1.0f : round_scale(amax, s.scale_dtype);
       break;
     }
+    case Kind::Preset: break;  // presets choose their own params (analysis/presets)
   }
   return p;
 }

@@ -34,7 +34,8 @@ inline CodeRange code_range(const Scheme& s) {
     }
     case Kind::Minmax: return {0, (int32_t(1) << s.bits) - 1};
     case Kind::NF4: return {0, 15};
-    case Kind::Float: return {0, 0};
+    case Kind::Float:
+    case Kind::Preset: return {0, 0};  // presets: analysis/presets
   }
   return {0, 0};
 }
@@ -129,6 +130,9 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
       r.xhat = numeric::nf4_decode(code) * p.scale;
       break;
     }
+    case Kind::Preset:  // never reached: quantize() sends presets to quantize_with_preset
+      r.xhat = x;
+      break;
   }
   return r;
 }

@@ -241,6 +241,7 @@ struct ThreadState {
 
 QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
                         const QuantizeOptions& opt) {
+  if (s.kind == Kind::Preset) return quantize_with_preset(x, shape, s, opt);
   QuantizeResult R;
   R.scheme = s;
   R.layout = *make_layout(shape, s);

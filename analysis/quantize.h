@@ -73,6 +73,12 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
 QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> shape,
                             const Scheme& s, const QuantizeOptions& opt = {});
 
+// A preset scheme (Kind::Preset): the toolchain's rule (analysis/presets), then the same
+// metrics, histograms and codes as the other quantizers. quantize() and quantize_ref()
+// both send presets here: the rule is the reference.
+QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+                                    const QuantizeOptions& opt);
+
 // Params for one group from its finite values (range or calibration, then
 // choose_params). Shared by both quantizers so they agree on calibration.
 GroupParams params_for_group(const Scheme& s, std::span<const float> finite_values);

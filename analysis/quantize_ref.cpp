@@ -6,6 +6,7 @@
 
 #include "analysis/calibrate.h"
 #include "analysis/quantize.h"
+#include "analysis/presets/preset.h"
 
 namespace qs {
 
@@ -50,8 +51,55 @@ GroupParams params_for_group(const Scheme& s, std::span<const float> finite_valu
   return choose_params(s, r.lo, r.hi, true);
 }
 
+QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+                                    const QuantizeOptions& opt) {
+  QuantizeResult R;
+  R.scheme = s;
+  R.layout = *make_layout(shape, s);
+  if (opt.control && opt.control->cancelled()) {
+    R.cancelled = true;
+    return R;
+  }
+  PresetQuantization P = quantize_preset(s.preset, x, shape);
+  R.groups = std::move(P.groups);
+  R.hist_x = empty_histogram(opt.hist_x);
+  R.hist_dequant = empty_histogram(opt.hist_dequant);
+  R.hist_error = empty_histogram(opt.hist_error);
+  if (opt.hist_error_from_params)
+    if (auto spec = opt.hist_error_from_params(R.groups)) R.hist_error = empty_histogram(spec);
+  ErrorSums sums;
+  std::set<int32_t> codes_seen;
+  int64_t n_nonfinite = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float v = x[i];
+    if (!std::isfinite(v)) {
+      ++n_nonfinite;
+      continue;
+    }
+    codes_seen.insert(P.codes[i]);
+    const double xd = v, yd = P.xhat[i], err = xd - yd;
+    sums.n += 1;
+    sums.n_clipped += P.clipped[i] ? 1 : 0;
+    sums.sum_x2 += xd * xd;
+    sums.sum_y2 += yd * yd;
+    sums.sum_xy += xd * yd;
+    sums.sum_err2 += err * err;
+    sums.sum_abs_err += std::fabs(err);
+    if (std::isnan(err) || std::fabs(err) > sums.max_abs_err) sums.max_abs_err = std::fabs(err);
+    count(R.hist_x, xd);
+    count(R.hist_dequant, yd);
+    count(R.hist_error, err);
+  }
+  R.metrics = finalize_metrics(sums, R.layout.numel, n_nonfinite, int64_t(codes_seen.size()),
+                               bits_per_weight(s, R.layout.numel, R.layout.groups));
+  if (opt.keep_codes) R.codes = std::move(P.codes);
+  if (opt.keep_dequant) R.dequant = std::move(P.xhat);
+  return R;
+}
+
 QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> shape,
                             const Scheme& s, const QuantizeOptions& opt) {
+  if (s.kind == Kind::Preset) return quantize_with_preset(x, shape, s, opt);
   QuantizeResult R;
   R.scheme = s;
   R.layout = *make_layout(shape, s);

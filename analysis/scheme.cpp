@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/presets/preset.h"
+
 namespace qs {
 namespace {
 
@@ -116,8 +118,9 @@ std::optional<ScaleMode> scale_mode_from(std::string_view s) {
 std::string_view zp_name(ZeroPointKind z) { return z == ZeroPointKind::Int ? "int" : "float"; }
 std::string_view scale_mode_name(ScaleMode m) { return m == ScaleMode::None ? "none" : "absmax"; }
 
-// The kind token: a kind, a float format or an alias.
+// The kind token: a kind, a float format, an alias or a preset name.
 std::optional<Scheme> scheme_for_kind_token(std::string_view t) {
+  if (const PresetInfo* p = preset_by_name(t)) return preset_scheme(p->id);
   if (t == "absmax") return default_scheme(Kind::Absmax);
   if (t == "minmax") return default_scheme(Kind::Minmax);
   if (t == "nf4") return default_scheme(Kind::NF4);
@@ -137,8 +140,8 @@ std::optional<Scheme> scheme_for_kind_token(std::string_view t) {
 }
 
 constexpr std::string_view kKinds =
-    "absmax, minmax, nf4, fp16, bf16, fp8_e4m3, fp8_e5m2, fp4_e2m1 (fp4), or the aliases "
-    "int8, uint8, int4, uint4";
+    "absmax, minmax, nf4, fp16, bf16, fp8_e4m3, fp8_e5m2, fp4_e2m1 (fp4), the aliases "
+    "int8, uint8, int4, uint4, or a preset (quantscope-cli presets lists them)";
 
 // Which keys apply given the (already parsed) scheme; returns an error message or "".
 std::string key_applies(std::string_view key, const Scheme& s) {
@@ -173,6 +176,7 @@ std::string key_applies(std::string_view key, const Scheme& s) {
 // Resets fields that do not apply to the scheme to their defaults, so that equal
 // quantizers compare equal and print identically.
 Scheme normalized(Scheme s) {
+  if (s.kind == Kind::Preset) return preset_scheme(s.preset);  // the preset is the whole scheme
   const Scheme d = s.kind == Kind::Float ? float_scheme(s.format) : default_scheme(s.kind);
   if (s.granularity != Granularity::Channel) s.axis = d.axis;
   if (s.granularity != Granularity::Block)
@@ -216,6 +220,7 @@ Scheme default_scheme(Kind kind) {
       s.block = kNf4DefaultBlock;
       break;
     case Kind::Float: s = float_scheme(FloatFormat::FP16); break;
+    case Kind::Preset: s = preset_scheme(Preset::Q8_0); break;
   }
   return s;
 }
@@ -235,6 +240,14 @@ int zero_point_bits(const Scheme& s) {
   return s.zero_point == ZeroPointKind::Int ? s.bits : scale_bits(s);
 }
 
+Scheme preset_scheme(Preset p) {
+  Scheme s;
+  s.kind = Kind::Preset;
+  s.preset = p;
+  s.bits = 0;
+  return s;
+}
+
 bool has_scale(const Scheme& s) { return s.kind != Kind::Float || s.scale == ScaleMode::Absmax; }
 
 std::string_view kind_name(Kind k) {
@@ -243,6 +256,7 @@ std::string_view kind_name(Kind k) {
     case Kind::Minmax: return "minmax";
     case Kind::Float: return "float";
     case Kind::NF4: return "nf4";
+    case Kind::Preset: return "preset";
   }
   return "?";
 }
@@ -287,6 +301,10 @@ std::string_view scale_dtype_name(ScaleDType d) {
 }
 
 Result<Scheme> validate(Scheme s) {
+  if (s.kind == Kind::Preset) {
+    if (s.preset == Preset::None) return make_error("kind=preset: no preset named");
+    return normalized(std::move(s));
+  }
   switch (s.kind) {
     case Kind::Absmax:
     case Kind::Minmax:
@@ -313,6 +331,7 @@ Result<Scheme> validate(Scheme s) {
                           " groups need scale=absmax");
       break;
     }
+    case Kind::Preset: break;
   }
   if ((s.kind == Kind::Float || s.kind == Kind::NF4) && s.rounding != Rounding::NearestEven)
     return make_error("rounding=" + std::string(rounding_name(s.rounding)) + ": " +
@@ -350,6 +369,12 @@ Result<Scheme> parse_spec(std::string_view spec) {
     return make_error("unknown scheme kind '" + std::string(kind_tok) + "': allowed are " +
                       std::string(kKinds));
   Scheme s = *base;
+  if (s.kind == Kind::Preset) {
+    if (colon != std::string_view::npos)
+      return make_error("'" + std::string(spec) + "': " + std::string(kind_tok) +
+                        " is a preset: it follows its toolchain's rule and takes no options");
+    return s;
+  }
   const bool alias = kind_tok == "int8" || kind_tok == "uint8" || kind_tok == "int4" ||
                      kind_tok == "uint4";
 
@@ -465,6 +490,7 @@ Result<Scheme> parse_spec(std::string_view spec) {
 }
 
 std::string print_spec(const Scheme& in) {
+  if (in.kind == Kind::Preset) return std::string(preset_info(in.preset).name);
   const Scheme s = normalized(in);
   std::string out;
   std::vector<std::pair<std::string_view, std::string>> kv;
@@ -509,6 +535,13 @@ std::string print_spec(const Scheme& in) {
 nlohmann::json scheme_to_json(const Scheme& in) {
   const Scheme s = normalized(in);
   nlohmann::json j;
+  if (s.kind == Kind::Preset) {
+    const PresetInfo& p = preset_info(s.preset);
+    j["kind"] = "preset";
+    j["preset"] = std::string(p.name);
+    j["toolchain"] = std::string(p.toolchain);
+    return j;
+  }
   j["kind"] = std::string(kind_name(s.kind));
   j["bits"] = s.bits;
   if (s.kind == Kind::Float) j["format"] = std::string(numeric::traits(s.format).name);
@@ -541,13 +574,13 @@ Result<Scheme> scheme_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return make_error("scheme: expected a JSON object");
   static const std::set<std::string> known = {
       "kind", "bits", "format", "granularity", "axis", "block", "zero_point", "signed", "clip",
-      "rounding", "seed", "scale", "scale_dtype", "saturate", "name"};
+      "rounding", "seed", "scale", "scale_dtype", "saturate", "name", "preset", "toolchain"};
   for (const auto& [key, value] : j.items()) {
     (void)value;
     if (!known.count(key))
       return make_error("scheme: unknown key '" + key +
                         "'; allowed: kind, bits, format, granularity, axis, block, zero_point, "
-                        "signed, clip, rounding, seed, scale, scale_dtype, saturate, name");
+                        "signed, clip, rounding, seed, scale, scale_dtype, saturate, name, preset");
   }
   auto get_string = [&](const char* key) -> Result<std::optional<std::string>> {
     if (!j.contains(key)) return std::optional<std::string>{};
@@ -562,7 +595,13 @@ Result<Scheme> scheme_from_json(const nlohmann::json& j) {
   if (kind == "absmax") s = default_scheme(Kind::Absmax);
   else if (kind == "minmax") s = default_scheme(Kind::Minmax);
   else if (kind == "nf4") s = default_scheme(Kind::NF4);
-  else if (kind == "float") {
+  else if (kind == "preset") {
+    auto name = get_string("preset");
+    if (!name) return tl::unexpected(name.error());
+    const PresetInfo* p = *name ? preset_by_name(**name) : nullptr;
+    if (!p) return make_error("scheme.preset: missing or unknown (quantscope-cli presets lists them)");
+    return preset_scheme(p->id);
+  } else if (kind == "float") {
     auto f = get_string("format");
     if (!f) return tl::unexpected(f.error());
     if (!*f) return make_error("scheme.format: missing for kind float");

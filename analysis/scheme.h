@@ -10,10 +10,13 @@
 
 #include "analysis/error.h"
 #include "analysis/numeric/float_formats.h"
+#include "analysis/presets/preset_id.h"
 
 namespace qs {
 
-enum class Kind { Absmax, Minmax, Float, NF4 };
+// Preset: a real toolchain's rule (analysis/presets), named by `preset`; its grouping,
+// code grid and arithmetic are the toolchain's, so the other fields do not apply.
+enum class Kind { Absmax, Minmax, Float, NF4, Preset };
 enum class Granularity { Tensor, Channel, Block };
 enum class ZeroPointKind { Int, Float };
 enum class ClipMethod { None, Range, Percentile, Sigma, Mse, Kl };
@@ -45,6 +48,7 @@ struct Scheme {
   ScaleDType scale_dtype = ScaleDType::F32;
   bool saturate = true;                           // fp8 only
   std::string name;                               // optional user label
+  Preset preset = Preset::None;                   // preset kind only
 
   bool operator==(const Scheme&) const = default;
 };
@@ -52,6 +56,7 @@ struct Scheme {
 // Defaults for a kind (nf4: block 64, granularity block, bits 4; float: bits of format).
 Scheme default_scheme(Kind kind);
 Scheme float_scheme(numeric::FloatFormat format);
+Scheme preset_scheme(Preset p);
 
 Result<Scheme> parse_spec(std::string_view spec);  // error names the key and allowed values
 std::string print_spec(const Scheme& s);            // canonical

@@ -21,6 +21,7 @@
 #include "analysis/formats/demo_model.h"
 #include "analysis/formats/model.h"
 #include "analysis/model_analysis.h"
+#include "analysis/presets/preset.h"
 #include "analysis/quantize.h"
 #include "analysis/report.h"
 #include "analysis/scheme.h"
@@ -340,6 +341,27 @@ int cmd_demo(const std::string& out, bool small) {
   return 0;
 }
 
+// presets: every real-toolchain preset with its bits/weight on a 4096 × 4096 tensor, whose
+// rule it follows, and the rule in one line.
+int cmd_presets(bool json) {
+  const std::vector<int64_t> shape = {4096, 4096};
+  nlohmann::json j = nlohmann::json::array();
+  TextTable table({"preset", "bits/w", "follows", "rule"}, {false, true, false, false});
+  for (const PresetInfo& p : all_presets()) {
+    const Scheme s = preset_scheme(p.id);
+    const GroupLayout L = *make_layout(shape, s);
+    const double bits = *bits_per_weight(s, L.numel, L.groups);
+    j.push_back({{"name", std::string(p.name)},
+                 {"toolchain", std::string(p.toolchain)},
+                 {"description", std::string(p.description)},
+                 {"bits_per_weight_4096x4096", bits}});
+    table.add({std::string(p.name), fmt("%.4g", bits), std::string(p.toolchain), std::string(p.description)});
+  }
+  if (json) std::cout << j.dump(1) << "\n";
+  else std::cout << table.str();
+  return 0;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"quantscope-cli: see what quantization does to neural-network weights"};
   app.require_subcommand(1);
@@ -375,6 +397,9 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0.01, 64.0));
   report->add_option("--objective", objective, "Budget objective: pooled (pooled SQNR, default) or worst (worst tensor)");
 
+  CLI::App* presets = app.add_subcommand("presets", "List the real-toolchain presets (usable as --scheme NAME)");
+  presets->add_flag("--json", json, "Print one JSON document");
+
   CLI::App* demo = app.add_subcommand("demo", "Write the built-in demo model");
   double big_gib = 0;
   demo->add_option("--out", out, "Output .safetensors path (with --big: a new directory)")->required();
@@ -392,8 +417,9 @@ int run(int argc, char** argv) {
   if (*inspect) return cmd_inspect(file, json, with_stats);
   if (*quant) return cmd_quantize(file, tensor, specs, json);
   if (*report) return cmd_report(file, tensors_regex, specs, out, budget, objective);
+  if (*presets) return cmd_presets(json);
   if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);
-  return fail("no command given (inspect, quantize, report, demo)");
+  return fail("no command given (inspect, quantize, report, presets, demo)");
 }
 
 }  // namespace

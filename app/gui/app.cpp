@@ -236,7 +236,7 @@ const TensorView* selected_tensor(App& app) {
 }
 
 Scheme ranges_scheme(const Scheme& s) {
-  if (s.granularity != Granularity::Tensor) return s;
+  if (s.kind == Kind::Preset || s.granularity != Granularity::Tensor) return s;  // a preset keeps its groups
   Scheme r = s;
   r.granularity = Granularity::Channel;
   r.axis = 0;

@@ -10,6 +10,7 @@
 
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "analysis/presets/preset.h"
 #include "analysis/quant_math.h"
 
 namespace qs::app {
@@ -35,7 +36,8 @@ std::string opt(const std::optional<double>& v, const char* fmt) {
   return buf;
 }
 
-int64_t total_codes(const Scheme& s) {
+int64_t total_codes(const Scheme& s, const GroupParams& g) {
+  if (s.kind == Kind::Preset) return int64_t(preset_levels(s.preset, g).size());  // the group's grid
   if (s.kind == Kind::Float) return int64_t(1) << numeric::traits(s.format).bits;
   if (s.kind == Kind::NF4) return 16;
   const CodeRange r = code_range(s);
@@ -69,6 +71,13 @@ std::string formula(const Scheme& s, const GroupSummary& g) {
     case Kind::NF4:
       std::snprintf(buf, sizeof buf, "s = max|x| of the block = %.6g\nx̂ = NF4[code] · s", double(p.scale));
       break;
+    case Kind::Preset: {
+      const PresetInfo& info = preset_info(s.preset);
+      std::snprintf(buf, sizeof buf, "%s\nthis group: a = %.6g, b = %.6g\nx̂ = a · grid[code] + b\n(%s)",
+                    std::string(info.description).c_str(), double(p.scale), double(p.zero_point),
+                    std::string(info.toolchain).c_str());
+      break;
+    }
     case Kind::Float:
       if (s.scale == ScaleMode::Absmax) {
         std::snprintf(buf, sizeof buf, "s = max|x| / %s max\n   = %.6g / %g = %.6g\nx̂ = cast(x / s) · s",
@@ -106,7 +115,7 @@ void draw_metrics_card(App& app) {
     row("max |error|", "%s", opt(m.max_abs_error, "%.4g").c_str());
     row("clipped", "%s", m.clipped_fraction ? (opt(std::optional<double>(*m.clipped_fraction * 100.0), "%.4f") + " %").c_str() : "–");
     row("codes used", "%lld of %lld", static_cast<long long>(m.codes_used),
-        static_cast<long long>(total_codes(e.scheme)));
+        static_cast<long long>(total_codes(e.scheme, r.group.params)));
     row("bits / weight", "%s", opt(m.bits_per_weight, "%.4g").c_str());
     row("cosine", "%s", opt(m.cosine, "%.6f").c_str());
     if (m.n_nonfinite > 0) row("non-finite", "%lld (passed through)", static_cast<long long>(m.n_nonfinite));

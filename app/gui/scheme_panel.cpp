@@ -8,6 +8,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "analysis/presets/preset.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 
@@ -18,7 +19,9 @@ using numeric::FloatFormat;
 
 // The kind combo merges the scheme kinds and the float formats, as the spec does.
 const char* kKindItems[] = {"absmax (symmetric int)", "minmax (asymmetric int)", "nf4",
-                            "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp4_e2m1"};
+                            "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp4_e2m1",
+                            "preset (a real toolchain)"};
+constexpr int kPresetItem = 8;
 
 int kind_item(const Scheme& s) {
   switch (s.kind) {
@@ -34,12 +37,14 @@ int kind_item(const Scheme& s) {
         case FloatFormat::FP4_E2M1: return 7;
         default: return 3;
       }
+    case Kind::Preset: return kPresetItem;
   }
   return 0;
 }
 
 // Switching kind keeps what still applies (bits between int kinds, the grouping).
 Scheme with_kind(const Scheme& old, int item) {
+  if (item == kPresetItem) return old.kind == Kind::Preset ? old : default_scheme(Kind::Preset);
   Scheme s;
   switch (item) {
     case 0: s = default_scheme(Kind::Absmax); break;
@@ -187,6 +192,40 @@ void draw_scheme_panel(App& app) {
   if (ImGui::Combo("##kind", &item, kKindItems, IM_ARRAYSIZE(kKindItems))) {
     s = with_kind(s, item);
     changed = true;
+  }
+  if (s.kind == Kind::Preset) {
+    // A preset is its toolchain's whole rule: pick one; nothing else to edit.
+    label("preset");
+    const PresetInfo& cur = preset_info(s.preset);
+    if (ImGui::BeginCombo("##preset", std::string(cur.name).c_str(), ImGuiComboFlags_HeightLarge)) {
+      std::string_view group;
+      for (const PresetInfo& p : all_presets()) {
+        const std::string_view tool = p.toolchain.substr(0, p.toolchain.find(' '));
+        if (tool != group) {
+          group = tool;
+          ImGui::TextDisabled("%.*s", int(tool.size()), tool.data());
+        }
+        if (ImGui::Selectable(std::string(p.name).c_str(), p.id == s.preset)) {
+          s = preset_scheme(p.id);
+          changed = true;
+        }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", std::string(p.description).c_str());
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s — %s", std::string(cur.toolchain).c_str(), std::string(cur.description).c_str());
+    ImGui::PopTextWrapPos();
+    if (changed) app.apply_scheme(s, false);
+    if (!entry.error.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.40f, 0.35f, 1.0f));
+      ImGui::TextWrapped("%s", entry.error.c_str());
+      ImGui::PopStyleColor();
+    }
+    ImGui::Separator();
+    draw_metrics_card(app);
+    ImGui::EndChild();
+    return;
   }
   const bool int_kind = s.kind == Kind::Absmax || s.kind == Kind::Minmax;
   if (int_kind) {

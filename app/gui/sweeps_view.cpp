@@ -51,6 +51,13 @@ void draw_sweeps_view(App& app) {
   AppState& st = app.state();
   const TensorView* selected = selected_tensor(app);
   if (!selected) return;
+  if (st.schemes[size_t(st.selected)].scheme.kind == Kind::Preset) {
+    // A preset is one fixed rule: there are no bits, clip or block to sweep.
+    ImGui::TextWrapped("The sweeps vary one parameter of a generic scheme (bits, clip, block size). "
+                       "A preset is its toolchain's fixed rule, so there is nothing to sweep: select or "
+                       "add a generic scheme, or compare presets side by side in the Compare view.");
+    return;
+  }
   app.request_sweeps();
   const TensorView& t = *selected;
   const Scheme& base = st.schemes[size_t(st.selected)].scheme;

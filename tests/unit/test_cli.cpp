@@ -243,6 +243,37 @@ TEST_F(CliTest, GgufInspectAndStoredQuantization) {
   EXPECT_FALSE(nlohmann::json::parse(f.out)["tensor"].contains("stored"));
 }
 
+// presets: the 20 spec names of issue #8, each with its toolchain, rule and bits/weight,
+// and each usable as --scheme (q4_k on a 256-wide tensor: 4.5 bits/weight).
+TEST_F(CliTest, PresetsListAndQuantize) {
+  const CliRun r = run_cli("presets --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& p : j) {
+    names.push_back(p["name"]);
+    EXPECT_FALSE(p["toolchain"].get<std::string>().empty());
+    EXPECT_FALSE(p["description"].get<std::string>().empty());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"torch_quint8", "torch_qint8", "torch_qint8_channel", "q8_0", "q4_0",
+                                             "q4_1", "q5_0", "q5_1", "q4_k", "q6_k", "bnb_nf4", "bnb_fp4",
+                                             "bnb_dynamic8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3",
+                                             "mxfp4", "fp8_e4m3_tensor", "fp8_e4m3_channel"}));
+  ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
+  const CliRun q = run_cli("quantize " + path("demo.safetensors") +
+                           " --tensor model.layers.0.mlp.down_proj.weight --scheme q4_k mxfp4 --json");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const auto qj = nlohmann::json::parse(q.out);
+  EXPECT_EQ(qj["results"][0]["spec"], "q4_k");
+  EXPECT_EQ(qj["results"][0]["scheme"]["kind"], "preset");
+  EXPECT_EQ(qj["results"][0]["metrics"]["bits_per_weight"], 4.5);
+  EXPECT_EQ(qj["results"][1]["metrics"]["bits_per_weight"], 4.25);
+  const CliRun bad = run_cli("quantize " + path("demo.safetensors") +
+                             " --tensor vision.conv1.weight --scheme q4_k");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("whole blocks of 256"), std::string::npos) << bad.err;
+}
+
 // A report over a GGUF file: block tensors are measured against the grid the file stores
 // (Q8_0 re-quantized by its own rule: MSE 0), the "as stored" totals are the file's bytes
 // over its elements, and the Markdown says which tensors were decoded from blocks.

@@ -1,0 +1,454 @@
+// The preset table and one quantizer per toolchain family. Each family's rule is written
+// next to its code with where it comes from; tests/unit/test_presets.cpp works each one
+// out by hand on a small input.
+#include "analysis/presets/preset.h"
+
+#include <algorithm>
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+
+#include "analysis/numeric/float_formats.h"
+#include "analysis/numeric/gguf_blocks.h"
+#include "analysis/presets/ggml_quants.h"
+#include "analysis/presets/preset_tables.h"
+
+namespace qs {
+
+const std::vector<PresetInfo>& all_presets() {
+  using G = PresetGroups;
+  static const std::vector<PresetInfo> t = {
+      {Preset::TorchQuint8, "torch_quint8", "PyTorch 1.13 torch.ao MinMaxObserver (checked against it)",
+       "per-tensor affine quint8: s = (max(x⁺) − min(x⁻))/255 in float32 (≥ eps), zp = −round(min/s), "
+       "q = zp + nearbyint(x·(1/s))",
+       G::Tensor, 0},
+      {Preset::TorchQint8, "torch_qint8", "PyTorch 1.13 torch.ao MinMaxObserver (checked against it)",
+       "per-tensor symmetric qint8 in [−128, 127]: s = max|x| / 127.5 in float32 (≥ eps), q = nearbyint(x·(1/s))",
+       G::Tensor, 0},
+      {Preset::TorchQint8Channel, "torch_qint8_channel", "PyTorch 1.13 torch.ao PerChannelMinMaxObserver (checked against it)",
+       "per-channel (axis 0) symmetric qint8: s_c = max|x_c| / 127.5, as torch_qint8 per output channel",
+       G::Channel0, 0},
+      {Preset::Q8_0, "q8_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q8_0_ref",
+       "blocks of 32: d = max|x|/127 as fp16, q = roundf(x/d) (half away from zero); 8.5 bits/weight", G::RowBlocks,
+       32},
+      {Preset::Q4_0, "q4_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_0_ref",
+       "blocks of 32: d = max/−8 (signed max) as fp16, q = min(15, trunc(x/d + 8.5)); 4.5 bits/weight",
+       G::RowBlocks, 32},
+      {Preset::Q4_1, "q4_1", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_1_ref",
+       "blocks of 32: d = (max − min)/15 and m = min as fp16, q = min(15, trunc((x − m)/d + 0.5)); 5 bits/weight",
+       G::RowBlocks, 32},
+      {Preset::Q5_0, "q5_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q5_0_ref",
+       "blocks of 32: d = max/−16 as fp16, q = min(31, trunc(x/d + 16.5)); 5.5 bits/weight", G::RowBlocks, 32},
+      {Preset::Q5_1, "q5_1", "llama.cpp 01243c5 ggml-quants.c quantize_row_q5_1_ref",
+       "blocks of 32: d = (max − min)/31 and m = min as fp16, q = trunc((x − m)/d + 0.5); 6 bits/weight",
+       G::RowBlocks, 32},
+      {Preset::Q4_K, "q4_k", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_K_ref",
+       "super-blocks of 256: 8 × 32 with a searched (scale, min) each, 6-bit scales and mins over fp16 d, dmin; "
+       "4.5 bits/weight",
+       G::RowBlocks, 32},
+      {Preset::Q6_K, "q6_k", "llama.cpp 01243c5 ggml-quants.c quantize_row_q6_K_ref",
+       "super-blocks of 256: 16 × 16 with a searched symmetric scale each, int8 scales over fp16 d, codes −32..31; "
+       "6.5625 bits/weight",
+       G::RowBlocks, 16},
+      {Preset::BnbNf4, "bnb_nf4", "bitsandbytes >= 0.39 kernels.cu dQuantizeNF4",
+       "blocks of 64 over the flattened tensor: fp32 absmax, NF4 code of x·(1/absmax) by bitsandbytes' tree; 4.5 "
+       "bits/weight",
+       G::FlatBlocks, 64},
+      {Preset::BnbFp4, "bnb_fp4", "bitsandbytes >= 0.39 kernels.cu dQuantizeFP4",
+       "blocks of 64: fp32 absmax, bitsandbytes' FP4 (E2M1, bias 3, max 12 → 1) of x·(1/absmax); 4.5 bits/weight",
+       G::FlatBlocks, 64},
+      {Preset::BnbDynamic8, "bnb_dynamic8", "bitsandbytes >= 0.39 quantize_blockwise (8-bit optimizer states)",
+       "blocks of 4096: fp32 absmax, the signed dynamic 8-bit map (10⁻⁶ … 1) by dQuantize's binary search",
+       G::FlatBlocks, 4096},
+      {Preset::MxFp8E4M3, "mxfp8_e4m3", "OCP Microscaling Formats (MX) v1.0",
+       "blocks of 32 along rows: shared E8M0 scale 2^(⌊log2 max|x|⌋ − 8), FP8 E4M3 elements (RNE, saturating); "
+       "8.25 bits/weight",
+       G::RowBlocksPadded, 32},
+      {Preset::MxFp8E5M2, "mxfp8_e5m2", "OCP Microscaling Formats (MX) v1.0",
+       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 15), FP8 E5M2 elements; 8.25 bits/weight", G::RowBlocksPadded, 32},
+      {Preset::MxFp6E3M2, "mxfp6_e3m2", "OCP Microscaling Formats (MX) v1.0",
+       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 4), FP6 E3M2 elements (max 28); 6.25 bits/weight",
+       G::RowBlocksPadded, 32},
+      {Preset::MxFp6E2M3, "mxfp6_e2m3", "OCP Microscaling Formats (MX) v1.0",
+       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 2), FP6 E2M3 elements (max 7.5); 6.25 bits/weight",
+       G::RowBlocksPadded, 32},
+      {Preset::MxFp4, "mxfp4", "OCP Microscaling Formats (MX) v1.0",
+       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 2), FP4 E2M1 elements (max 6); 4.25 bits/weight", G::RowBlocksPadded,
+       32},
+      {Preset::Fp8E4M3Tensor, "fp8_e4m3_tensor", "vLLM / TensorRT-LLM static per-tensor FP8 (2024)",
+       "per-tensor FP8 E4M3: s = max|x|/448 in float32, q = e4m3(clamp(x/s, ±448)), x̂ = q·s", G::Tensor, 0},
+      {Preset::Fp8E4M3Channel, "fp8_e4m3_channel", "vLLM / TensorRT-LLM per-channel FP8 (2024)",
+       "per-channel (axis 0) FP8 E4M3: s_c = max|x_c|/448, as fp8_e4m3_tensor per output channel", G::Channel0, 0},
+  };
+  return t;
+}
+
+const PresetInfo& preset_info(Preset p) {
+  for (const PresetInfo& i : all_presets())
+    if (i.id == p) return i;
+  return all_presets().front();
+}
+
+const PresetInfo* preset_by_name(std::string_view name) {
+  for (const PresetInfo& i : all_presets())
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+namespace {
+
+DType ggml_type(Preset p) {
+  switch (p) {
+    case Preset::Q8_0: return DType::Q8_0;
+    case Preset::Q4_0: return DType::Q4_0;
+    case Preset::Q4_1: return DType::Q4_1;
+    case Preset::Q5_0: return DType::Q5_0;
+    case Preset::Q5_1: return DType::Q5_1;
+    case Preset::Q4_K: return DType::Q4_K;
+    case Preset::Q6_K: return DType::Q6_K;
+    default: return DType::F32;
+  }
+}
+
+bool is_ggml(Preset p) { return ggml_type(p) != DType::F32; }
+
+std::optional<MxElement> mx_element(Preset p) {
+  switch (p) {
+    case Preset::MxFp8E4M3: return MxElement::E4M3;
+    case Preset::MxFp8E5M2: return MxElement::E5M2;
+    case Preset::MxFp6E3M2: return MxElement::E3M2;
+    case Preset::MxFp6E2M3: return MxElement::E2M3;
+    case Preset::MxFp4: return MxElement::E2M1;
+    default: return std::nullopt;
+  }
+}
+
+int64_t numel_of(std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+// Element index ranges of each group, in group order (the per-preset grouping).
+struct Grouping {
+  int64_t groups = 1;
+  // Calls f(group, first, count, stride) for each run of elements of a group.
+  int64_t rows = 1, cols = 1, block = 1, blocks_per_row = 1;  // block kinds
+  int64_t dim = 1, inner = 1;                                 // channel
+};
+
+Grouping grouping(const PresetInfo& info, std::span<const int64_t> shape) {
+  Grouping g;
+  const int64_t n = numel_of(shape);
+  switch (info.groups) {
+    case PresetGroups::Tensor: g.groups = 1; break;
+    case PresetGroups::Channel0:
+      g.dim = shape.empty() ? 1 : shape[0];
+      g.inner = g.dim > 0 ? n / g.dim : 0;
+      g.groups = g.dim;
+      break;
+    case PresetGroups::FlatBlocks:
+      g.rows = 1, g.cols = n, g.block = info.block;
+      g.blocks_per_row = (n + info.block - 1) / info.block;
+      g.groups = g.blocks_per_row;
+      break;
+    case PresetGroups::RowBlocks:
+    case PresetGroups::RowBlocksPadded:
+      g.cols = shape.empty() ? 1 : shape.back();
+      g.rows = g.cols > 0 ? n / g.cols : 0;
+      g.block = info.block;
+      g.blocks_per_row = (g.cols + info.block - 1) / info.block;
+      g.groups = g.rows * g.blocks_per_row;
+      break;
+  }
+  return g;
+}
+
+}  // namespace
+
+Result<void> preset_fits(Preset p, std::span<const int64_t> shape) {
+  const PresetInfo& info = preset_info(p);
+  if (is_ggml(p)) {
+    const int64_t need = ggml_block_elems(ggml_type(p));
+    const int64_t cols = shape.empty() ? 1 : shape.back();
+    if (cols % need != 0)
+      return make_error(std::string(info.name) + ": llama.cpp quantizes rows in whole blocks of " +
+                        std::to_string(need) + " and this tensor's rows have " + std::to_string(cols) +
+                        " elements (llama.cpp keeps such tensors in another type)");
+  }
+  if (info.groups == PresetGroups::Channel0 && shape.empty())
+    return make_error(std::string(info.name) + ": a per-channel preset needs a tensor with at least one axis");
+  return {};
+}
+
+double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups) {
+  if (numel <= 0) return 0;
+  if (is_ggml(p)) return numeric::gguf_bits_per_weight(ggml_type(p));
+  const double n = double(numel), g = double(groups);
+  switch (p) {
+    case Preset::TorchQuint8:
+    case Preset::TorchQint8:
+    case Preset::TorchQint8Channel: return 8.0 + 128.0 * g / n;  // fp64 scale + int64 zp per group
+    case Preset::BnbNf4:
+    case Preset::BnbFp4: return 4.0 + 32.0 * g / n;
+    case Preset::BnbDynamic8: return 8.0 + 32.0 * g / n;
+    case Preset::MxFp8E4M3:
+    case Preset::MxFp8E5M2: return 8.0 + 8.0 * g / n;
+    case Preset::MxFp6E3M2:
+    case Preset::MxFp6E2M3: return 6.0 + 8.0 * g / n;
+    case Preset::MxFp4: return 4.0 + 8.0 * g / n;
+    case Preset::Fp8E4M3Tensor:
+    case Preset::Fp8E4M3Channel: return 8.0 + 32.0 * g / n;
+    default: return 0;
+  }
+}
+
+namespace {
+
+// x with non-finite values replaced by 0: they take no part in any group's range (the
+// caller passes them through).
+std::vector<float> finite_copy(std::span<const float> x) {
+  std::vector<float> v(x.begin(), x.end());
+  for (float& f : v)
+    if (!std::isfinite(f)) f = 0.0f;
+  return v;
+}
+
+// llama.cpp: each row quantized to blocks, then decoded; codes and (scale, offset) per
+// sub-block read back from the bytes (numeric/gguf_blocks).
+void quantize_ggml(Preset p, std::span<const float> xf, const Grouping& g, PresetQuantization& out) {
+  const DType t = ggml_type(p);
+  const int64_t be = ggml_block_elems(t);
+  const size_t bb = ggml_block_bytes(t);
+  const int64_t blocks_per_row = g.cols / be;
+  std::vector<std::byte> bytes(size_t(blocks_per_row) * bb);
+  numeric::GgufBlockParams bp;
+  for (int64_t r = 0; r < g.rows; ++r) {
+    const int64_t first = r * g.cols;
+    ggml_quantize_row(t, xf.data() + first, g.cols, bytes.data(), out.clipped.data() + first);
+    numeric::gguf_dequantize_blocks(t, bytes.data(), blocks_per_row, out.xhat.data() + first);
+    for (int64_t b = 0; b < blocks_per_row; ++b) {
+      numeric::gguf_block_params(t, bytes.data() + size_t(b) * bb, bp);
+      for (int64_t k = 0; k < be; ++k) out.codes[size_t(first + b * be + k)] = bp.codes[size_t(k)];
+      for (size_t s = 0; s < bp.scale.size(); ++s) {
+        GroupParams gp;
+        gp.scale = bp.scale[s];
+        gp.zero_point = bp.offset[s];
+        out.groups[size_t((first + b * be) / g.block + int64_t(s))] = gp;
+      }
+    }
+  }
+}
+
+// torch.ao: MinMaxObserver._calculate_qparams and ATen's quantize_val / dequantize_val.
+// Symmetric qint8: s = max(−min⁻, max⁺) / ((127 − (−128))/2) = amax/127.5, zp = 0.
+// Affine quint8: s = (max⁺ − min⁻)/255, zp = clamp(0 − round(min⁻/s), 0, 255).
+// Both floored at float32 eps; q = clamp(zp + nearbyint(x·(1/s)), qmin, qmax);
+// x̂ = (q − zp)·s, in float32.
+GroupParams torch_params(bool affine, float lo, float hi) {
+  const float eps = std::numeric_limits<float>::epsilon();
+  const float min_neg = std::min(lo, 0.0f), max_pos = std::max(hi, 0.0f);
+  GroupParams gp;
+  if (affine) {
+    gp.scale = std::max((max_pos - min_neg) / 255.0f, eps);
+    const float zp = 0.0f - std::nearbyint(min_neg / gp.scale);
+    gp.zero_point = std::clamp(zp, 0.0f, 255.0f);
+  } else {
+    gp.scale = std::max(std::max(-min_neg, max_pos) / 127.5f, eps);
+    gp.zero_point = 0;
+  }
+  return gp;
+}
+
+void torch_element(bool affine, const GroupParams& gp, float v, float& xhat, int32_t& code, uint8_t& clipped) {
+  const float inv_scale = 1.0f / gp.scale;
+  const int64_t qmin = affine ? 0 : -128, qmax = affine ? 255 : 127;
+  // zero_point + Round(value · inv_scale), an int64 plus a float (ATen quantize_val);
+  // held in range before the integer conversion so an outlier cannot overflow it.
+  const float t = float(int64_t(gp.zero_point)) + std::nearbyint(v * inv_scale);
+  const int64_t q = t < -1e9f ? qmin - 1 : t > 1e9f ? qmax + 1 : int64_t(t);
+  const int64_t qc = std::clamp(q, qmin, qmax);
+  clipped = q != qc;
+  code = int32_t(qc);
+  xhat = gp.scale * float(qc - int64_t(gp.zero_point));
+}
+
+// FP8 as engines scale it: s = amax/448 (float32), x̂ = e4m3(clamp(x/s, ±448))·s.
+void fp8_element(const GroupParams& gp, float v, float& xhat, int32_t& code, uint8_t& clipped) {
+  if (gp.scale == 0.0f) {
+    xhat = 0, code = 0, clipped = 0;
+    return;
+  }
+  const float u = v / gp.scale;
+  clipped = std::fabs(u) > 448.0f;
+  const uint8_t c = numeric::fp8_e4m3_encode(std::clamp(u, -448.0f, 448.0f), true);
+  code = c;
+  xhat = numeric::fp8_e4m3_decode(c) * gp.scale;
+}
+
+}  // namespace
+
+PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape) {
+  const PresetInfo& info = preset_info(p);
+  const Grouping g = grouping(info, shape);
+  const int64_t n = int64_t(x.size());
+  PresetQuantization out;
+  out.xhat.assign(x.size(), 0.0f);
+  out.codes.assign(x.size(), 0);
+  out.clipped.assign(x.size(), 0);
+  out.groups.assign(size_t(g.groups), GroupParams{});
+  const std::vector<float> xf = finite_copy(x);
+
+  // The elements of group k as [first, first + len) runs (stride for channels).
+  auto for_each_in_group = [&](int64_t k, auto&& f) {
+    switch (info.groups) {
+      case PresetGroups::Tensor:
+        for (int64_t i = 0; i < n; ++i) f(i);
+        break;
+      case PresetGroups::Channel0:
+        for (int64_t i = k * g.inner; i < (k + 1) * g.inner; ++i) f(i);
+        break;
+      default: {
+        const int64_t row = k / g.blocks_per_row, b = k % g.blocks_per_row;
+        const int64_t first = row * g.cols + b * g.block;
+        const int64_t len = std::min(g.block, g.cols - b * g.block);
+        for (int64_t i = first; i < first + len; ++i) f(i);
+      }
+    }
+  };
+
+  if (is_ggml(p)) {
+    quantize_ggml(p, xf, g, out);
+  } else {
+    for (int64_t k = 0; k < g.groups; ++k) {
+      float lo = FLT_MAX, hi = -FLT_MAX, amax = 0;
+      bool any = false;
+      for_each_in_group(k, [&](int64_t i) {
+        if (!std::isfinite(x[size_t(i)])) return;
+        const float v = x[size_t(i)];
+        lo = std::min(lo, v), hi = std::max(hi, v), amax = std::max(amax, std::fabs(v));
+        any = true;
+      });
+      if (!any) lo = hi = 0;
+      GroupParams& gp = out.groups[size_t(k)];
+      switch (p) {
+        case Preset::TorchQuint8:
+        case Preset::TorchQint8:
+        case Preset::TorchQint8Channel: {
+          const bool affine = p == Preset::TorchQuint8;
+          gp = torch_params(affine, lo, hi);
+          for_each_in_group(k, [&](int64_t i) {
+            torch_element(affine, gp, xf[size_t(i)], out.xhat[size_t(i)], out.codes[size_t(i)],
+                          out.clipped[size_t(i)]);
+          });
+          break;
+        }
+        case Preset::Fp8E4M3Tensor:
+        case Preset::Fp8E4M3Channel:
+          gp.scale = amax / 448.0f;
+          for_each_in_group(k, [&](int64_t i) {
+            fp8_element(gp, xf[size_t(i)], out.xhat[size_t(i)], out.codes[size_t(i)], out.clipped[size_t(i)]);
+          });
+          break;
+        case Preset::BnbNf4:
+        case Preset::BnbFp4:
+        case Preset::BnbDynamic8: {
+          // kQuantizeBlockwise: absmax per block (fp32), values multiplied by 1/absmax;
+          // dequantization is code[q]·absmax.
+          gp.scale = amax;
+          const float inv = amax > 0 ? 1.0f / amax : 0.0f;
+          for_each_in_group(k, [&](int64_t i) {
+            const float u = xf[size_t(i)] * inv;
+            uint8_t c;
+            float level;
+            if (p == Preset::BnbNf4) c = numeric::nf4_encode(u), level = numeric::nf4_decode(c);
+            else if (p == Preset::BnbFp4) c = bnb_fp4_encode(u), level = bnb_fp4_table()[c];
+            else c = bnb_dynamic_encode(u), level = bnb_dynamic_map()[c];
+            out.codes[size_t(i)] = c;
+            out.xhat[size_t(i)] = level * amax;
+          });
+          break;
+        }
+        default: {  // OCP MX
+          const MxElement e = *mx_element(p);
+          const MxElementTraits& t = mx_traits(e);
+          // shared_exp = ⌊log2 amax⌋ − emax_elem, clamped to E8M0's [−127, 127]; an
+          // all-zero block takes the smallest scale.
+          int shared = -127;
+          if (amax > 0) {
+            int e2 = 0;
+            std::frexp(amax, &e2);
+            shared = std::clamp((e2 - 1) - t.emax, -127, 127);
+          }
+          gp.scale = float(std::ldexp(1.0, shared));
+          for_each_in_group(k, [&](int64_t i) {
+            const float u = float(std::ldexp(double(xf[size_t(i)]), -shared));
+            const float q = mx_cast(e, u);
+            out.clipped[size_t(i)] = std::fabs(u) > t.max;
+            out.codes[size_t(i)] = std::bit_cast<int32_t>(q);  // one code per element value
+            out.xhat[size_t(i)] = float(std::ldexp(double(q), shared));
+          });
+        }
+      }
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[size_t(i)])) {
+      out.xhat[size_t(i)] = x[size_t(i)];
+      out.codes[size_t(i)] = 0;
+      out.clipped[size_t(i)] = 0;
+    }
+  }
+  return out;
+}
+
+std::vector<float> preset_levels(Preset p, const GroupParams& gp) {
+  std::vector<float> out;
+  if (is_ggml(p)) {
+    // value = scale·code + offset over the type's code range (as gguf_block_params reads it).
+    numeric::GgufBlockParams probe;
+    std::vector<std::byte> zero(ggml_block_bytes(ggml_type(p)));
+    numeric::gguf_block_params(ggml_type(p), zero.data(), probe);
+    for (int c = probe.code_min; c <= probe.code_max; ++c) out.push_back(gp.scale * float(c) + gp.zero_point);
+  } else {
+    switch (p) {
+      case Preset::TorchQuint8:
+      case Preset::TorchQint8:
+      case Preset::TorchQint8Channel: {
+        const int qmin = p == Preset::TorchQuint8 ? 0 : -128, qmax = p == Preset::TorchQuint8 ? 255 : 127;
+        for (int q = qmin; q <= qmax; ++q) out.push_back(gp.scale * float(q - int(gp.zero_point)));
+        break;
+      }
+      case Preset::Fp8E4M3Tensor:
+      case Preset::Fp8E4M3Channel:
+        for (uint32_t c = 0; c < 256; ++c) {
+          const float v = numeric::fp8_e4m3_decode(uint8_t(c));
+          if (std::isfinite(v)) out.push_back(v * gp.scale);
+        }
+        break;
+      case Preset::BnbNf4:
+        for (uint8_t c = 0; c < 16; ++c) out.push_back(numeric::nf4_decode(c) * gp.scale);
+        break;
+      case Preset::BnbFp4:
+        for (float v : bnb_fp4_table()) out.push_back(v * gp.scale);
+        break;
+      case Preset::BnbDynamic8:
+        for (float v : bnb_dynamic_map()) out.push_back(v * gp.scale);
+        break;
+      default:
+        if (auto e = mx_element(p)) {
+          for (float v : mx_positive_values(*e)) {
+            out.push_back(v * gp.scale);
+            out.push_back(-v * gp.scale);
+          }
+        }
+    }
+  }
+  for (float& v : out) v = v == 0.0f ? 0.0f : v;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace qs

@@ -1,0 +1,71 @@
+#pragma once
+// Presets that reproduce real toolchains (issue #8): "quantize it the way PyTorch /
+// llama.cpp / bitsandbytes / OCP MX do". Each preset is a spec name (q4_k, bnb_nf4, ...)
+// usable wherever a scheme is, and follows its toolchain's published rule exactly:
+// the arithmetic (float32 vs float64, x·(1/s) vs x/s, the rounding function, the code
+// range) is the toolchain's, written next to each implementation with its source.
+//
+// Every preset quantizes groups of elements and dequantizes each element as
+//   x̂ = a·grid[code] + b        (or (code − zp)·s for torch, the order torch uses)
+// where a, b are per group (GroupParams::scale, ::zero_point) and grid is the preset's
+// code table (integers for the int formats, a float format's values, NF4, FP4, the
+// dynamic 8-bit map). That is what the levels the views draw come from.
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "analysis/error.h"
+#include "analysis/presets/preset_id.h"
+#include "analysis/quant_math.h"
+#include "analysis/tensor.h"
+
+namespace qs {
+
+// How a preset groups a row-major tensor.
+enum class PresetGroups {
+  Tensor,      // one group
+  Channel0,    // one group per index of axis 0 (output channel)
+  RowBlocks,   // blocks of `block` along the last axis; rows must be whole blocks (llama.cpp)
+  RowBlocksPadded,  // blocks along the last axis, a row's last block may be short (MX)
+  FlatBlocks,  // blocks of `block` over the flattened tensor, the last may be short (bitsandbytes)
+};
+
+struct PresetInfo {
+  Preset id;
+  std::string_view name;         // the spec name
+  std::string_view toolchain;    // whose rule, and the version it was taken from
+  std::string_view description;  // one line
+  PresetGroups groups;
+  int64_t block;                 // elements per group for the block kinds (sub-block for K-quants)
+};
+
+const std::vector<PresetInfo>& all_presets();
+const PresetInfo& preset_info(Preset p);
+const PresetInfo* preset_by_name(std::string_view name);
+
+// An error naming the preset when the shape does not fit its grouping (llama.cpp needs
+// rows that are whole blocks of 32, or 256 for the K-quants; channel presets need ≥ 1 axis).
+Result<void> preset_fits(Preset p, std::span<const int64_t> shape);
+
+// Bits per weight as the toolchain stores the tensor: codes plus every per-group field
+// (llama.cpp: block bytes · 8 / 32 or 256; bitsandbytes: 4 or 8 bits + an fp32 absmax
+// per block; MX: element bits + one E8M0 byte per 32; torch: an fp64 scale and an int64
+// zero point per tensor or channel, as a quantized tensor holds them).
+double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups);
+
+// The quantization of one tensor: x̂, codes and a clipped flag per element, and the
+// per-group (a, b). Non-finite elements pass through (x̂ = x, code 0) and are left out
+// of every group's range, as the other quantizers do.
+struct PresetQuantization {
+  std::vector<float> xhat;
+  std::vector<int32_t> codes;
+  std::vector<uint8_t> clipped;     // the rule clamped or saturated this element
+  std::vector<GroupParams> groups;  // scale = a, zero_point = b (torch: the integer zp)
+};
+// Precondition: preset_fits(p, shape).
+PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape);
+
+// The values one group can take (sorted, unique), for the views' level ticks.
+std::vector<float> preset_levels(Preset p, const GroupParams& g);
+
+}  // namespace qs
