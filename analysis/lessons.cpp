@@ -1,0 +1,190 @@
+// Learn mode's numbers: thin walkthroughs over the quantizer itself (quantize() for the
+// schemes a lesson shows), so a lesson can never disagree with the views.
+#include "analysis/lessons.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/quantize.h"
+
+namespace qs {
+
+std::vector<float> lesson_example_vector() { return {0.5f, -1.2f, 3.1f, -0.7f, 2.4f, 0.0f, -2.9f, 1.6f}; }
+
+double model_memory_bytes(double params, double bits) { return params * bits / 8.0; }
+
+namespace {
+
+QuantizeResult quantize_vector(std::span<const float> x, const Scheme& s) {
+  const int64_t shape[1] = {int64_t(x.size())};
+  QuantizeOptions o;
+  o.keep_codes = true;
+  o.keep_dequant = true;
+  o.threads = 1;
+  return quantize(x, shape, s, o);
+}
+
+Scheme absmax_bits(int bits) {
+  Scheme s = default_scheme(Kind::Absmax);
+  s.bits = bits;
+  return s;
+}
+
+}  // namespace
+
+AbsmaxStep absmax_walkthrough(std::span<const float> x, int bits, bool full_negative) {
+  AbsmaxStep r;
+  float amax = 0;
+  for (float v : x) amax = std::max(amax, std::fabs(v));
+  r.absmax = amax;
+  const int half = 1 << (bits - 1);
+  r.qmax = half - 1;
+  r.qmin = full_negative ? -half : -(half - 1);
+  if (!full_negative) {
+    // Exactly what the absmax scheme does (the views show the same numbers).
+    const QuantizeResult q = quantize_vector(x, absmax_bits(bits));
+    r.scale = q.groups[0].scale;
+    r.codes.assign(q.codes.begin(), q.codes.end());
+    r.xhat = q.dequant;
+    r.clipped = int(q.metrics.sums.n_clipped);
+  } else {
+    // s = max|x| / 2^(b−1): finer by one level, and +max|x| lands on 2^(b−1), one past qmax.
+    const float s = amax == 0.0f ? 1.0f : amax / float(half);
+    r.scale = s;
+    for (float v : x) {
+      float q = std::nearbyint(v / s);
+      if (q > float(r.qmax)) q = float(r.qmax), ++r.clipped;
+      if (q < float(r.qmin)) q = float(r.qmin), ++r.clipped;
+      r.codes.push_back(int(q));
+      r.xhat.push_back(q * s);
+    }
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    r.scaled.push_back(double(x[i]) / r.scale);
+    r.error.push_back(double(x[i]) - double(r.xhat[i]));
+    r.mse += r.error.back() * r.error.back();
+  }
+  if (!x.empty()) r.mse /= double(x.size());
+  return r;
+}
+
+MinmaxStep minmax_walkthrough(std::span<const float> x, int bits) {
+  MinmaxStep r;
+  Scheme s = default_scheme(Kind::Minmax);
+  s.bits = bits;
+  const QuantizeResult q = quantize_vector(x, s);
+  float lo = 0, hi = 0;
+  for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+  r.lo = lo, r.hi = hi;
+  r.scale = q.groups[0].scale;
+  r.zero_point = int(q.groups[0].zero_point);
+  const int shift = 1 << (bits - 1);
+  r.zero_point_signed = r.zero_point - shift;
+  for (size_t i = 0; i < x.size(); ++i) {
+    r.codes.push_back(q.codes[i]);
+    r.codes_signed.push_back(q.codes[i] - shift);
+    r.xhat.push_back(q.dequant[i]);
+    r.error.push_back(double(x[i]) - double(q.dequant[i]));
+    r.mse += r.error.back() * r.error.back();
+  }
+  if (!x.empty()) r.mse /= double(x.size());
+  // Zero maps to the code z and back to (z − z)·s = 0 exactly: padding and ReLU zeros stay zero.
+  const float zero[1] = {0.0f};
+  GroupParams gp = q.groups[0];
+  r.zero_xhat = quantize_element(s, gp, zero[0], 0.0f).xhat;
+  return r;
+}
+
+OutlierStep outlier_walkthrough(std::span<const float> x, size_t outlier_index, float outlier_value, int bits,
+                                double clip) {
+  OutlierStep r;
+  std::vector<float> v(x.begin(), x.end());
+  if (outlier_index < v.size()) v[outlier_index] = outlier_value;
+  const QuantizeResult q = quantize_vector(v, absmax_bits(bits));
+  r.scale = q.groups[0].scale;
+  size_t n_others = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i == outlier_index) continue;
+    const double e = double(v[i]) - double(q.dequant[i]);
+    r.mse_others += e * e;
+    ++n_others;
+  }
+  if (n_others) r.mse_others /= double(n_others);
+  Scheme c = absmax_bits(bits);
+  c.clip.method = ClipMethod::Range;
+  c.clip.lo = -clip;
+  c.clip.hi = clip;
+  const QuantizeResult qc = quantize_vector(v, c);
+  r.clipped_scale = qc.groups[0].scale;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double e = double(v[i]) - double(qc.dequant[i]);
+    (std::fabs(double(v[i])) > clip ? r.clip_mse : r.round_mse) += e * e;
+  }
+  if (!v.empty()) r.clip_mse /= double(v.size()), r.round_mse /= double(v.size());
+  return r;
+}
+
+std::vector<CalibrationRow> compare_calibrations(std::span<const float> x, int bits) {
+  std::vector<CalibrationRow> rows;
+  const std::pair<const char*, ClipMethod> methods[] = {{"none (max|x|)", ClipMethod::None},
+                                                        {"percentile 99.9", ClipMethod::Percentile},
+                                                        {"3σ", ClipMethod::Sigma},
+                                                        {"MSE-optimal", ClipMethod::Mse},
+                                                        {"KL (entropy)", ClipMethod::Kl}};
+  for (const auto& [name, m] : methods) {
+    Scheme s = absmax_bits(bits);
+    s.clip.method = m;
+    const int64_t shape[1] = {int64_t(x.size())};
+    const QuantizeResult q = quantize(x, shape, s);
+    const GroupParams& g = q.groups[0];
+    double t = g.clipping ? std::max(std::fabs(double(g.clip_lo)), std::fabs(double(g.clip_hi))) : 0.0;
+    if (!g.clipping)
+      for (float v : x) t = std::max(t, std::fabs(double(v)));
+    rows.push_back({name, t, q.metrics.sqnr_db.value_or(NAN)});
+  }
+  return rows;
+}
+
+BlockStorage block_storage(int64_t n, int bits, int64_t block, bool zero_point) {
+  BlockStorage b;
+  const int64_t blocks = block > 0 ? (n + block - 1) / block : 0;
+  b.code_bytes = double(n) * bits / 8.0;
+  b.scale_bytes = double(blocks) * (zero_point ? 4.0 : 2.0);
+  b.total_bytes = b.code_bytes + b.scale_bytes;
+  b.bits_per_weight = n > 0 ? 8.0 * b.total_bytes / double(n) : 0.0;
+  return b;
+}
+
+RoundingStep rounding_walkthrough(double x, double step, int trials, uint64_t seed) {
+  RoundingStep r;
+  r.nearest = std::nearbyint(x / step) * step;
+  double sum = 0;
+  for (int t = 0; t < trials; ++t) {
+    const float u = stochastic_uniform(seed, uint64_t(t));
+    const double q = double(round_value(float(x / step), Rounding::Stochastic, u)) * step;
+    sum += q;
+    r.residuals.push_back(x - q);
+  }
+  r.stochastic_mean = trials > 0 ? sum / trials : 0.0;
+  return r;
+}
+
+std::vector<double> cell_mass(std::span<const float> codes, double sigma) {
+  auto cdf = [&](double v) { return 0.5 * std::erfc(-v / (sigma * std::sqrt(2.0))); };
+  std::vector<double> mass;
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const double lo = i == 0 ? -INFINITY : 0.5 * (double(codes[i - 1]) + double(codes[i]));
+    const double hi = i + 1 == codes.size() ? INFINITY : 0.5 * (double(codes[i]) + double(codes[i + 1]));
+    mass.push_back((std::isinf(hi) ? 1.0 : cdf(hi)) - (std::isinf(lo) ? 0.0 : cdf(lo)));
+  }
+  return mass;
+}
+
+double mass_entropy_bits(std::span<const double> mass) {
+  double h = 0;
+  for (double p : mass)
+    if (p > 0) h -= p * std::log2(p);
+  return h;
+}
+
+}  // namespace qs
