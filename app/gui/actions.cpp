@@ -61,6 +61,9 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"plan", {{"bits", Want::Number}}},
       {"export_plan", {{"path", Want::String}}},
       {"export_report", {{"path", Want::String}}},
+      {"learn_page", {{"index", Want::Int}}},
+      {"learn_try", {}},
+      {"learn_vector", {{"text", Want::String}}},
       {"quit", {}},
   };
   return s;
@@ -362,6 +365,14 @@ bool ActionScript::run_instant(App& app, const json& a) {
     waiting_ = true;
     settled_frames_ = 0;
     return false;
+  } else if (name == "learn_page") {
+    st.active_view = View::Learn;
+    st.view_tab_pending = true;
+    st.learn_page = std::clamp(a["index"].get<int>(), 0, 7);
+  } else if (name == "learn_try") {
+    st.learn_try_pending = true;
+  } else if (name == "learn_vector") {
+    st.learn_vector_text = a["text"].get<std::string>();
   } else if (name == "quit") {
     next_ = actions_.size();
     app.request_quit();
@@ -567,6 +578,15 @@ nlohmann::json dump_state(App& app) {
     }
     j["model"] = model;
     j["export"] = {{"result", st.export_result}, {"dialog", st.show_export}, {"running", app.exporting()}};
+  }
+  {
+    const AbsmaxStep ab = absmax_walkthrough(st.learn_vector_good, st.learn_bits, st.learn_full_negative);
+    const MinmaxStep mm = minmax_walkthrough(st.learn_vector_good, st.learn_bits);
+    j["learn"] = {{"page", st.learn_page},
+                  {"vector", st.learn_vector_good},
+                  {"bits", st.learn_bits},
+                  {"absmax", {{"scale", ab.scale}, {"codes", ab.codes}, {"clipped", ab.clipped}}},
+                  {"minmax", {{"scale", mm.scale}, {"zero_point", mm.zero_point}, {"codes", mm.codes}}}};
   }
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};

@@ -253,6 +253,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "sweeps") return View::Sweeps;
   if (name == "stored") return View::Stored;
   if (name == "model") return View::Model;
+  if (name == "learn") return View::Learn;
   return std::nullopt;
 }
 
@@ -267,11 +268,12 @@ const char* view_name(View v) {
     case View::Sweeps: return "sweeps";
     case View::Stored: return "stored";
     case View::Model: return "model";
+    case View::Learn: return "learn";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored, model"; }
+std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored, model, learn"; }
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -980,7 +982,7 @@ void App::frame() {
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   if (ImGui::BeginTable("##layout", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
     const float fs = ImGui::GetFontSize();
-    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 28);
+    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 26);
     ImGui::TableSetupColumn("plots", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthFixed, fs * 24);
     ImGui::TableNextRow();
@@ -990,9 +992,9 @@ void App::frame() {
     st_.views_min = ImGui::GetCursorScreenPos();
     st_.views_max = ImVec2(st_.views_min.x + ImGui::GetContentRegionAvail().x,
                            st_.views_min.y + ImGui::GetContentRegionAvail().y);
-    // Narrower padding than the frames' so nine titles fit the plot column whole; pushed
+    // Narrower padding than the frames' so the ten titles fit the plot column whole; pushed
     // around the bar's own calls only (the views inside keep the normal padding).
-    const ImVec2 tab_padding(5, ImGui::GetStyle().FramePadding.y);
+    const ImVec2 tab_padding(4, ImGui::GetStyle().FramePadding.y);
     ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
     const bool tab_bar = ImGui::BeginTabBar("##views");
     ImGui::PopStyleVar();
@@ -1010,7 +1012,10 @@ void App::frame() {
                                  {View::Compare, "Compare", &draw_compare_view},
                                  {View::Formats, "Formats", &draw_formats_view},
                                  {View::Stored, "Stored", &draw_stored_view},
-                                 {View::Model, "Model", &draw_model_view}};
+                                 {View::Model, "Model", &draw_model_view},
+                                 {View::Learn, "Learn", &draw_learn_view}};
+      // A view switch requested while a tab draws (Learn's "Try it") applies next frame.
+      const bool pending_at_start = st_.view_tab_pending;
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
         ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
@@ -1026,7 +1031,7 @@ void App::frame() {
           ImGui::EndTabItem();
         }
       }
-      st_.view_tab_pending = false;
+      if (pending_at_start) st_.view_tab_pending = false;
       ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
       ImGui::EndTabBar();
       ImGui::PopStyleVar();

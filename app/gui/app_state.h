@@ -16,6 +16,7 @@
 #include "analysis/group_stats.h"
 #include "analysis/bit_budget.h"
 #include "analysis/heatmap.h"
+#include "analysis/lessons.h"
 #include "analysis/what_if.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
@@ -36,7 +37,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored, Model };
+enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored, Model, Learn };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -151,6 +152,22 @@ struct AppState {
   std::string plan_error;
   std::string plan_key;                  // inputs the plan was made for
   std::string plan_path;                 // "Export plan" target
+
+  // Learn mode: the page and each lesson's inputs.
+  int learn_page = 0;
+  std::string learn_vector_text = "0.5, -1.2, 3.1, -0.7, 2.4, 0, -2.9, 1.6";
+  std::vector<float> learn_vector_good = lesson_example_vector();  // the last vector that parsed
+  int learn_bits = 8;
+  bool learn_full_negative = false;
+  float learn_outlier = 12.0f, learn_clip = 3.5f;
+  double learn_block_n = 7e9;
+  int learn_block_bits = 4, learn_block = 32;
+  bool learn_block_zp = false;
+  float learn_round_x = 0.3f;
+  int learn_trials = 1000;
+  double learn_format_value = 0.1;
+  std::vector<CalibrationRow> learn_calibration;  // computed once (20 000 values)
+  bool learn_try_pending = false;  // a script pressed "Try it on a real tensor"
 
   // Export report…
   bool show_export = false;

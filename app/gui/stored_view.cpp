@@ -2,7 +2,7 @@
 // (Q4_0 ... Q6_K) it shows the stored format, how often each integer code is used, the
 // spread of the per-sub-block scales, and one sub-block's values on the grid its scale
 // and offset define (they sit exactly on it: the file holds nothing else). "Compare with
-// a re-quantization" adds the nearest generic scheme to the compare list.
+// a re-quantization" adds the type's llama.cpp preset (or the nearest generic scheme).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,20 +18,21 @@
 namespace qs::app {
 namespace {
 
-// The generic scheme closest to a stored type: same block size and bits, a symmetric
-// grid for the types without an offset, a float minimum for those with one.
+// The scheme to re-quantize a stored type with: llama.cpp's own rule (a preset) where we
+// have it, which reproduces the stored values exactly; otherwise the generic scheme with
+// the same block size and bits.
 const char* nearest_spec(DType t) {
   switch (t) {
-    case DType::Q8_0: return "absmax:bits=8,gran=block,block=32,scale_dtype=f16";
-    case DType::Q4_0: return "absmax:bits=4,gran=block,block=32,scale_dtype=f16";
-    case DType::Q5_0: return "absmax:bits=5,gran=block,block=32,scale_dtype=f16";
-    case DType::Q4_1: return "minmax:bits=4,gran=block,block=32,zp=float,scale_dtype=f16";
-    case DType::Q5_1: return "minmax:bits=5,gran=block,block=32,zp=float,scale_dtype=f16";
+    case DType::Q8_0: return "q8_0";
+    case DType::Q4_0: return "q4_0";
+    case DType::Q5_0: return "q5_0";
+    case DType::Q4_1: return "q4_1";
+    case DType::Q5_1: return "q5_1";
+    case DType::Q4_K: return "q4_k";
+    case DType::Q6_K: return "q6_k";
     case DType::Q2_K: return "minmax:bits=2,gran=block,block=16,zp=float";
     case DType::Q3_K: return "absmax:bits=3,gran=block,block=16";
-    case DType::Q4_K: return "minmax:bits=4,gran=block,block=32,zp=float";
     case DType::Q5_K: return "minmax:bits=5,gran=block,block=32,zp=float";
-    case DType::Q6_K: return "absmax:bits=6,gran=block,block=16";
     default: return "";
   }
 }
@@ -153,8 +154,9 @@ void draw_stored_view(App& app) {
     }
   }
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("add %s (the nearest generic scheme) to the compare list and open Compare;\n"
-                      "the file's values are the reference, so its own grid has zero error",
+    ImGui::SetTooltip("add %s to the compare list and open Compare;\n"
+                      "the file's values are the reference: llama.cpp's own rule (a preset) gives them back\n"
+                      "with zero error, and every other scheme shows what it would add on top",
                       spec);
   }
 

@@ -381,6 +381,41 @@ def main():
         if not any(n.startswith("model analysis: --tensors '(': ") for n in notes):
             fail(f"bad regex notices: {notes}")
         print(f"model_cancel: {cancelled['note']}; regex run {order}")
+    elif test == "learn":
+        # Learn mode: every lesson page renders (a screenshot each, checked for content);
+        # the absmax and min/max pages show the hand-worked numbers of the example vector;
+        # "Try it on a real tensor" sets up the views; a bad vector keeps the last good one.
+        actions = [{"action": "open", "path": model}, {"action": "wait"}]
+        for i in range(8):
+            actions += [{"action": "learn_page", "index": i}, {"action": "wait"}, {"action": "frames", "n": 3},
+                        {"action": "screenshot", "path": os.path.join(WORK, f"learn{i}.png")}]
+        actions += [{"action": "dump_state", "path": dump},
+                    {"action": "learn_page", "index": 1}, {"action": "frames", "n": 2}, {"action": "learn_try"},
+                    {"action": "frames", "n": 3}, {"action": "wait"}, {"action": "dump_state", "path": dump + "t"},
+                    {"action": "learn_page", "index": 1}, {"action": "learn_vector", "text": "1, 2, oops"},
+                    {"action": "frames", "n": 3}, {"action": "dump_state", "path": dump + "v"}]
+        run_gui(actions)
+        for i in range(8):
+            w, h, rows = read_png(os.path.join(WORK, f"learn{i}.png"))
+            if (w, h) != SIZE:
+                fail(f"lesson {i + 1}: {w}x{h}")
+            frac, colours = region_stats(rows, w * 0.27, h * 0.08, w * 0.73, h * 0.6)
+            if colours < 12 or frac < 0.02:
+                fail(f"lesson {i + 1}: the page looks empty ({colours} colours, {frac:.1%} drawn)")
+        lj = json.load(open(dump))["learn"]
+        import numpy as np
+        if lj["absmax"]["codes"] != [20, -49, 127, -29, 98, 0, -119, 66] or \
+                lj["absmax"]["scale"] != float(np.float32(3.1) / np.float32(127)):
+            fail(f"absmax lesson numbers {lj['absmax']}")
+        if lj["minmax"]["zero_point"] != 123 or lj["minmax"]["codes"] != [144, 72, 255, 93, 225, 123, 0, 191]:
+            fail(f"min/max lesson numbers {lj['minmax']}")
+        tried = json.load(open(dump + "t"))
+        if [e["spec"] for e in tried["schemes"]] != ["absmax:bits=8", "torch_qint8"] or \
+                tried["view"]["name"] != "distribution" or tried["schemes"][1]["metrics"] is None:
+            fail(f"try it: {[e['spec'] for e in tried['schemes']]} in {tried['view']['name']}")
+        if json.load(open(dump + "v"))["learn"]["vector"] != lj["vector"]:
+            fail("a bad vector replaced the last good one")
+        print(f"learn: 8 pages, absmax codes {lj['absmax']['codes']}")
     elif test == "model_export":
         # Export report… (Ctrl+E opens the dialog; the action runs it): the four report files
         # equal the CLI's numbers, plus a PNG of each view opened (distribution, model); the

@@ -2,6 +2,8 @@
 // and messages on bad input. Fixtures come from NumPy (an independent writer).
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <sys/wait.h>
 
 #include <array>
@@ -241,6 +243,16 @@ TEST_F(CliTest, GgufInspectAndStoredQuantization) {
   const CliRun f = run_cli("quantize " + gguf + " --tensor token_embd.weight --scheme int8 --json");
   ASSERT_EQ(f.code, 0) << f.err;
   EXPECT_FALSE(nlohmann::json::parse(f.out)["tensor"].contains("stored"));
+  // llama.cpp's own rules give the stored values back exactly: Q8_0 by q8_0, Q4_0 by q4_0
+  // (and not by each other).
+  for (const auto& [tensor, own, other] : {std::tuple{"blk.0.attn_q.weight", "q8_0", "q4_0"},
+                                          std::tuple{"blk.0.ffn_up.weight", "q4_0", "q8_0"}}) {
+    const CliRun p = run_cli("quantize " + gguf + " --tensor " + tensor + " --scheme " + own + " " + other + " --json");
+    ASSERT_EQ(p.code, 0) << p.err;
+    const auto pj = nlohmann::json::parse(p.out);
+    EXPECT_EQ(pj["results"][0]["metrics"]["mse"], 0.0) << tensor;
+    EXPECT_GT(pj["results"][1]["metrics"]["mse"].get<double>(), 0.0) << tensor;
+  }
 }
 
 // presets: the 20 spec names of issue #8, each with its toolchain, rule and bits/weight,
