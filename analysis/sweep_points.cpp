@@ -172,7 +172,13 @@ SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape,
       {"fp8 e5m2 scaled", "fp8_e5m2:scale=absmax"},
       {"fp4 b32 scaled", "fp4_e2m1:gran=block,block=32,scale=absmax"},
       {"bf16", "bf16"},
-      {"fp16", "fp16"}};
+      {"fp16", "fp16"},
+      // Real toolchains (presets): where llama.cpp and OCP MX land on the same map.
+      {"llama.cpp q8_0", "q8_0"},
+      {"llama.cpp q6_k", "q6_k"},
+      {"llama.cpp q4_k", "q4_k"},
+      {"mxfp4", "mxfp4"},
+      {"mxfp8 e4m3", "mxfp8_e4m3"}};
   SweepResult r;
   const int64_t n = int64_t(std::size(formats));
   for (int64_t i = 0; i < n; ++i) {

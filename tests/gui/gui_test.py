@@ -537,7 +537,7 @@ def main():
                  {"action": "frames", "n": 2}, {"action": "wait"}, {"action": "frames", "n": 2},
                  {"action": "screenshot", "path": png}, {"action": "dump_state", "path": dump}])
         sw = json.load(open(dump)).get("sweeps")
-        if sw is None or len(sw["bits"]) != 15 or len(sw["map"]) != 14 or len(sw["markers"]) != 6 or not sw["front"]:
+        if sw is None or len(sw["bits"]) != 15 or len(sw["map"]) != 19 or len(sw["markers"]) != 6 or not sw["front"]:
             fail(f"sweeps {None if sw is None else {k: len(v) for k, v in sw.items()}}")
         for p in (sw["bits"][2], sw["block"][1], sw["map"][6], sw["clip"][10]):
             cli = cli_metrics(model, tensor, p["spec"])

@@ -83,10 +83,15 @@ TEST(Sweeps, FormatMapPoints) {
   const std::vector<float> x = gaussian(64 * 256, 3);
   const std::vector<int64_t> shape = {64, 256};
   const SweepResult r = format_map(x, shape);
-  ASSERT_EQ(r.points.size(), 14u);
+  ASSERT_EQ(r.points.size(), 19u);  // 14 generic formats + 5 presets (rows of 256 fit the K-quants)
   for (const SweepPoint& p : r.points) EXPECT_EQ(p.x, *p.bits_per_weight) << p.label;
   EXPECT_EQ(r.points[0].label, "int8");
   EXPECT_DOUBLE_EQ(*r.points[5].bits_per_weight, 8.5);  // q8_0-like: 8 + 16/32
+  EXPECT_EQ(r.points[16].label, "llama.cpp q4_k");
+  EXPECT_DOUBLE_EQ(*r.points[16].bits_per_weight, 4.5);
+  EXPECT_DOUBLE_EQ(*r.points[17].bits_per_weight, 4.25);  // mxfp4: 4 + 8/32
+  // The generic q8_0-like point and llama.cpp's own Q8_0 differ only in rounding ties.
+  EXPECT_NEAR(*r.points[14].sqnr_db, *r.points[5].sqnr_db, 0.05);
   expect_points_match(x, shape, r);
 }
 
