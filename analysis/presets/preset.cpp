@@ -298,7 +298,11 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
   out.codes.assign(x.size(), 0);
   out.clipped.assign(x.size(), 0);
   out.groups.assign(size_t(g.groups), GroupParams{});
-  const std::vector<float> xf = finite_copy(x);
+  // The values the rules see: x itself, or a copy with non-finite values as 0 (rare).
+  const bool all_finite = std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v); });
+  std::vector<float> copy;
+  if (!all_finite) copy = finite_copy(x);
+  const std::span<const float> xf = all_finite ? x : std::span<const float>(copy);
 
   // The elements of group k as [first, first + len) runs (stride for channels).
   auto for_each_in_group = [&](int64_t k, auto&& f) {
