@@ -60,31 +60,31 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
     R.cancelled = true;
     return R;
   }
-  PresetQuantization P = quantize_preset(s.preset, x, shape);
-  R.groups = std::move(P.groups);
   R.hist_x = empty_histogram(opt.hist_x);
   R.hist_dequant = empty_histogram(opt.hist_dequant);
   R.hist_error = empty_histogram(opt.hist_error);
-  if (opt.hist_error_from_params)
-    if (auto spec = opt.hist_error_from_params(R.groups)) R.hist_error = empty_histogram(spec);
+  if (opt.keep_codes) R.codes.assign(x.size(), 0);
+  if (opt.keep_dequant) R.dequant.assign(x.size(), 0.0f);
   ErrorSums sums;
   // Codes seen: a bitmap for the integer grids (all within [−256, 256)), a set for the
-  // rest (MX codes are the element values' bits); a std::set per element was 1 s / 16 M.
+  // rest (MX codes are the element values' bits, a few hundred at most).
   std::vector<uint8_t> seen_small(512, 0);
   std::set<int32_t> seen_other;
   int64_t n_nonfinite = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const float v = x[i];
+  // Streamed element by element: no tensor-sized buffers unless the caller keeps x̂ or codes.
+  R.groups = visit_preset(s.preset, x, shape, [&](int64_t i, float xhat, int32_t c, bool clipped) {
+    if (opt.keep_codes) R.codes[size_t(i)] = c;
+    if (opt.keep_dequant) R.dequant[size_t(i)] = xhat;
+    const float v = x[size_t(i)];
     if (!std::isfinite(v)) {
       ++n_nonfinite;
-      continue;
+      return;
     }
-    const int32_t c = P.codes[i];
     if (c >= -256 && c < 256) seen_small[size_t(c + 256)] = 1;
     else if (seen_other.size() < 4096) seen_other.insert(c);
-    const double xd = v, yd = P.xhat[i], err = xd - yd;
+    const double xd = v, yd = xhat, err = xd - yd;
     sums.n += 1;
-    sums.n_clipped += P.clipped[i] ? 1 : 0;
+    sums.n_clipped += clipped ? 1 : 0;
     sums.sum_x2 += xd * xd;
     sums.sum_y2 += yd * yd;
     sums.sum_xy += xd * yd;
@@ -94,13 +94,20 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
     count(R.hist_x, xd);
     count(R.hist_dequant, yd);
     count(R.hist_error, err);
+  });
+  if (opt.hist_error_from_params) {
+    // The error range depends on the params, known only now: bin the errors in a second pass.
+    if (auto spec = opt.hist_error_from_params(R.groups)) {
+      R.hist_error = empty_histogram(spec);
+      visit_preset(s.preset, x, shape, [&](int64_t i, float xhat, int32_t, bool) {
+        if (std::isfinite(x[size_t(i)])) count(R.hist_error, double(x[size_t(i)]) - double(xhat));
+      });
+    }
   }
   int64_t codes_used = int64_t(seen_other.size());
   for (uint8_t b : seen_small) codes_used += b;
   R.metrics = finalize_metrics(sums, R.layout.numel, n_nonfinite, codes_used,
                                bits_per_weight(s, R.layout.numel, R.layout.groups));
-  if (opt.keep_codes) R.codes = std::move(P.codes);
-  if (opt.keep_dequant) R.dequant = std::move(P.xhat);
   return R;
 }
 

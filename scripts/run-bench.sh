@@ -86,6 +86,9 @@ echo "== NumPy baseline (bench/numpy_baseline.py)"
 echo
 echo "== NumPy GGUF dequantization baseline (bench/numpy_gguf.py)"
 "$PY" "$ROOT/bench/numpy_gguf.py" || die "numpy_gguf.py failed"
+echo
+echo "== NumPy presets baseline (bench/numpy_presets.py)"
+"$PY" "$ROOT/bench/numpy_presets.py" || die "numpy_presets.py failed"
 if [ -n "${QS_BIG_MODEL:-}" ]; then
   echo
   echo "== big model: inspect (headers only) and the NumPy scan baseline"

@@ -216,26 +216,34 @@ std::vector<float> finite_copy(std::span<const float> x) {
 }
 
 // llama.cpp: each row quantized to blocks, then decoded; codes and (scale, offset) per
-// sub-block read back from the bytes (numeric/gguf_blocks).
-void quantize_ggml(Preset p, std::span<const float> xf, const Grouping& g, PresetQuantization& out) {
+// sub-block read back from the bytes (numeric/gguf_blocks). One row's buffers at a time.
+template <class Emit>
+void quantize_ggml(Preset p, std::span<const float> xf, const Grouping& g, std::vector<GroupParams>& groups,
+                   Emit&& emit) {
   const DType t = ggml_type(p);
   const int64_t be = ggml_block_elems(t);
   const size_t bb = ggml_block_bytes(t);
   const int64_t blocks_per_row = g.cols / be;
   std::vector<std::byte> bytes(size_t(blocks_per_row) * bb);
+  std::vector<float> xhat(size_t(g.cols));
+  std::vector<uint8_t> clipped(size_t(g.cols));
   numeric::GgufBlockParams bp;
   for (int64_t r = 0; r < g.rows; ++r) {
     const int64_t first = r * g.cols;
-    ggml_quantize_row(t, xf.data() + first, g.cols, bytes.data(), out.clipped.data() + first);
-    numeric::gguf_dequantize_blocks(t, bytes.data(), blocks_per_row, out.xhat.data() + first);
+    std::fill(clipped.begin(), clipped.end(), uint8_t(0));
+    ggml_quantize_row(t, xf.data() + first, g.cols, bytes.data(), clipped.data());
+    numeric::gguf_dequantize_blocks(t, bytes.data(), blocks_per_row, xhat.data());
     for (int64_t b = 0; b < blocks_per_row; ++b) {
       numeric::gguf_block_params(t, bytes.data() + size_t(b) * bb, bp);
-      for (int64_t k = 0; k < be; ++k) out.codes[size_t(first + b * be + k)] = bp.codes[size_t(k)];
-      for (size_t s = 0; s < bp.scale.size(); ++s) {
+      for (int64_t k = 0; k < be; ++k) {
+        const int64_t c = b * be + k;
+        emit(first + c, xhat[size_t(c)], bp.codes[size_t(k)], clipped[size_t(c)] != 0);
+      }
+      for (size_t sb = 0; sb < bp.scale.size(); ++sb) {
         GroupParams gp;
-        gp.scale = bp.scale[s];
-        gp.zero_point = bp.offset[s];
-        out.groups[size_t((first + b * be) / g.block + int64_t(s))] = gp;
+        gp.scale = bp.scale[sb];
+        gp.zero_point = bp.offset[sb];
+        groups[size_t((first + b * be) / g.block + int64_t(sb))] = gp;
       }
     }
   }
@@ -261,12 +269,21 @@ GroupParams torch_params(bool affine, float lo, float hi) {
   return gp;
 }
 
-void torch_element(bool affine, const GroupParams& gp, float v, float& xhat, int32_t& code, uint8_t& clipped) {
-  const float inv_scale = 1.0f / gp.scale;
+// std::nearbyint in the default rounding mode (ties to even), without the libm call:
+// below 2^22 in magnitude, adding and removing 1.5·2^23 rounds to an integer; above,
+// every float is an integer already.
+float rne(float v) {
+  if (std::fabs(v) < 4194304.0f) return (v + 12582912.0f) - 12582912.0f;
+  return v;
+}
+
+// inv_scale = 1.0f / scale, as ATen computes it for each element (the same value each time).
+void torch_element(bool affine, const GroupParams& gp, float inv_scale, float v, float& xhat, int32_t& code,
+                   uint8_t& clipped) {
   const int64_t qmin = affine ? 0 : -128, qmax = affine ? 255 : 127;
   // zero_point + Round(value · inv_scale), an int64 plus a float (ATen quantize_val);
   // held in range before the integer conversion so an outlier cannot overflow it.
-  const float t = float(int64_t(gp.zero_point)) + std::nearbyint(v * inv_scale);
+  const float t = float(int64_t(gp.zero_point)) + rne(v * inv_scale);
   const int64_t q = t < -1e9f ? qmin - 1 : t > 1e9f ? qmax + 1 : int64_t(t);
   const int64_t qc = std::clamp(q, qmin, qmax);
   clipped = q != qc;
@@ -289,15 +306,21 @@ void fp8_element(const GroupParams& gp, float v, float& xhat, int32_t& code, uin
 
 }  // namespace
 
-PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape) {
+namespace {
+
+// Every element once through sink(i, x̂, code, clipped), in no particular group order;
+// returns the per-group params. Non-finite inputs pass through (x̂ = x, code 0).
+template <class Sink>
+std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape, Sink&& sink) {
   const PresetInfo& info = preset_info(p);
   const Grouping g = grouping(info, shape);
   const int64_t n = int64_t(x.size());
-  PresetQuantization out;
-  out.xhat.assign(x.size(), 0.0f);
-  out.codes.assign(x.size(), 0);
-  out.clipped.assign(x.size(), 0);
-  out.groups.assign(size_t(g.groups), GroupParams{});
+  std::vector<GroupParams> groups(size_t(g.groups));
+  auto emit = [&](int64_t i, float xhat, int32_t code, bool clipped) {
+    const float v = x[size_t(i)];
+    if (std::isfinite(v)) sink(i, xhat, code, clipped);
+    else sink(i, v, 0, false);
+  };
   // The values the rules see: x itself, or a copy with non-finite values as 0 (rare).
   const bool all_finite = std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v); });
   std::vector<float> copy;
@@ -323,7 +346,7 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
   };
 
   if (is_ggml(p)) {
-    quantize_ggml(p, xf, g, out);
+    quantize_ggml(p, xf, g, groups, emit);
   } else {
     for (int64_t k = 0; k < g.groups; ++k) {
       float lo = FLT_MAX, hi = -FLT_MAX, amax = 0;
@@ -335,16 +358,20 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
         any = true;
       });
       if (!any) lo = hi = 0;
-      GroupParams& gp = out.groups[size_t(k)];
+      GroupParams& gp = groups[size_t(k)];
       switch (p) {
         case Preset::TorchQuint8:
         case Preset::TorchQint8:
         case Preset::TorchQint8Channel: {
           const bool affine = p == Preset::TorchQuint8;
           gp = torch_params(affine, lo, hi);
+          const float inv_scale = 1.0f / gp.scale;
           for_each_in_group(k, [&](int64_t i) {
-            torch_element(affine, gp, xf[size_t(i)], out.xhat[size_t(i)], out.codes[size_t(i)],
-                          out.clipped[size_t(i)]);
+            float xh;
+            int32_t c;
+            uint8_t cl;
+            torch_element(affine, gp, inv_scale, xf[size_t(i)], xh, c, cl);
+            emit(i, xh, c, cl != 0);
           });
           break;
         }
@@ -352,7 +379,11 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
         case Preset::Fp8E4M3Channel:
           gp.scale = amax / 448.0f;
           for_each_in_group(k, [&](int64_t i) {
-            fp8_element(gp, xf[size_t(i)], out.xhat[size_t(i)], out.codes[size_t(i)], out.clipped[size_t(i)]);
+            float xh;
+            int32_t c;
+            uint8_t cl;
+            fp8_element(gp, xf[size_t(i)], xh, c, cl);
+            emit(i, xh, c, cl != 0);
           });
           break;
         case Preset::BnbNf4:
@@ -369,8 +400,7 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
             if (p == Preset::BnbNf4) c = numeric::nf4_encode(u), level = numeric::nf4_decode(c);
             else if (p == Preset::BnbFp4) c = bnb_fp4_encode(u), level = bnb_fp4_table()[c];
             else c = bnb_dynamic_encode(u), level = bnb_dynamic_map()[c];
-            out.codes[size_t(i)] = c;
-            out.xhat[size_t(i)] = level * amax;
+            emit(i, level * amax, c, false);
           });
           break;
         }
@@ -389,23 +419,36 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
           for_each_in_group(k, [&](int64_t i) {
             const float u = float(std::ldexp(double(xf[size_t(i)]), -shared));
             const float q = mx_cast(e, u);
-            out.clipped[size_t(i)] = std::fabs(u) > t.max;
-            out.codes[size_t(i)] = std::bit_cast<int32_t>(q);  // one code per element value
-            out.xhat[size_t(i)] = float(std::ldexp(double(q), shared));
+            // The code is the element value's bits: one code per representable value.
+            emit(i, float(std::ldexp(double(q), shared)), std::bit_cast<int32_t>(q), std::fabs(u) > t.max);
           });
         }
       }
     }
   }
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[size_t(i)])) {
-      out.xhat[size_t(i)] = x[size_t(i)];
-      out.codes[size_t(i)] = 0;
-      out.clipped[size_t(i)] = 0;
-    }
-  }
+  return groups;
+}
+
+}  // namespace
+
+PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape) {
+  PresetQuantization out;
+  out.xhat.assign(x.size(), 0.0f);
+  out.codes.assign(x.size(), 0);
+  out.clipped.assign(x.size(), 0);
+  out.groups = run_preset(p, x, shape, [&](int64_t i, float xhat, int32_t code, bool clipped) {
+    out.xhat[size_t(i)] = xhat;
+    out.codes[size_t(i)] = code;
+    out.clipped[size_t(i)] = clipped;
+  });
   return out;
 }
+
+std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                      const PresetSink& sink) {
+  return run_preset(p, x, shape, sink);
+}
+
 
 std::vector<float> preset_levels(Preset p, const GroupParams& gp) {
   std::vector<float> out;

@@ -10,6 +10,7 @@
 // where a, b are per group (GroupParams::scale, ::zero_point) and grid is the preset's
 // code table (integers for the int formats, a float format's values, NF4, FP4, the
 // dynamic 8-bit map). That is what the levels the views draw come from.
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,12 @@ struct PresetQuantization {
 };
 // Precondition: preset_fits(p, shape).
 PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape);
+
+// The same without per-element arrays: sink(i, x̂, code, clipped) once per element (the
+// metrics pass streams through it); returns the per-group params.
+using PresetSink = std::function<void(int64_t i, float xhat, int32_t code, bool clipped)>;
+std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                      const PresetSink& sink);
 
 // The values one group can take (sorted, unique), for the views' level ticks.
 std::vector<float> preset_levels(Preset p, const GroupParams& g);
