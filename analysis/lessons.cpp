@@ -155,6 +155,35 @@ BlockStorage block_storage(int64_t n, int bits, int64_t block, bool zero_point) 
   return b;
 }
 
+std::vector<float> lesson_block_sample() {
+  // A fixed LCG and inverse-CDF Laplace draws: the same sample on every machine.
+  std::vector<float> x(64 * 512);
+  uint64_t state = 12345;
+  for (size_t i = 0; i < x.size(); ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const double u = (double((state >> 11) + 1) / 9007199254740993.0) - 0.5;  // (−0.5, 0.5)
+    x[i] = float((u < 0 ? 1 : -1) * 0.02 * std::log(1 - 2 * std::fabs(u)));
+  }
+  for (size_t i = 97; i < x.size(); i += 1531) x[i] *= 12.0f;  // a few outliers
+  return x;
+}
+
+std::vector<BlockErrorRow> block_size_errors(std::span<const float> x, int64_t cols, int bits,
+                                             std::span<const int64_t> blocks) {
+  std::vector<BlockErrorRow> rows;
+  const int64_t shape[2] = {int64_t(x.size()) / cols, cols};
+  for (int64_t b : blocks) {
+    Scheme s = absmax_bits(bits);
+    s.granularity = Granularity::Block;
+    s.block = b;
+    QuantizeOptions o;
+    o.threads = 1;
+    const QuantizeResult q = quantize(x, shape, s, o);
+    rows.push_back({b, q.metrics.sqnr_db.value_or(NAN), q.metrics.bits_per_weight.value_or(NAN)});
+  }
+  return rows;
+}
+
 RoundingStep rounding_walkthrough(double x, double step, int trials, uint64_t seed) {
   RoundingStep r;
   r.nearest = std::nearbyint(x / step) * step;

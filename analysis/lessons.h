@@ -74,6 +74,17 @@ struct BlockStorage {
 };
 BlockStorage block_storage(int64_t n, int bits, int64_t block, bool zero_point);
 
+// Lesson 5 (error side): SQNR of int `bits` absmax in blocks of each size along rows of
+// `cols`, on the lesson's heavy-tailed sample (lesson_block_sample: Laplace-like values
+// with a few large ones), with the bits/weight each costs (fp32 scale per block).
+std::vector<float> lesson_block_sample();  // 64 × 512, deterministic
+struct BlockErrorRow {
+  int64_t block = 0;
+  double sqnr_db = 0, bits_per_weight = 0;
+};
+std::vector<BlockErrorRow> block_size_errors(std::span<const float> x, int64_t cols, int bits,
+                                             std::span<const int64_t> blocks);
+
 // Lesson 6: round to nearest vs stochastic rounding of x on a grid of step `step`:
 // the mean of `trials` stochastic roundings (→ x) and of round-to-nearest (biased),
 // and the residuals x − round(x) of each trial for the histogram.

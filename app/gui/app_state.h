@@ -167,6 +167,8 @@ struct AppState {
   int learn_trials = 1000;
   double learn_format_value = 0.1;
   std::vector<CalibrationRow> learn_calibration;  // computed once (20 000 values)
+  std::vector<BlockErrorRow> learn_block_errors;  // for learn_block_errors_bits
+  int learn_block_errors_bits = 0;
   bool learn_try_pending = false;  // a script pressed "Try it on a real tensor"
 
   // Export report…

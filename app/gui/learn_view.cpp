@@ -31,6 +31,16 @@ const char* const kLessonTitles[] = {"1 · Number formats",      "2 · Symmetric
                                      "4 · Outliers and clipping", "5 · Blockwise scales", "6 · Rounding",
                                      "7 · Beyond linear codes",  "8 · PTQ, QAT and how low"};
 
+// Sizes as model sizes are quoted (10^9 bytes = 1 GB), unlike the 1024-based sizes of files.
+std::string decimal_bytes(double b) {
+  char buf[32];
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else if (b >= 1e3) std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f B", b);
+  return buf;
+}
+
 void heading(const char* title) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
   ImGui::TextUnformatted(title);
@@ -146,7 +156,7 @@ void lesson_formats(App& app) {
       const float c = numeric::cast(f, float(st.learn_format_value));
       ImGui::Text("%.8g", double(c));
       ImGui::TableSetColumnIndex(8);
-      ImGui::Text("%.1f GB", model_memory_bytes(7e9, t.bits) / 1e9);  // decimal GB, as model sizes are quoted
+      ImGui::TextUnformatted(decimal_bytes(model_memory_bytes(7e9, t.bits)).c_str());
     }
     ImGui::EndTable();
   }
@@ -351,9 +361,8 @@ void lesson_blocks(App& app) {
   ImGui::Checkbox("zero point", &st.learn_block_zp);
   const BlockStorage b = block_storage(int64_t(st.learn_block_n), st.learn_block_bits, st.learn_block, st.learn_block_zp);
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s codes + %s scales = %s · %.4g bits/weight", human_bytes(int64_t(b.code_bytes)).c_str(),
-                human_bytes(int64_t(b.scale_bytes)).c_str(), human_bytes(int64_t(b.total_bytes)).c_str(),
-                b.bits_per_weight);
+  std::snprintf(buf, sizeof buf, "%s codes + %s scales = %s · %.4g bits/weight", decimal_bytes(b.code_bytes).c_str(),
+                decimal_bytes(b.scale_bytes).c_str(), decimal_bytes(b.total_bytes).c_str(), b.bits_per_weight);
   formula(buf);
   if (ImGui::BeginTable("##blk", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
     for (const char* h : {"block B", "scale bytes", "bits/weight", "overhead"}) ImGui::TableSetupColumn(h);
@@ -364,7 +373,7 @@ void lesson_blocks(App& app) {
       ImGui::TableSetColumnIndex(0);
       ImGui::Text("%d", B);
       ImGui::TableSetColumnIndex(1);
-      ImGui::TextUnformatted(human_bytes(int64_t(r.scale_bytes)).c_str());
+      ImGui::TextUnformatted(decimal_bytes(r.scale_bytes).c_str());
       ImGui::TableSetColumnIndex(2);
       ImGui::Text("%.4g", r.bits_per_weight);
       ImGui::TableSetColumnIndex(3);
@@ -372,8 +381,29 @@ void lesson_blocks(App& app) {
     }
     ImGui::EndTable();
   }
-  para("Smaller blocks: lower error, more bits. The Sweeps view measures the error side on a real tensor (SQNR against "
-       "block size, with bits/weight on a second axis).");
+  if (st.learn_block_errors.empty() || st.learn_block_errors_bits != st.learn_block_bits) {
+    const std::vector<float> sample = lesson_block_sample();
+    const int64_t sizes[] = {16, 32, 64, 128, 256, 512};
+    st.learn_block_errors = block_size_errors(sample, 512, st.learn_block_bits, sizes);
+    st.learn_block_errors_bits = st.learn_block_bits;
+  }
+  ImGui::TextDisabled("The error side, int%d on a heavy-tailed 64 × 512 sample (fp32 scales):", st.learn_block_bits);
+  if (ImGui::BeginTable("##blkerr", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+    for (const char* h : {"block B", "SQNR dB", "bits/weight"}) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const BlockErrorRow& r : st.learn_block_errors) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::Text("%lld%s", static_cast<long long>(r.block), r.block == 512 ? " (a row)" : "");
+      ImGui::TableSetColumnIndex(1);
+      ImGui::Text("%.2f", r.sqnr_db);
+      ImGui::TableSetColumnIndex(2);
+      ImGui::Text("%.4g", r.bits_per_weight);
+    }
+    ImGui::EndTable();
+  }
+  para("Smaller blocks: lower error, more bits. The Sweeps view measures the same trade on a real tensor (SQNR "
+       "against block size, with bits/weight on a second axis).");
   char spec[64];
   std::snprintf(spec, sizeof spec, "absmax:bits=%d,gran=block,block=%d", st.learn_block_bits, st.learn_block);
   try_it(app, "the Sweeps view: SQNR against block size on a real tensor", {spec}, View::Sweeps,

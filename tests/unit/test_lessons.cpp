@@ -101,6 +101,22 @@ TEST(Lessons, BlockStorage) {
   EXPECT_EQ(block_storage(100, 8, 64, false).scale_bytes, 4);  // 2 blocks, the last short
 }
 
+// Smaller blocks: higher SQNR and more bits (k + 32/B with an fp32 scale), on the
+// lesson's heavy-tailed sample; per-row blocks of 512 = per channel.
+TEST(Lessons, BlockSizeAgainstError) {
+  const auto x = lesson_block_sample();
+  const int64_t blocks[] = {16, 32, 64, 128, 512};
+  const auto rows = block_size_errors(x, 512, 4, blocks);
+  ASSERT_EQ(rows.size(), 5u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_DOUBLE_EQ(rows[i].bits_per_weight, 4.0 + 32.0 / double(blocks[i]));
+    if (i > 0) {
+      EXPECT_GT(rows[i - 1].sqnr_db, rows[i].sqnr_db) << blocks[i];
+    }
+  }
+  EXPECT_GT(rows[0].sqnr_db - rows[4].sqnr_db, 3.0);  // outliers make per-row scales costly
+}
+
 // 0.3 on a grid of step 1: nearest rounding always gives 0 (bias −0.3); stochastic
 // rounding gives 1 with probability 0.3, so its mean tends to 0.3 and the residuals
 // take only the values 0.3 and −0.7.
