@@ -3,6 +3,7 @@
 // page ends with "Try it on a real tensor", which sets up the main views to show the same
 // idea on the open model.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -449,6 +450,12 @@ void lesson_rounding(App& app) {
   widgets::XYPlot("##round", ImVec2(0, ImGui::GetFontSize() * 12), view, series, opt);
   int up = 0;
   for (double e : r.residuals) up += e < 0;
+  // The histogram of the residuals x − x̂ over [−1, 1]: two bars, at x − ⌊x⌋ and x − ⌈x⌉,
+  // in proportion 1 − p : p, so their mean is 0.
+  std::array<float, 40> bins{};
+  for (double e : r.residuals) bins[size_t(std::clamp(int((e + 1.0) / 2.0 * 40), 0, 39))] += 1;
+  ImGui::PlotHistogram("##resid", bins.data(), int(bins.size()), 0, "residuals x − x̂ over [−1, 1]", 0.0f,
+                       float(r.residuals.size()), ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 5));
   ImGui::Text("residuals x − x̂: %+.3f (%d times) and %+.3f (%d times)", st.learn_round_x - std::floor(st.learn_round_x),
               int(r.residuals.size()) - up, st.learn_round_x - std::ceil(st.learn_round_x), up);
   para("Training with low-precision weights adds many small updates to each weight; with round-to-nearest an update "

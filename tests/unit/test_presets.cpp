@@ -219,6 +219,17 @@ TEST(Presets, TorchQuint8Affine) {
   EXPECT_EQ(r.dequant[2], 0.0f);
 }
 
+// Per-channel qint8 by hand: row 0 max|x| = 1 → s0 = 1/127.5; row 1 max|x| = 0.25 →
+// s1 = 0.25/127.5. −0.5·127.5 = −63.75 → −64; 0.1/s1 = 51 → 51 (0.1·510 = 51.0).
+TEST(Presets, TorchQint8PerChannel) {
+  const auto r = run("torch_qint8_channel", {1.0f, -0.5f, 0.25f, 0.1f}, {2, 2});
+  ASSERT_EQ(r.groups.size(), 2u);
+  EXPECT_EQ(r.groups[0].scale, 1.0f / 127.5f);
+  EXPECT_EQ(r.groups[1].scale, 0.25f / 127.5f);
+  EXPECT_EQ(r.codes, (std::vector<int32_t>{127, -64, 127, 51}));
+  EXPECT_NEAR(*r.metrics.bits_per_weight, 8.0 + 128.0 * 2 / 4, 1e-12);
+}
+
 // [SECTION] bitsandbytes
 
 // NF4 with absmax 2: x·(1/2) = 1 → code 15, −1 → 0, 0.5 → 12 (below the 12|13 threshold
@@ -310,7 +321,12 @@ TEST(Presets, BnbDynamicMap) {
   x[0] = 2.0f, x[1] = 1.0f;
   const auto r = run("bnb_dynamic8", x, {100});
   EXPECT_EQ(r.codes[0], 255);
-  EXPECT_EQ(r.dequant[1], map[size_t(r.codes[1])] * 2.0f);
+  // 1.0·(1/2) = 0.5: the exponent-0 values are the midpoints 0.1 + 0.0140625·(k + ½) of
+  // linspace(0.1, 1, 65); 0.5 is nearest k = 28 (0.50078125; k = 27 gives 0.48671875).
+  // Below them sit 127 negatives, 0 and 63 smaller positives: index 191 + 28 = 219.
+  EXPECT_EQ(r.codes[1], 219);
+  EXPECT_NEAR(map[219], 0.50078125, 1e-7);
+  EXPECT_EQ(r.dequant[1], map[219] * 2.0f);
   EXPECT_NEAR(*r.metrics.bits_per_weight, 8.0 + 32.0 / 100, 1e-12);
 }
 
@@ -340,6 +356,16 @@ TEST(Presets, MxFp8E4M3) {
   EXPECT_EQ(r.dequant[1], 1.0f);
   EXPECT_EQ(r.dequant[2], 0.3125f);
   EXPECT_EQ(r.metrics.sums.n_clipped, 1);
+  EXPECT_EQ(*r.metrics.bits_per_weight, 8.25);
+}
+
+// MXFP8 E5M2, block max 1: scale 2^(0 − 15); 1 → 2^15 exactly; 0.3 → 9830.4, in
+// [8192, 16384) the E5M2 spacing is 2048 → 10240 → 0.3125.
+TEST(Presets, MxFp8E5M2) {
+  const auto r = run("mxfp8_e5m2", block32({1.0f, 0.3f}), {32});
+  EXPECT_EQ(r.groups[0].scale, 1.0f / 32768);
+  EXPECT_EQ(r.dequant[0], 1.0f);
+  EXPECT_EQ(r.dequant[1], 0.3125f);
   EXPECT_EQ(*r.metrics.bits_per_weight, 8.25);
 }
 
