@@ -35,6 +35,22 @@ std::optional<Histogram> empty_histogram(const std::optional<HistogramSpec>& spe
   return h;
 }
 
+// One finite element into the float64 sums and the requested histograms, in element order.
+void add_element(QuantizeResult& R, ErrorSums& sums, float v, float xhat, bool clipped) {
+  const double xd = v, yd = xhat, err = xd - yd;
+  sums.n += 1;
+  sums.n_clipped += clipped ? 1 : 0;
+  sums.sum_x2 += xd * xd;
+  sums.sum_y2 += yd * yd;
+  sums.sum_xy += xd * yd;
+  sums.sum_err2 += err * err;
+  sums.sum_abs_err += std::fabs(err);
+  if (std::isnan(err) || std::fabs(err) > sums.max_abs_err) sums.max_abs_err = std::fabs(err);
+  count(R.hist_x, xd);
+  count(R.hist_dequant, yd);
+  count(R.hist_error, err);
+}
+
 }  // namespace
 
 GroupParams params_for_group(const Scheme& s, std::span<const float> finite_values) {
@@ -82,18 +98,7 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
     }
     if (c >= -256 && c < 256) seen_small[size_t(c + 256)] = 1;
     else if (seen_other.size() < 4096) seen_other.insert(c);
-    const double xd = v, yd = xhat, err = xd - yd;
-    sums.n += 1;
-    sums.n_clipped += clipped ? 1 : 0;
-    sums.sum_x2 += xd * xd;
-    sums.sum_y2 += yd * yd;
-    sums.sum_xy += xd * yd;
-    sums.sum_err2 += err * err;
-    sums.sum_abs_err += std::fabs(err);
-    if (std::isnan(err) || std::fabs(err) > sums.max_abs_err) sums.max_abs_err = std::fabs(err);
-    count(R.hist_x, xd);
-    count(R.hist_dequant, yd);
-    count(R.hist_error, err);
+    add_element(R, sums, v, xhat, clipped);
   });
   if (opt.hist_error_from_params) {
     // The error range depends on the params, known only now: bin the errors in a second pass.
@@ -155,18 +160,7 @@ QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> s
     if (opt.keep_codes) R.codes[size_t(i)] = e.code;
     if (opt.keep_dequant) R.dequant[size_t(i)] = e.xhat;
     codes_seen.insert(e.code);
-    const double xd = v, yd = e.xhat, err = xd - yd;
-    sums.n += 1;
-    sums.n_clipped += e.clipped ? 1 : 0;
-    sums.sum_x2 += xd * xd;
-    sums.sum_y2 += yd * yd;
-    sums.sum_xy += xd * yd;
-    sums.sum_err2 += err * err;
-    sums.sum_abs_err += std::fabs(err);
-    if (std::isnan(err) || std::fabs(err) > sums.max_abs_err) sums.max_abs_err = std::fabs(err);
-    count(R.hist_x, xd);
-    count(R.hist_dequant, yd);
-    count(R.hist_error, err);
+    add_element(R, sums, v, e.xhat, e.clipped);
   }
   R.metrics = finalize_metrics(sums, L.numel, n_nonfinite, int64_t(codes_seen.size()),
                                bits_per_weight(s, L.numel, L.groups));

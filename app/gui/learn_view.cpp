@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -477,7 +478,7 @@ void lesson_nonlinear(App& app) {
   for (int i = 0; i <= 200; ++i) {
     const double v = -1.0 + 2.0 * i / 200.0;
     px.push_back(v);
-    pdf.push_back(std::exp(-0.5 * v * v / (sigma * sigma)) / (sigma * std::sqrt(2 * M_PI)));
+    pdf.push_back(std::exp(-0.5 * v * v / (sigma * sigma)) / (sigma * std::sqrt(2 * std::numbers::pi)));
   }
   const auto& dyn_map = bnb_dynamic_map();
   std::vector<double> nx(nf4.begin(), nf4.end()), ny(nf4.size(), 0.15), ux(uniform.begin(), uniform.end()),

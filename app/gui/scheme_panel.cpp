@@ -147,6 +147,18 @@ void compare_list(App& app) {
   ImGui::EndDisabled();
 }
 
+// The end of the panel: why the last edit was refused, then the metrics card.
+void draw_error_and_metrics(App& app, const SchemeEntry& entry) {
+  if (!entry.error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.40f, 0.35f, 1.0f));
+    ImGui::TextWrapped("%s", entry.error.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::Separator();
+  draw_metrics_card(app);
+  ImGui::EndChild();  // the panel's child, begun in draw_scheme_panel
+}
+
 }  // namespace
 
 void draw_scheme_panel(App& app) {
@@ -217,14 +229,7 @@ void draw_scheme_panel(App& app) {
     ImGui::TextDisabled("%s — %s", std::string(cur.toolchain).c_str(), std::string(cur.description).c_str());
     ImGui::PopTextWrapPos();
     if (changed) app.apply_scheme(s, false);
-    if (!entry.error.empty()) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.40f, 0.35f, 1.0f));
-      ImGui::TextWrapped("%s", entry.error.c_str());
-      ImGui::PopStyleColor();
-    }
-    ImGui::Separator();
-    draw_metrics_card(app);
-    ImGui::EndChild();
+    draw_error_and_metrics(app, entry);
     return;
   }
   const bool int_kind = s.kind == Kind::Absmax || s.kind == Kind::Minmax;
@@ -331,14 +336,7 @@ void draw_scheme_panel(App& app) {
       changed = true;
   }
   if (changed) app.apply_scheme(s, continuous);
-  if (!entry.error.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.40f, 0.35f, 1.0f));
-    ImGui::TextWrapped("%s", entry.error.c_str());
-    ImGui::PopStyleColor();
-  }
-  ImGui::Separator();
-  draw_metrics_card(app);
-  ImGui::EndChild();
+  draw_error_and_metrics(app, entry);
 }
 
 }  // namespace qs::app
