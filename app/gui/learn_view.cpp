@@ -57,8 +57,9 @@ void para(const char* text) {
   ImGui::Spacing();
 }
 
+// In the accent colour the metrics card uses for SQNR (readable in both themes).
 void formula(const std::string& text) {
-  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(245, 200, 80, 255));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
   ImGui::TextUnformatted(text.c_str());
   ImGui::PopStyleColor();
 }
