@@ -7,6 +7,13 @@
 
 namespace qs {
 
+// Columns on a terminal: UTF-8 continuation bytes (10xxxxxx) take no column of their own.
+inline size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 class TextTable {
  public:
   // `right` marks columns that hold numbers (right-aligned).
@@ -16,14 +23,14 @@ class TextTable {
 
   std::string str() const {
     std::vector<size_t> w(header_.size(), 0);
-    for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
+    for (size_t c = 0; c < header_.size(); ++c) w[c] = display_width(header_[c]);
     for (const auto& r : rows_)
-      for (size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
+      for (size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], display_width(r[c]));
     std::string out;
     auto line = [&](const std::vector<std::string>& r) {
       for (size_t c = 0; c < w.size(); ++c) {
         const std::string& cell = c < r.size() ? r[c] : std::string();
-        const std::string pad(w[c] - cell.size(), ' ');
+        const std::string pad(w[c] - display_width(cell), ' ');
         out += right_[c] ? pad + cell : cell + (c + 1 < w.size() ? pad : "");
         if (c + 1 < w.size()) out += "  ";
       }

@@ -2,6 +2,7 @@
 // and messages on bad input. Fixtures come from NumPy (an independent writer).
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <tuple>
 
 #include <sys/wait.h>
@@ -170,6 +171,27 @@ TEST_F(CliTest, HumanTableIsAligned) {
   EXPECT_NE(r.out.find("SQNR dB"), std::string::npos);
   EXPECT_NE(r.out.find("absmax:bits=8"), std::string::npos);
   EXPECT_NE(r.out.find("nf4"), std::string::npos);
+  // Columns line up in terminal columns, UTF-8 included: in `presets` every row's rule
+  // text (the last column, with ·, −, ⌊ …) starts where the header's "rule" does, and
+  // the dashes under the header are as wide as the widest row.
+  const CliRun p = run_cli("presets");
+  ASSERT_EQ(p.code, 0) << p.err;
+  std::vector<std::string> lines;
+  std::stringstream ss(p.out);
+  for (std::string l; std::getline(ss, l);) lines.push_back(l);
+  ASSERT_GE(lines.size(), 3u);
+  auto columns = [](const std::string& s, size_t bytes) {
+    size_t n = 0;
+    for (size_t i = 0; i < bytes && i < s.size(); ++i) n += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    return n;
+  };
+  const size_t rule_col = columns(lines[0], lines[0].find("rule"));
+  size_t widest = 0;
+  for (size_t i = 2; i < lines.size(); ++i) widest = std::max(widest, columns(lines[i], lines[i].size()));
+  EXPECT_EQ(lines[1].size(), widest) << "the dashes";
+  const std::string& q4k = lines[2 + 8];  // q4_k's row
+  ASSERT_EQ(q4k.rfind("q4_k", 0), 0u) << q4k;
+  EXPECT_EQ(columns(q4k, q4k.find("super-blocks")), rule_col);
 }
 
 TEST_F(CliTest, BadInputExitsTwoWithAMessage) {
