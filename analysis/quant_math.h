@@ -76,6 +76,9 @@ struct ElementResult {
   int32_t code = 0;     // integer code (after the signed shift), nf4 index, or cast bits
   float xhat = 0.0f;    // dequantized value
   bool clipped = false; // outside the clip range, clamped to [qmin,qmax], or overflowed
+  // Which end clipped it: -1 below the range (or a negative overflow), +1 above, 0 none.
+  // The sorted-values path (quantize_sorted) finds the clipped prefix and suffix with it.
+  int8_t clip_side = 0;
 };
 
 // Quantize→dequantize one finite element x of a group with params p. Inline: it runs
@@ -86,15 +89,15 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
   ElementResult r;
   float xc = x;
   if (p.clipping) {
-    if (x < p.clip_lo) { xc = p.clip_lo; r.clipped = true; }
-    else if (x > p.clip_hi) { xc = p.clip_hi; r.clipped = true; }
+    if (x < p.clip_lo) { xc = p.clip_lo; r.clipped = true; r.clip_side = -1; }
+    else if (x > p.clip_hi) { xc = p.clip_hi; r.clipped = true; r.clip_side = 1; }
   }
   switch (s.kind) {
     case Kind::Absmax: {
       const CodeRange cr = code_range(s);
       float q = round_value(xc / p.scale, s.rounding, u);
-      if (q > float(cr.qmax)) { q = float(cr.qmax); r.clipped = true; }
-      else if (q < float(cr.qmin)) { q = float(cr.qmin); r.clipped = true; }
+      if (q > float(cr.qmax)) { q = float(cr.qmax); r.clipped = true; r.clip_side = 1; }
+      else if (q < float(cr.qmin)) { q = float(cr.qmin); r.clipped = true; r.clip_side = -1; }
       r.code = int32_t(q);
       r.xhat = q * p.scale;
       break;
@@ -107,8 +110,8 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
       } else {
         q = round_value((xc - p.zero_point) / p.scale, s.rounding, u);
       }
-      if (q > levels) { q = levels; r.clipped = true; }
-      else if (q < 0.0f) { q = 0.0f; r.clipped = true; }
+      if (q > levels) { q = levels; r.clipped = true; r.clip_side = 1; }
+      else if (q < 0.0f) { q = 0.0f; r.clipped = true; r.clip_side = -1; }
       r.xhat = s.zero_point == ZeroPointKind::Int ? (q - p.zero_point) * p.scale
                                                   : q * p.scale + p.zero_point;
       r.code = int32_t(q);
@@ -118,7 +121,10 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
     case Kind::Float: {
       const float y = s.scale == ScaleMode::Absmax ? xc / p.scale : xc;
       const uint32_t code = numeric::encode(s.format, y, s.saturate);
-      if (numeric::overflows(s.format, y)) r.clipped = true;
+      if (numeric::overflows(s.format, y)) {
+        r.clipped = true;
+        r.clip_side = y < 0 ? -1 : 1;
+      }
       r.code = int32_t(code);
       const float yhat = numeric::decode(s.format, code);
       r.xhat = s.scale == ScaleMode::Absmax ? yhat * p.scale : yhat;
