@@ -1,0 +1,278 @@
+// The sorted-values cache: a parallel LSD radix sort on the float's total-order key
+// (three passes of 11/11/10 bits), then double-double prefix sums every 64 elements.
+#include "analysis/quant/sorted_values.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+namespace qs {
+
+// ---------------------------------------------------------------- [SECTION] DD arithmetic
+// Knuth's TwoSum and an FMA-exact product; -ffp-contract=off keeps the compiler from
+// fusing the error terms away.
+namespace {
+inline DD two_sum(double a, double b) {
+  const double s = a + b;
+  const double bb = s - a;
+  const double e = (a - (s - bb)) + (b - bb);
+  return {s, e};
+}
+inline DD quick_two_sum(double a, double b) {
+  const double s = a + b;
+  return {s, b - (s - a)};
+}
+}  // namespace
+
+DD dd_add(DD a, double b) {
+  DD s = two_sum(a.hi, b);
+  s.lo += a.lo;
+  return quick_two_sum(s.hi, s.lo);
+}
+DD dd_add(DD a, DD b) {
+  DD s = two_sum(a.hi, b.hi);
+  const DD t = two_sum(a.lo, b.lo);
+  s.lo += t.hi;
+  s = quick_two_sum(s.hi, s.lo);
+  s.lo += t.lo;
+  return quick_two_sum(s.hi, s.lo);
+}
+DD dd_neg(DD a) { return {-a.hi, -a.lo}; }
+DD dd_mul(DD a, double b) {
+  const double p = a.hi * b;
+  double e = std::fma(a.hi, b, -p);
+  e += a.lo * b;
+  return quick_two_sum(p, e);
+}
+
+// ---------------------------------------------------------------- [SECTION] prefix queries
+namespace {
+template <bool kSquare>
+DD prefix(const SortedValues& s, const std::vector<DD>& p, int64_t i) {
+  const int64_t k = i / SortedValues::kStride, r = i % SortedValues::kStride;
+  const float* v = s.v.data();
+  if (r <= SortedValues::kStride / 2 || (k + 1) * SortedValues::kStride > s.n()) {
+    DD acc = p[size_t(k)];
+    for (int64_t j = k * SortedValues::kStride; j < i; ++j) {
+      const double d = v[j];
+      acc = dd_add(acc, kSquare ? d * d : d);  // d·d is exact: a float squared fits in 48 bits
+    }
+    return acc;
+  }
+  DD acc = p[size_t(k + 1)];
+  for (int64_t j = i; j < (k + 1) * SortedValues::kStride; ++j) {
+    const double d = v[j];
+    acc = dd_add(acc, -(kSquare ? d * d : d));
+  }
+  return acc;
+}
+}  // namespace
+
+DD SortedValues::prefix_x(int64_t i) const { return prefix<false>(*this, px, i); }
+DD SortedValues::prefix_x2(int64_t i) const { return prefix<true>(*this, px2, i); }
+
+// ---------------------------------------------------------------- [SECTION] the build
+namespace {
+
+// IEEE total order as an unsigned key: negative floats reversed, positives above them.
+inline uint32_t to_key(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+inline float from_key(uint32_t k) {
+  const uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline uint32_t load_u32(const float* p) {
+  uint32_t u;
+  std::memcpy(&u, p, 4);
+  return u;
+}
+inline void store_u32(float* p, uint32_t u) { std::memcpy(p, &u, 4); }
+
+int resolve(int threads) {
+  if (threads > 0) return threads;
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : int(std::min(hc, 64u));
+}
+
+// fn(t) on threads 0..T-1 (0 on the caller's thread).
+template <class F>
+void on_threads(int T, F&& fn) {
+  if (T <= 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int t = 1; t < T; ++t) pool.emplace_back(fn, t);
+  fn(0);
+  for (auto& th : pool) th.join();
+}
+
+inline int64_t seg_begin(int64_t n, int T, int t) { return n * t / T; }
+
+constexpr int kDigitBits[3] = {11, 11, 10};
+constexpr int kDigitShift[3] = {0, 11, 22};
+
+// Block sums of x and x² for blocks [b0, b1): each block summed element by element in DD,
+// four blocks interleaved so the dependent additions of one hide the others' latency.
+void block_sums(const float* v, int64_t n, int64_t b0, int64_t b1, DD* sx, DD* sx2) {
+  constexpr int64_t S = SortedValues::kStride;
+  int64_t b = b0;
+  for (; b + 4 <= b1 && (b + 4) * S <= n; b += 4) {
+    DD a[4], q[4];
+    for (int64_t j = 0; j < S; ++j) {
+      for (int u = 0; u < 4; ++u) {
+        const double d = v[(b + u) * S + j];
+        a[u] = dd_add(a[u], d);
+        q[u] = dd_add(q[u], d * d);
+      }
+    }
+    for (int u = 0; u < 4; ++u) {
+      sx[b + u] = a[u];
+      sx2[b + u] = q[u];
+    }
+  }
+  for (; b < b1; ++b) {
+    DD a, q;
+    for (int64_t j = b * S; j < std::min(n, (b + 1) * S); ++j) {
+      const double d = v[j];
+      a = dd_add(a, d);
+      q = dd_add(q, d * d);
+    }
+    sx[b] = a;
+    sx2[b] = q;
+  }
+}
+
+void fill_samples(SortedValues& s) {
+  constexpr int64_t S = SortedValues::kStride;
+  s.samples.resize(size_t((s.n() + S - 1) / S));
+  for (size_t k = 0; k < s.samples.size(); ++k) s.samples[k] = s.v[k * S];
+}
+
+// px/px2 from the sorted values: block sums in parallel, then one sequential scan (so
+// the sums do not depend on the thread count).
+void build_prefix(SortedValues& s, int T) {
+  constexpr int64_t S = SortedValues::kStride;
+  const int64_t n = s.n(), blocks = n / S;  // a trailing partial block is summed on demand
+  s.px.assign(size_t(blocks + 1), DD{});
+  s.px2.assign(size_t(blocks + 1), DD{});
+  on_threads(T, [&](int t) {
+    block_sums(s.v.data(), n, seg_begin(blocks, T, t), seg_begin(blocks, T, t + 1), s.px.data() + 1,
+               s.px2.data() + 1);
+  });
+  for (int64_t b = 1; b <= blocks; ++b) {
+    s.px[size_t(b)] = dd_add(s.px[size_t(b - 1)], s.px[size_t(b)]);
+    s.px2[size_t(b)] = dd_add(s.px2[size_t(b - 1)], s.px2[size_t(b)]);
+  }
+  fill_samples(s);
+}
+
+}  // namespace
+
+SortedValues build_sorted_values(std::span<const float> x, int threads, RunControl* control) {
+  SortedValues s;
+  s.numel = int64_t(x.size());
+  const int T = int(std::max<int64_t>(1, std::min<int64_t>(resolve(threads), s.numel / 65536 + 1)));
+  const int64_t N = s.numel;
+  if (control) control->total.store(N * 4);
+
+  // Extract the finite keys, in input order, into `a` (per-thread counts, then offsets).
+  std::vector<int64_t> finite(static_cast<size_t>(T), 0);
+  on_threads(T, [&](int t) {
+    int64_t c = 0;
+    for (int64_t i = seg_begin(N, T, t); i < seg_begin(N, T, t + 1); ++i) c += std::isfinite(x[size_t(i)]) ? 1 : 0;
+    finite[size_t(t)] = c;
+  });
+  std::vector<int64_t> out0(size_t(T) + 1, 0);
+  for (int t = 0; t < T; ++t) out0[size_t(t) + 1] = out0[size_t(t)] + finite[size_t(t)];
+  const int64_t n = out0[size_t(T)];
+  s.n_nonfinite = N - n;
+  std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
+  on_threads(T, [&](int t) {
+    float* dst = a.data() + out0[size_t(t)];
+    for (int64_t i = seg_begin(N, T, t); i < seg_begin(N, T, t + 1); ++i) {
+      const float f = x[size_t(i)];
+      if (std::isfinite(f)) store_u32(dst++, to_key(f));
+    }
+  });
+  if (control) control->done.store(N);
+
+  // Three stable counting-sort passes: a → b → a → b.
+  float* src = a.data();
+  float* dst = b.data();
+  std::vector<std::vector<int64_t>> count(static_cast<size_t>(T));
+  for (int pass = 0; pass < 3; ++pass) {
+    if (control && control->cancelled()) {
+      s.cancelled = true;
+      return s;
+    }
+    const int bits = kDigitBits[pass], shift = kDigitShift[pass];
+    const size_t R = size_t(1) << bits;
+    const uint32_t mask = uint32_t(R - 1);
+    on_threads(T, [&](int t) {
+      auto& c = count[size_t(t)];
+      c.assign(R, 0);
+      for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) ++c[(load_u32(src + i) >> shift) & mask];
+    });
+    // Offsets: digit-major, then thread (segment) order: stable.
+    int64_t run = 0;
+    for (size_t d = 0; d < R; ++d) {
+      for (int t = 0; t < T; ++t) {
+        const int64_t c = count[size_t(t)][d];
+        count[size_t(t)][d] = run;
+        run += c;
+      }
+    }
+    on_threads(T, [&](int t) {
+      auto& off = count[size_t(t)];
+      for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) {
+        const uint32_t k = load_u32(src + i);
+        store_u32(dst + off[(k >> shift) & mask]++, k);
+      }
+    });
+    std::swap(src, dst);
+    if (control) control->done.fetch_add(N);
+  }
+  // After three passes the keys sit in b (src); turn them back into floats in place.
+  on_threads(T, [&](int t) {
+    for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) src[i] = from_key(load_u32(src + i));
+  });
+  s.v = std::move(b);
+  std::vector<float>().swap(a);
+  build_prefix(s, T);
+  if (control) control->done.store(N * 4);
+  return s;
+}
+
+SortedValues build_sorted_values_ref(std::span<const float> x) {
+  SortedValues s;
+  s.numel = int64_t(x.size());
+  for (float f : x)
+    if (std::isfinite(f)) s.v.push_back(f);
+  s.n_nonfinite = s.numel - s.n();
+  std::sort(s.v.begin(), s.v.end(), [](float p, float q) { return to_key(p) < to_key(q); });
+  constexpr int64_t S = SortedValues::kStride;
+  const int64_t blocks = s.n() / S;
+  s.px.assign(size_t(blocks + 1), DD{});
+  s.px2.assign(size_t(blocks + 1), DD{});
+  DD a, q;
+  for (int64_t i = 0; i < blocks * S; ++i) {
+    const double d = s.v[size_t(i)];
+    a = dd_add(a, d);
+    q = dd_add(q, d * d);
+    if ((i + 1) % S == 0) {
+      s.px[size_t((i + 1) / S)] = a;
+      s.px2[size_t((i + 1) / S)] = q;
+    }
+  }
+  fill_samples(s);
+  return s;
+}
+
+}  // namespace qs
