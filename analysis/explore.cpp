@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "analysis/levels.h"
+#include "analysis/quant/quantize_sorted.h"
 #include "analysis/transfer.h"
 
 namespace qs {
@@ -50,7 +51,7 @@ int64_t largest_scale_group(const std::vector<GroupParams>& groups) {
 }
 
 ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
-                      const ExploreRequest& r, RunControl* control) {
+                      const ExploreRequest& r, RunControl* control, const SortedValues* sorted) {
   const auto t0 = std::chrono::steady_clock::now();
   ExploreResult out;
   HistogramSpec hs{r.view_lo, r.view_hi, std::max(1, r.bins)};
@@ -75,7 +76,8 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
       return HistogramSpec{-half, half, std::max(3, r.error_bins)};
     };
   }
-  out.q = quantize(x, shape, r.scheme, o);
+  out.q = sorted && sorted_path_applies(r.scheme) ? quantize_sorted(*sorted, shape, r.scheme, o)
+                                                 : quantize(x, shape, r.scheme, o);
   if (out.q.cancelled) return out;
   if (out.q.hist_x) out.hist_x = *out.q.hist_x;
   if (out.q.hist_dequant) out.hist_dequant = *out.q.hist_dequant;
@@ -90,6 +92,12 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
     out.group.n_finite = r.known_range->n_finite;
     out.group.min = r.known_range->n_finite ? r.known_range->min : 0;
     out.group.max = r.known_range->n_finite ? r.known_range->max : 0;
+  } else if (sorted && out.q.layout.granularity == Granularity::Tensor) {
+    out.group.index = 0;
+    out.group.count = out.q.layout.numel;
+    out.group.n_finite = sorted->n();
+    out.group.min = sorted->n() ? sorted->v.front() : 0;
+    out.group.max = sorted->n() ? sorted->v.back() : 0;
   } else {
     out.group = summarize_group(x, out.q.layout, g);
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/metrics.h"
+#include "analysis/quant/sorted_values.h"
 #include "analysis/quantize.h"
 
 namespace qs {
@@ -55,8 +56,12 @@ struct ExploreResult {
 };
 
 // Precondition: make_layout(shape, r.scheme) succeeds (the caller checks, see make_layout).
+// With `sorted` (x's sorted-values cache), a per-tensor scheme (sorted_path_applies) is
+// answered by quantize_sorted in O(levels · log N) instead of a pass over x; the result
+// is the same (quantize_sorted.h).
 ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
-                      const ExploreRequest& r, RunControl* control = nullptr);
+                      const ExploreRequest& r, RunControl* control = nullptr,
+                      const SortedValues* sorted = nullptr);
 
 // The range of group g's finite values, walking only that group's runs of elements.
 GroupSummary summarize_group(std::span<const float> x, const GroupLayout& L, int64_t g);

@@ -13,218 +13,15 @@
 #include "app/gui/platform.h"
 
 namespace qs::app {
-namespace {
 
-// The worker's per-tensor cache: the decoded floats and statistics of the last tensor,
-// and metrics of schemes already computed on it. Only the worker thread touches it.
-struct TensorCache {
-  const Model* model = nullptr;
-  int tensor = -1;
-  std::string whatif;             // the what-if edit applied to x ("" = the file's data)
-  std::vector<float> storage;
-  std::span<const float> x;
-  TensorStats stats;
-  std::map<std::string, Metrics> metrics;  // by canonical spec
-  std::optional<Histogram> hist_x;         // x's histogram for the last view (scheme-free)
-  std::map<std::string, Histogram> error_hists;  // by spec + range + bins (Compare view)
-  std::map<std::string, std::shared_ptr<const GroupStats>> ranges;  // by spec (Ranges view)
-  // The Heatmap view's x̂ (and params) for one scheme: 4 bytes per element, kept for the
-  // last scheme only.
-  std::string heat_spec;
-  QuantizeResult heat_q;
-  std::shared_ptr<const Histogram> log_abs_hist;  // log2|x|, 256 bins (Formats view)
-  // Per-tensor calibrated clip ranges, by what they depend on (clip_key): changing the
-  // bits under a percentile clip does not recompute the percentile.
-  std::map<std::string, ClipRange> clip_ranges;
-  std::vector<float> finite;  // x's finite values, for calibrate(), built on first need
-};
-
-// What a per-tensor calibration depends on: percentile and σ only on the method, its
-// parameter and whether the range is symmetric (absmax-like); mse and kl on the whole
-// scheme.
-std::string clip_key(const Scheme& s) {
-  const bool symmetric = s.kind != Kind::Minmax;
-  char buf[64];
-  switch (s.clip.method) {
-    case ClipMethod::Percentile: std::snprintf(buf, sizeof buf, "p%.17g|%d", s.clip.p, int(symmetric)); return buf;
-    case ClipMethod::Sigma: std::snprintf(buf, sizeof buf, "k%.17g|%d", s.clip.k, int(symmetric)); return buf;
-    default: return print_spec(s);
-  }
+void preview_badge(int stride) {
+  ImGui::TextColored(ImVec4(0.55f, 0.7f, 0.95f, 1), "preview · 1/%d of the groups", stride);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("a huge tensor: every %d-th group first (exact for those groups);\n"
+                      "the exact result over all groups replaces it when ready", stride);
+  ImGui::SameLine();
+  ImGui::TextDisabled("— computing all groups…");
 }
-
-ExploreJobResult run_explore(const ExploreJobRequest& r, RunControl& ctl, TensorCache& cache) {
-  ExploreJobResult out;
-  out.tensor = r.tensor;
-  if (!r.model || r.tensor < 0 || r.tensor >= int(r.model->tensors.size())) {
-    out.cancelled = true;
-    return out;
-  }
-  const TensorView& t = r.model->tensors[size_t(r.tensor)];
-  const std::string whatif_key = r.whatif ? r.whatif->describe() : "";
-  if (cache.model != r.model.get() || cache.tensor != r.tensor || cache.whatif != whatif_key) {
-    cache = TensorCache{};
-    cache.x = to_float(t, cache.storage);
-    if (r.whatif) {
-      // A scratch copy: the mapped file (and the decoded floats) stay as they are.
-      auto edited = apply_what_if(cache.x, t.shape, *r.whatif);
-      if (edited) {
-        cache.storage = std::move(*edited);
-        cache.x = cache.storage;
-      } else {
-        out.whatif_error = edited.error().message;
-      }
-    }
-    cache.whatif = whatif_key;
-    cache.stats = compute_stats(cache.x);
-    cache.model = r.model.get();
-    cache.tensor = r.tensor;
-  }
-  out.stats = cache.stats;
-  double lo = cache.stats.min, hi = cache.stats.max;
-  if (cache.stats.n_finite == 0) lo = -1, hi = 1;
-  const double pad = (hi - lo) * 0.03;
-  lo -= pad > 0 ? pad : 1.0;
-  hi += pad > 0 ? pad : 1.0;
-  out.data_lo = lo;
-  out.data_hi = hi;
-  ExploreRequest req = r.req;
-  if (r.reset_view) {
-    req.view_lo = lo;
-    req.view_hi = hi;
-    out.view_reset = true;
-  }
-  if (cache.stats.n_finite > 0)
-    req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
-  const ClipMethod cm = req.scheme.clip.method;
-  if (req.scheme.granularity == Granularity::Tensor && cache.stats.n_finite > 0 &&
-      (cm == ClipMethod::Percentile || cm == ClipMethod::Sigma || cm == ClipMethod::Mse || cm == ClipMethod::Kl)) {
-    const std::string key = clip_key(req.scheme);
-    auto it = cache.clip_ranges.find(key);
-    if (it == cache.clip_ranges.end()) {
-      if (cache.finite.empty()) {
-        cache.finite.reserve(size_t(cache.stats.n_finite));
-        for (float v : cache.x)
-          if (std::isfinite(v)) cache.finite.push_back(v);
-      }
-      it = cache.clip_ranges.emplace(key, calibrate(cache.finite, req.scheme)).first;
-    }
-    req.tensor_clip = it->second;
-  }
-  // x's histogram depends on the view, not the scheme: a clip drag reuses it.
-  const bool have_hist_x = cache.hist_x && cache.hist_x->spec.lo == req.view_lo &&
-                           cache.hist_x->spec.hi == req.view_hi && cache.hist_x->spec.bins == req.bins;
-  req.hist_x = !have_hist_x;
-  out.main = explore(cache.x, t.shape, req, &ctl);
-  if (!out.main.q.cancelled) {
-    if (have_hist_x) out.main.hist_x = *cache.hist_x;
-    else cache.hist_x = out.main.hist_x;
-  }
-  if (out.main.q.cancelled || ctl.cancelled()) {
-    out.cancelled = true;
-    return out;
-  }
-  cache.metrics[print_spec(req.scheme)] = out.main.q.metrics;
-  for (const Scheme& s : r.compare) {
-    if (ctl.cancelled()) {
-      out.cancelled = true;
-      return out;
-    }
-    const std::string key = print_spec(s);
-    auto it = cache.metrics.find(key);
-    if (it == cache.metrics.end()) {
-      QuantizeOptions o;
-      o.control = &ctl;
-      const QuantizeResult q = quantize(cache.x, t.shape, s, o);
-      if (q.cancelled) {
-        out.cancelled = true;
-        return out;
-      }
-      it = cache.metrics.emplace(key, q.metrics).first;
-    }
-    out.compare.push_back(it->second);
-  }
-  if (r.ranges) {
-    const Scheme rs = ranges_scheme(req.scheme);
-    const std::string key = print_spec(rs);
-    auto it = cache.ranges.find(key);
-    if (it == cache.ranges.end()) {
-      if (!make_layout(t.shape, rs)) {
-        out.cancelled = true;  // nothing to show for this shape (e.g. a scalar)
-        return out;
-      }
-      GroupStats gs = group_stats(cache.x, t.shape, rs, 0, &ctl);
-      if (gs.cancelled) {
-        out.cancelled = true;
-        return out;
-      }
-      it = cache.ranges.emplace(key, std::make_shared<const GroupStats>(std::move(gs))).first;
-    }
-    out.ranges = it->second;
-  }
-  if (r.log_abs_hist) {
-    if (!cache.log_abs_hist) cache.log_abs_hist = std::make_shared<const Histogram>(log2_abs_histogram(cache.x, 256));
-    out.log_abs_hist = cache.log_abs_hist;
-  }
-  if (r.heatmap) {
-    const HeatQuantity hq = r.heatmap->quantity;
-    const bool needs_q = hq != HeatQuantity::AbsX;
-    const std::string key = print_spec(req.scheme);
-    if (needs_q && cache.heat_spec != key) {
-      QuantizeOptions o;
-      o.keep_dequant = true;
-      o.control = &ctl;
-      QuantizeResult q = quantize(cache.x, t.shape, req.scheme, o);
-      if (q.cancelled) {
-        out.cancelled = true;
-        return out;
-      }
-      cache.heat_q = std::move(q);
-      cache.heat_spec = key;
-    }
-    Heatmap h = pool_heatmap(cache.x, needs_q ? std::span<const float>(cache.heat_q.dequant) : std::span<const float>(),
-                             needs_q ? &cache.heat_q : nullptr, *r.heatmap, &ctl);
-    if (h.cancelled) {
-      out.cancelled = true;
-      return out;
-    }
-    out.heatmap = std::make_shared<const Heatmap>(std::move(h));
-  }
-  if (!r.error_schemes.empty()) {
-    // Every scheme's metrics are cached by now (main + compare): the common range first.
-    double rmse_max = 0;
-    for (const Scheme& sc : r.error_schemes) {
-      auto it = cache.metrics.find(print_spec(sc));
-      if (it != cache.metrics.end() && it->second.rmse) rmse_max = std::max(rmse_max, *it->second.rmse);
-    }
-    const double half = rmse_max > 0 ? 2.5 * rmse_max : 1e-12;
-    const HistogramSpec spec{-half, half, std::max(3, r.error_bins)};
-    char range_key[64];
-    std::snprintf(range_key, sizeof range_key, "|%.17g|%d", half, spec.bins);
-    for (const Scheme& sc : r.error_schemes) {
-      if (ctl.cancelled()) {
-        out.cancelled = true;
-        return out;
-      }
-      const std::string key = print_spec(sc) + range_key;
-      auto it = cache.error_hists.find(key);
-      if (it == cache.error_hists.end()) {
-        QuantizeOptions o;
-        o.control = &ctl;
-        o.hist_error = spec;
-        QuantizeResult q = quantize(cache.x, t.shape, sc, o);
-        if (q.cancelled || !q.hist_error) {
-          out.cancelled = true;
-          return out;
-        }
-        it = cache.error_hists.emplace(key, std::move(*q.hist_error)).first;
-      }
-      out.error_hists.push_back(it->second);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 const TensorView* selected_tensor(App& app) {
   const AppState& st = app.state();
@@ -233,14 +30,6 @@ const TensorView* selected_tensor(App& app) {
     return nullptr;
   }
   return &st.model->tensors[size_t(st.tensor)];
-}
-
-Scheme ranges_scheme(const Scheme& s) {
-  if (s.kind == Kind::Preset || s.granularity != Granularity::Tensor) return s;  // a preset keeps its groups
-  Scheme r = s;
-  r.granularity = Granularity::Channel;
-  r.axis = 0;
-  return r;
 }
 
 std::optional<View> view_from_name(const std::string& name) {
@@ -287,9 +76,16 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
   st_.dark = settings_.dark;
   st_.recent = settings_.recent;
   platform_.set_theme(st_.dark ? Theme::Dark : Theme::Light);
-  auto cache = std::make_shared<TensorCache>();
+  // The job calls back into itself to publish previews: a raw pointer, since the job owns
+  // the worker thread that runs the lambda and outlives every call.
+  auto worker = std::make_shared<ExploreWorker>();
+  sorted_status_ = worker->status();
+  auto job_ptr = std::make_shared<LatestJob<ExploreJobRequest, ExploreJobResult>*>(nullptr);
   explore_job_ = std::make_unique<LatestJob<ExploreJobRequest, ExploreJobResult>>(
-      [cache](const ExploreJobRequest& r, RunControl& c) { return run_explore(r, c, *cache); });
+      [worker, job_ptr](const ExploreJobRequest& r, RunControl& c) {
+        return worker->run(r, c, [&](ExploreJobResult p, double ms) { (*job_ptr)->publish_preview(std::move(p), ms); });
+      });
+  *job_ptr = explore_job_.get();
   scan_job_ = std::make_unique<LatestJob<std::shared_ptr<const Model>, ScanResult>>(
       [](const std::shared_ptr<const Model>& m, RunControl& c) {
         ScanResult out;
@@ -770,15 +566,25 @@ void App::cancel_sweeps() {
 void App::poll_results() {
   if (auto d = explore_job_->take()) {
     const auto now = std::chrono::steady_clock::now();
-    // Every edit up to this generation is now answered.
-    auto it = pending_edits_.begin();
-    for (; it != pending_edits_.end() && it->generation <= d->generation; ++it) {
-      latencies_ms_.push_back(std::chrono::duration<double, std::milli>(d->finished - it->posted).count());
-      shown_latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->posted).count());
+    if (d->preview) {
+      // A preview answers the edits up to its generation for the eye; they stay pending
+      // until the exact result.
+      for (const Latency& e : pending_edits_)
+        if (e.generation <= d->generation && e.generation > last_preview_gen_)
+          preview_latencies_ms_.push_back(std::chrono::duration<double, std::milli>(d->finished - e.posted).count());
+      last_preview_gen_ = d->generation;
+    } else {
+      // Every edit up to this generation is now answered.
+      auto it = pending_edits_.begin();
+      for (; it != pending_edits_.end() && it->generation <= d->generation; ++it) {
+        latencies_ms_.push_back(std::chrono::duration<double, std::milli>(d->finished - it->posted).count());
+        shown_latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - it->posted).count());
+      }
+      pending_edits_.erase(pending_edits_.begin(), it);
     }
-    pending_edits_.erase(pending_edits_.begin(), it);
     ExploreJobResult& r = d->result;
     if (!r.cancelled && r.tensor == st_.tensor) {
+      st_.result_preview = r.preview_stride;
       st_.last_job_ms = d->ms;
       st_.data_lo = r.data_lo;
       st_.data_hi = r.data_hi;
@@ -928,6 +734,13 @@ void App::draw_status_bar(float height) {
       explore_job_->cancel();
       scan_job_->cancel();
     }
+    ImGui::SameLine();
+  }
+  if (st_.model && st_.tensor >= 0 && sorted_status_->tensor.load() == st_.tensor && !sorted_status_->ready.load()) {
+    ImGui::TextDisabled("sorting values for live edits…");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("per-tensor schemes answer in microseconds once the tensor's values are sorted;\n"
+                        "until then every edit quantizes the whole tensor");
     ImGui::SameLine();
   }
   if (st_.result) ImGui::TextDisabled("last result %.1f ms", st_.last_job_ms);

@@ -13,48 +13,13 @@
 #include "analysis/sweep_points.h"
 #include "analysis/what_if.h"
 #include "app/gui/app_state.h"
+#include "app/gui/jobs/explore_job.h"
 #include "app/gui/latest_job.h"
 #include "app/gui/settings.h"
 
 namespace qs::app {
 
 class Platform;
-
-// What the explore worker needs: copies, so the render thread can keep editing.
-struct ExploreJobRequest {
-  std::shared_ptr<const Model> model;
-  int tensor = -1;
-  ExploreRequest req;
-  bool reset_view = false;      // use the tensor's data range as the view
-  std::vector<Scheme> compare;  // the other schemes: metrics only
-  // The Compare view: x − x̂ of every scheme of the list (in list order) binned over one
-  // common range, ±2.5 × the largest RMSE among them.
-  std::vector<Scheme> error_schemes;
-  int error_bins = 161;
-  bool ranges = false;  // the Ranges view: per-group statistics (ranges_scheme())
-  std::optional<HeatmapRequest> heatmap;  // the Heatmap view's rectangle and quantity
-  std::optional<WhatIf> whatif;           // quantize a scratch copy with this edit
-  bool log_abs_hist = false;              // the Formats view's log-magnitude axis
-};
-
-struct ExploreJobResult {
-  int tensor = -1;
-  ExploreResult main;
-  TensorStats stats;
-  double data_lo = 0, data_hi = 0;
-  bool view_reset = false;
-  std::vector<std::optional<Metrics>> compare;
-  std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
-  std::shared_ptr<const GroupStats> ranges;
-  std::shared_ptr<const Heatmap> heatmap;
-  std::string whatif_error;  // the edit could not be applied (the original data was used)
-  std::shared_ptr<const Histogram> log_abs_hist;
-  bool cancelled = false;
-};
-
-// The grouping the Ranges view shows for a scheme: its own groups, or for a per-tensor
-// scheme the rows (channel axis 0), which is what "which channels are outliers" asks.
-Scheme ranges_scheme(const Scheme& s);
 
 // The Sweeps view: all four sweeps of one tensor and base scheme, on their own worker
 // (seconds of work: it must not hold up the explore job).
@@ -162,6 +127,11 @@ class App {
   // next frame, which the software rasterizer under Xvfb stretches).
   std::vector<double>& latencies_ms() { return latencies_ms_; }
   std::vector<double>& shown_latencies_ms() { return shown_latencies_ms_; }
+  // Edit → preview ready (per-group schemes on huge tensors, see explore_job.h).
+  std::vector<double>& preview_latencies_ms() { return preview_latencies_ms_; }
+  // The selected tensor's sorted-values cache: built (edits of per-tensor schemes are
+  // then N-independent), and what it cost.
+  const SortedCacheStatus& sorted_status() const { return *sorted_status_; }
   void request_quit() { quit_ = true; }
   bool quit_requested() const { return quit_; }
   void post_explore(bool cancel_running, bool reset_view = false);
@@ -230,13 +200,15 @@ class App {
   Settings settings_;
   AppState st_;
   std::unique_ptr<LatestJob<ExploreJobRequest, ExploreJobResult>> explore_job_;
+  std::shared_ptr<const SortedCacheStatus> sorted_status_;  // the explore worker's sorted cache
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
   std::unique_ptr<LatestJob<SweepJobRequest, SweepJobResult>> sweep_job_;
   std::unique_ptr<LatestJob<StoredJobRequest, StoredJobResult>> stored_job_;
   std::unique_ptr<LatestJob<ModelJobRequest, ModelJobResult>> model_job_;
   std::unique_ptr<LatestJob<ExportJobRequest, ExportJobResult>> export_job_;
   std::vector<Latency> pending_edits_;
-  std::vector<double> latencies_ms_, shown_latencies_ms_;
+  std::vector<double> latencies_ms_, shown_latencies_ms_, preview_latencies_ms_;
+  uint64_t last_preview_gen_ = 0;
   bool quit_ = false;
 };
 

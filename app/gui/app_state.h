@@ -87,6 +87,7 @@ struct AppState {
 
   // Results
   std::optional<ExploreResult> result;
+  int result_preview = 0;       // >0: `result` is a preview on every k-th group (exact result follows)
   uint64_t result_serial = 0;  // bumped whenever `result` is replaced (caches key on it,
                                // not on addresses, which a new result may reuse)
   int result_tensor = -1;

@@ -30,6 +30,8 @@ void draw_distribution_view(App& app) {
                         s.n_nonfinite ? "  · has non-finite values" : "");
   }
 
+  if (st.result_preview > 0 && st.result_tensor == st.tensor) preview_badge(st.result_preview);
+
   // Toolbar.
   if (ImGui::Checkbox("log count", &st.log_y)) {}
   ImGui::SameLine();
@@ -103,6 +105,7 @@ void draw_distribution_view(App& app) {
       ld.lo = st.result->hist_dequant.spec.lo;
       ld.hi = st.result->hist_dequant.spec.hi;
       ld.color = scheme_color(st.selected);
+      if (st.result_preview > 0) ld.color = (ld.color & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 110);  // dimmer: a preview
       ld.fits_axis = false;
       ld.outline = true;
       ld.label = "x̂ (dequantized)";

@@ -72,7 +72,8 @@ void draw_error_view(App& app) {
   const SchemeEntry& sel = st.schemes[size_t(st.selected)];
   uint64_t inside = 0;
   for (uint64_t c : r.hist_error.counts) inside += c;
-  const int64_t outside = r.q.metrics.n - int64_t(inside);
+  // A preview's counts are scaled up by its stride (explore_job.cpp); so is n here.
+  const int64_t outside = r.q.metrics.n * std::max(1, st.result_preview) - int64_t(inside);
   ImGui::SameLine();
   // Integer grids have one step, s; float formats and NF4 have steps that grow with |x|:
   // Δ is the coarsest among the levels the shown group's values use.
@@ -85,6 +86,8 @@ void draw_error_view(App& app) {
     ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.35f, 1), "· %lld values beyond ±0.75 %s (clipped)",
                        static_cast<long long>(outside), uniform ? "s" : "Δ");
   }
+
+  if (st.result_preview > 0) preview_badge(st.result_preview);
 
   const float fs = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();

@@ -1,6 +1,6 @@
 // quantscope: the desktop app. Parses the command line (DESIGN.md "GUI"), opens the
 // window and runs the frame loop; the App draws, the ActionScript replays scripted input,
-// and --bench-interaction measures a clip-handle drag.
+// and --bench-interaction measures edits as users make them (interaction_bench.h).
 #include <algorithm>
 #include <chrono>
 #include <cfloat>
@@ -17,6 +17,7 @@
 #include "analysis/formats/demo_model.h"
 #include "app/gui/actions.h"
 #include "app/gui/app.h"
+#include "app/gui/interaction_bench.h"
 #include "app/gui/platform.h"
 
 namespace {
@@ -37,101 +38,26 @@ struct Options {
   bool bench_interaction = false;
 };
 
-// Where the demo model lives when no FILE is given: written once, then reused.
-Result<std::string> demo_path() {
+// QuantScope's cache directory (created on demand).
+std::string cache_dir() {
   std::string dir;
   if (const char* c = std::getenv("XDG_CACHE_HOME"); c && *c) dir = std::string(c) + "/quantscope";
   else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/quantscope";
   else dir = (std::filesystem::temp_directory_path() / "quantscope").string();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/demo.safetensors";
+  return dir;
+}
+
+// Where the demo model lives when no FILE is given: written once, then reused.
+Result<std::string> demo_path() {
+  const std::string path = cache_dir() + "/demo.safetensors";
   if (std::filesystem::exists(path)) return path;
   std::fprintf(stderr, "quantscope: writing the demo model to %s\n", path.c_str());
   auto r = write_demo_model(path);
   if (!r) return tl::unexpected(r.error());
   return path;
 }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, size_t(std::ceil(p / 100.0 * double(v.size())) - 1));
-  return v[i];
-}
-
-// --bench-interaction: a 5-second sinusoidal drag of the upper clip handle, as a hand
-// would do it, on the demo's 4096×4096 tensor (16.7 M elements), then on its 1024×512
-// tensor (0.5 M). The drag goes through App::set_clip_range exactly as the handle does
-// (a continuous edit each frame).
-class InteractionBench {
- public:
-  static constexpr const char* kTensors[] = {"model.layers.0.mlp.down_proj.weight",
-                                             "model.layers.0.mlp.up_proj.weight"};
-  static constexpr double kSeconds = 5.0;
-
-  // Call every frame before the UI; returns true when every tensor has been measured.
-  bool step(App& app) {
-    if (phase_ >= std::size(kTensors)) return true;
-    AppState& st = app.state();
-    if (!running_) {
-      if (!selected_) {
-        if (!app.select_tensor_by_name(kTensors[phase_])) {
-          failed_ = true;
-          return true;
-        }
-        selected_ = true;
-      }
-      if (!app.idle() || !st.result || st.result_tensor != st.tensor) return false;
-      hi0_ = st.result_stats.max;
-      lo_ = st.result_stats.min;
-      t0_ = Clock::now();
-      app.latencies_ms().clear();
-      app.shown_latencies_ms().clear();
-      frame_ms_.clear();
-      running_ = true;
-    }
-    const double t = std::chrono::duration<double>(Clock::now() - t0_).count();
-    if (t < kSeconds) {
-      // Between 20% and 100% of the data's max, 1 Hz.
-      app.set_clip_range(lo_, hi0_ * (0.6 + 0.4 * std::cos(2 * M_PI * t)), /*continuous_edit=*/true);
-      return false;
-    }
-    if (!app.idle()) return false;  // let the last edit be answered
-    report(app);
-    running_ = selected_ = false;
-    ++phase_;
-    return phase_ >= std::size(kTensors);
-  }
-  void frame_time(double ms) {
-    if (running_) frame_ms_.push_back(ms);
-  }
-  bool failed() const { return failed_; }
-
- private:
-  void report(App& app) {
-    const AppState& st = app.state();
-    const auto& lat = app.latencies_ms();
-    const auto& shown = app.shown_latencies_ms();
-    const double fmax = frame_ms_.empty() ? 0 : *std::max_element(frame_ms_.begin(), frame_ms_.end());
-    std::printf("interaction bench: %s (%lld elements), %zu frames in %.0f s, %zu edits answered\n",
-                kTensors[phase_], (long long)st.model->tensors[size_t(st.tensor)].numel(), frame_ms_.size(),
-                kSeconds, lat.size());
-    std::printf("  frame (UI CPU)  p50 %6.2f ms  p95 %6.2f ms  max %6.2f ms\n", percentile(frame_ms_, 50),
-                percentile(frame_ms_, 95), fmax);
-    std::printf("  edit->result    p50 %6.2f ms  p95 %6.2f ms  (ready on the worker)\n", percentile(lat, 50),
-                percentile(lat, 95));
-    std::printf("  edit->on screen p50 %6.2f ms  p95 %6.2f ms  (+ wait for the next frame)\n",
-                percentile(shown, 50), percentile(shown, 95));
-    std::fflush(stdout);
-  }
-
-  size_t phase_ = 0;
-  bool selected_ = false, running_ = false, failed_ = false;
-  double hi0_ = 0, lo_ = 0;
-  Clock::time_point t0_;
-  std::vector<double> frame_ms_;
-};
 
 int run(const Options& opt) {
   // Validate everything that does not need a window first, so a typo fails fast.
@@ -207,7 +133,20 @@ int run(const Options& opt) {
       app.state().view_tab_pending = true;
       app.post_explore(false);
     }
-    InteractionBench bench;
+    std::string big_path;
+    if (opt.bench_interaction) {
+      if (!opt.file.empty()) {
+        std::fprintf(stderr, "quantscope: --bench-interaction uses the demo model and its own bench tensor (run it without FILE)\n");
+        return 2;
+      }
+      auto b = big_bench_path(cache_dir());
+      if (!b) {
+        std::fprintf(stderr, "quantscope: cannot write the bench tensor: %s\n", b.error().message.c_str());
+        return 1;
+      }
+      big_path = *b;
+    }
+    InteractionBench bench(file, big_path);
     int frames = 0, settled = 0;
     while (!(*platform)->should_close() && !app.quit_requested()) {
       // Interactive and idle: sleep until an event (or 100 ms, to pick up job results).
@@ -224,7 +163,7 @@ int run(const Options& opt) {
       const auto t0 = Clock::now();
       if (opt.bench_interaction && bench.step(app)) {
         if (bench.failed()) {
-          std::fprintf(stderr, "quantscope: --bench-interaction needs the demo model (run it without FILE)\n");
+          std::fprintf(stderr, "quantscope: --bench-interaction: %s\n", bench.error().c_str());
           exit_code = 1;
         }
         break;
@@ -280,7 +219,7 @@ int main(int argc, char** argv) {
   cli.add_option("--size", opt.size, "window size WxH, e.g. 1600x1000");
   cli.add_option("--actions", opt.actions, "JSON file of scripted UI actions (see README)");
   cli.add_flag("--bench-interaction", opt.bench_interaction,
-               "replay a 5 s clip-handle drag on the demo's 4096x4096 tensor and print timings");
+               "replay clip drags and per-block edits on 0.5 M, 16.8 M and 134 M-element tensors and print timings");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,8 @@ class App;
 // Every view's start: the selected tensor, or nullptr after saying "select a tensor"
 // (no model, no selection or no scheme). app.cpp.
 const TensorView* selected_tensor(App& app);
+// "preview · 1/k of the groups": the shown result covers every k-th group only.
+void preview_badge(int stride);
 
 void draw_model_browser(App& app);      // model_browser.cpp
 void draw_scheme_panel(App& app);       // scheme_panel.cpp
