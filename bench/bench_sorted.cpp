@@ -9,6 +9,8 @@
 //   BM_SortedEdit16/n          the same at 16 bits (65535 levels: the worst case)
 //   BM_SortedEditFp8/n         an fp8_e4m3 cast with scale=absmax
 //   BM_FullEdit/n              quantize() of the first case over all N elements (2 threads)
+//   BM_ExploreBlockEdit/n      the GUI's per-block edit: explore() of absmax bits 4↔5 in
+//                              blocks of 32 with the x̂ histogram (2 threads)
 // n = 2^24 (the demo's 4096×4096) and 2^27 (a [32768, 4096] embedding).
 #include <cmath>
 #include <random>
@@ -16,6 +18,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "analysis/explore.h"
 #include "analysis/quant/quantize_sorted.h"
 #include "analysis/quant/sorted_values.h"
 #include "analysis/quantize.h"
@@ -93,6 +96,25 @@ void BM_FullEdit(benchmark::State& state) {
   qs::bench::set_bytes(state, x.size());
 }
 
+// The GUI's per-block edit: explore() with the x̂ histogram (x's is cached by the app).
+void BM_ExploreBlockEdit(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const std::vector<float>& x = data(n);
+  const std::vector<int64_t> shape = {n / 4096, 4096};
+  qs::ExploreRequest r;
+  r.view_lo = -0.1;
+  r.view_hi = 0.1;
+  r.hist_x = false;
+  r.threads = 2;
+  int k = 0;
+  for (auto _ : state) {
+    r.scheme = *qs::parse_spec(k++ % 2 ? "absmax:bits=4,gran=block,block=32" : "absmax:bits=5,gran=block,block=32");
+    qs::ExploreResult e = qs::explore(x, shape, r);
+    benchmark::DoNotOptimize(e.q.metrics.sqnr_db);
+  }
+  qs::bench::set_bytes(state, x.size());
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
   b->Arg(int64_t(1) << 24)->Arg(int64_t(1) << 27)->ArgName("n")->Unit(benchmark::kMillisecond)->UseRealTime();
 }
@@ -110,5 +132,6 @@ BENCHMARK(BM_SortedEditErr)->Apply(sizes);
 BENCHMARK(BM_SortedEdit16)->Apply(sizes);
 BENCHMARK(BM_SortedEditFp8)->Apply(sizes);
 BENCHMARK(BM_FullEdit)->Apply(sizes);
+BENCHMARK(BM_ExploreBlockEdit)->Apply(sizes);
 
 BENCHMARK_MAIN();

@@ -115,32 +115,41 @@ void on_threads(int T, F&& fn) {
 
 inline int64_t seg_begin(int64_t n, int T, int t) { return n * t / T; }
 
-constexpr int kDigitBits[3] = {11, 11, 10};
-constexpr int kDigitShift[3] = {0, 11, 22};
+constexpr int kPasses = 4;
+constexpr int kDigitBits[kPasses] = {8, 8, 8, 8};
+constexpr int kDigitShift[kPasses] = {0, 8, 16, 24};
 
-// Block sums of x and x² for blocks [b0, b1): each block summed element by element in DD,
-// four blocks interleaved so the dependent additions of one hide the others' latency.
+// Block sums of x and x² for blocks [b0, b1), each to about twice float64's precision:
+// Ogita–Rump–Oishi's Sum2 (TwoSum, the rounding errors summed apart) over 8 lanes that
+// the compiler vectorizes, then the lanes added in double-double. d·d is exact.
 void block_sums(const float* v, int64_t n, int64_t b0, int64_t b1, DD* sx, DD* sx2) {
   constexpr int64_t S = SortedValues::kStride;
-  int64_t b = b0;
-  for (; b + 4 <= b1 && (b + 4) * S <= n; b += 4) {
-    DD a[4], q[4];
-    for (int64_t j = 0; j < S; ++j) {
-      for (int u = 0; u < 4; ++u) {
-        const double d = v[(b + u) * S + j];
-        a[u] = dd_add(a[u], d);
-        q[u] = dd_add(q[u], d * d);
+  constexpr int kLanes = 8;
+  for (int64_t b = b0; b < b1; ++b) {
+    const float* p = v + b * S;
+    const int64_t len = std::min(S, n - b * S);
+    double sh[kLanes] = {}, sl[kLanes] = {}, qh[kLanes] = {}, ql[kLanes] = {};
+    int64_t k = 0;
+    for (; k + kLanes <= len; k += kLanes) {
+      for (int l = 0; l < kLanes; ++l) {
+        const double d = p[k + l], d2 = d * d;
+        const double s1 = sh[l] + d, z1 = s1 - sh[l];
+        sl[l] += (sh[l] - (s1 - z1)) + (d - z1);
+        sh[l] = s1;
+        const double s2 = qh[l] + d2, z2 = s2 - qh[l];
+        ql[l] += (qh[l] - (s2 - z2)) + (d2 - z2);
+        qh[l] = s2;
       }
     }
-    for (int u = 0; u < 4; ++u) {
-      sx[b + u] = a[u];
-      sx2[b + u] = q[u];
-    }
-  }
-  for (; b < b1; ++b) {
     DD a, q;
-    for (int64_t j = b * S; j < std::min(n, (b + 1) * S); ++j) {
-      const double d = v[j];
+    for (int l = 0; l < kLanes; ++l) {
+      a = dd_add(a, DD{sh[l], 0});
+      a = dd_add(a, sl[l]);
+      q = dd_add(q, DD{qh[l], 0});
+      q = dd_add(q, ql[l]);
+    }
+    for (; k < len; ++k) {
+      const double d = p[k];
       a = dd_add(a, d);
       q = dd_add(q, d * d);
     }
@@ -180,34 +189,35 @@ SortedValues build_sorted_values(std::span<const float> x, int threads, RunContr
   s.numel = int64_t(x.size());
   const int T = int(std::max<int64_t>(1, std::min<int64_t>(resolve(threads), s.numel / 65536 + 1)));
   const int64_t N = s.numel;
-  if (control) control->total.store(N * 4);
+  if (control) control->total.store(N * (kPasses + 1));
 
   // Extract the finite keys, in input order, into `a` (per-thread counts, then offsets).
   std::vector<int64_t> finite(static_cast<size_t>(T), 0);
   on_threads(T, [&](int t) {
     int64_t c = 0;
-    for (int64_t i = seg_begin(N, T, t); i < seg_begin(N, T, t + 1); ++i) c += std::isfinite(x[size_t(i)]) ? 1 : 0;
+    for (int64_t i = seg_begin(N, T, t), e = seg_begin(N, T, t + 1); i < e; ++i) c += std::isfinite(x[size_t(i)]) ? 1 : 0;
     finite[size_t(t)] = c;
   });
   std::vector<int64_t> out0(size_t(T) + 1, 0);
   for (int t = 0; t < T; ++t) out0[size_t(t) + 1] = out0[size_t(t)] + finite[size_t(t)];
   const int64_t n = out0[size_t(T)];
   s.n_nonfinite = N - n;
-  std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
+  // Not zero-filled: every element is written before it is read.
+  FloatBuffer a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
   on_threads(T, [&](int t) {
     float* dst = a.data() + out0[size_t(t)];
-    for (int64_t i = seg_begin(N, T, t); i < seg_begin(N, T, t + 1); ++i) {
+    for (int64_t i = seg_begin(N, T, t), e = seg_begin(N, T, t + 1); i < e; ++i) {
       const float f = x[size_t(i)];
       if (std::isfinite(f)) store_u32(dst++, to_key(f));
     }
   });
   if (control) control->done.store(N);
 
-  // Three stable counting-sort passes: a → b → a → b.
+  // Stable counting-sort passes, a → b → a → …
   float* src = a.data();
   float* dst = b.data();
   std::vector<std::vector<int64_t>> count(static_cast<size_t>(T));
-  for (int pass = 0; pass < 3; ++pass) {
+  for (int pass = 0; pass < kPasses; ++pass) {
     if (control && control->cancelled()) {
       s.cancelled = true;
       return s;
@@ -218,7 +228,7 @@ SortedValues build_sorted_values(std::span<const float> x, int threads, RunContr
     on_threads(T, [&](int t) {
       auto& c = count[size_t(t)];
       c.assign(R, 0);
-      for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) ++c[(load_u32(src + i) >> shift) & mask];
+      for (int64_t i = seg_begin(n, T, t), e = seg_begin(n, T, t + 1); i < e; ++i) ++c[(load_u32(src + i) >> shift) & mask];
     });
     // Offsets: digit-major, then thread (segment) order: stable.
     int64_t run = 0;
@@ -231,7 +241,7 @@ SortedValues build_sorted_values(std::span<const float> x, int threads, RunContr
     }
     on_threads(T, [&](int t) {
       auto& off = count[size_t(t)];
-      for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) {
+      for (int64_t i = seg_begin(n, T, t), e = seg_begin(n, T, t + 1); i < e; ++i) {
         const uint32_t k = load_u32(src + i);
         store_u32(dst + off[(k >> shift) & mask]++, k);
       }
@@ -239,14 +249,15 @@ SortedValues build_sorted_values(std::span<const float> x, int threads, RunContr
     std::swap(src, dst);
     if (control) control->done.fetch_add(N);
   }
-  // After three passes the keys sit in b (src); turn them back into floats in place.
+  // The keys sit in `src` after the last pass; turn them back into floats in place.
   on_threads(T, [&](int t) {
-    for (int64_t i = seg_begin(n, T, t); i < seg_begin(n, T, t + 1); ++i) src[i] = from_key(load_u32(src + i));
+    for (int64_t i = seg_begin(n, T, t), e = seg_begin(n, T, t + 1); i < e; ++i) src[i] = from_key(load_u32(src + i));
   });
+  if (src == a.data()) std::swap(a, b);
   s.v = std::move(b);
-  std::vector<float>().swap(a);
+  FloatBuffer().swap(a);
   build_prefix(s, T);
-  if (control) control->done.store(N * 4);
+  if (control) control->done.store(N * (kPasses + 1));
   return s;
 }
 

@@ -16,7 +16,9 @@
 // a binary search over `samples` (every 64th value, cache-resident) and then inside one
 // 64-element block: a few cache misses per search instead of ~log2 N.
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "analysis/run_control.h"
@@ -34,9 +36,29 @@ DD dd_add(DD a, DD b);
 DD dd_neg(DD a);
 DD dd_mul(DD a, double b);
 
+// A std::allocator that default-initializes: resize() leaves floats unwritten instead of
+// zero-filling hundreds of megabytes that the sort overwrites anyway.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FloatBuffer = std::vector<float, DefaultInitAllocator<float>>;
+
 struct SortedValues {
   static constexpr int64_t kStride = 64;
-  std::vector<float> v;  // the finite values, ascending in the total order (−0 before +0)
+  FloatBuffer v;  // the finite values, ascending in the total order (−0 before +0)
   // px[k] = Σ v[0, k·kStride), px2[k] = Σ v²[0, k·kStride); size = v.size()/kStride + 1.
   std::vector<DD> px, px2;
   // samples[k] = v[k·kStride]: a 1/64-size copy that stays in cache, so a binary search
