@@ -271,7 +271,7 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
 
   // A per-group scheme on a huge tensor: answer on every kPreviewStride-th group first.
   const bool sorted_answers = cache.sorted && sorted_path_applies(req.scheme);
-  const int axis = sorted_answers || t.numel() <= kPreviewNumel ? -1 : preview_axis(req.scheme, t.shape);
+  const int axis = sorted_answers || t.numel() <= preview_numel_ ? -1 : preview_axis(req.scheme, t.shape);
   if (axis >= 0 && preview) {
     const auto t0 = Clock::now();
     if (cache.subset_axis != axis) {

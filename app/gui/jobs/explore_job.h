@@ -89,8 +89,11 @@ class ExploreWorker {
   // `superseded` says a newer request is waiting (the exact pass then stops early).
   ExploreJobResult run(const ExploreJobRequest& r, RunControl& ctl, const PreviewFn& preview);
   std::shared_ptr<const SortedCacheStatus> status() const { return status_; }
+  // Tensors above this many elements get a preview (tests lower it).
+  void set_preview_numel(int64_t n) { preview_numel_ = n; }
 
  private:
+  int64_t preview_numel_ = kPreviewNumel;
   struct Cache;
   std::unique_ptr<Cache> cache_;
   std::shared_ptr<SortedCacheStatus> status_;
