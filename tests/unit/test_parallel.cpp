@@ -1,0 +1,196 @@
+// Threads never change a result: every multi-pass job (presets, decoding, statistics,
+// calibration, sweeps, the whole-model run) gives the same bits at 1, 2 and 3 threads,
+// because work is cut into fixed items and reduced in item order (analysis/base/parallel.h).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "analysis/base/parallel.h"
+#include "analysis/metrics.h"
+#include "analysis/presets/ggml_quants.h"
+#include "analysis/presets/preset.h"
+#include "analysis/run_control.h"
+#include "analysis/tensor.h"
+
+namespace qs {
+namespace {
+
+std::vector<float> gaussian(size_t n, uint32_t seed, float sigma = 0.02f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, sigma);
+  std::vector<float> x(n);
+  for (float& v : x) v = d(rng);
+  return x;
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// [SECTION] The helpers
+
+TEST(Parallel, ForVisitsEveryItemOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    std::vector<std::atomic<int>> hits(1000);
+    parallel_for(1000, threads, [&](int64_t i, int w) {
+      EXPECT_LT(w, threads);
+      hits[size_t(i)]++;
+    });
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  }
+}
+
+TEST(Parallel, ReduceMergesInItemOrder) {
+  for (int threads : {1, 2, 3}) {
+    // A non-commutative merge: the item order shows in the result.
+    const std::vector<int64_t> order = parallel_reduce(
+        50, threads, std::vector<int64_t>{}, [](int64_t i) { return i; },
+        [](std::vector<int64_t>& acc, int64_t i) { acc.push_back(i); });
+    for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(order[size_t(i)], i);
+  }
+}
+
+TEST(Parallel, OrderedConsumesInOrderWithinTheWindow) {
+  for (int threads : {1, 2, 3}) {
+    std::vector<int64_t> slot_item(4, -1), consumed;
+    std::atomic<int> in_flight{0}, max_in_flight{0};
+    parallel_ordered(
+        200, threads, 4,
+        [&](int64_t i, int slot) {
+          const int f = ++in_flight;
+          int m = max_in_flight.load();
+          while (f > m && !max_in_flight.compare_exchange_weak(m, f)) {
+          }
+          slot_item[size_t(slot)] = i;
+        },
+        [&](int64_t i, int slot) {
+          EXPECT_EQ(slot_item[size_t(slot)], i);
+          consumed.push_back(i);
+          --in_flight;
+        });
+    ASSERT_EQ(consumed.size(), 200u);
+    for (int64_t i = 0; i < 200; ++i) EXPECT_EQ(consumed[size_t(i)], i);
+    EXPECT_LE(max_in_flight.load(), 4);
+  }
+}
+
+TEST(Parallel, ExceptionsReachTheCaller) {
+  for (int threads : {1, 2, 3}) {
+    EXPECT_THROW(parallel_for(100, threads,
+                              [](int64_t i, int) {
+                                if (i == 37) throw std::runtime_error("item 37");
+                              }),
+                 std::runtime_error);
+    EXPECT_THROW(parallel_ordered(
+                     100, threads, 3,
+                     [](int64_t i, int) {
+                       if (i == 50) throw std::runtime_error("item 50");
+                     },
+                     [](int64_t, int) {}),
+                 std::runtime_error);
+  }
+}
+
+// [SECTION] Presets
+
+// Every preset on a tensor with a few non-finite values and an outlier row: codes and x̂
+// bit for bit, group params, and the metrics sums streamed through visit_preset.
+TEST(ParallelPresets, IdenticalAtOneTwoThreeThreads) {
+  const std::vector<int64_t> shape = {40, 512};
+  std::vector<float> x = gaussian(size_t(40 * 512), 7);
+  x[100] = NAN;
+  x[3000] = INFINITY;
+  for (int j = 0; j < 512; ++j) x[size_t(5 * 512 + j)] *= 40.0f;
+  for (const PresetInfo& info : all_presets()) {
+    SCOPED_TRACE(std::string(info.name));
+    ASSERT_TRUE(preset_fits(info.id, shape));
+    PresetQuantization ref;
+    ErrorSums ref_sums;
+    for (int threads : {1, 2, 3}) {
+      PresetRun run;
+      run.threads = threads;
+      const PresetQuantization q = quantize_preset(info.id, x, shape, run);
+      ErrorSums sums;
+      int64_t next = 0;
+      visit_preset(
+          info.id, x, shape,
+          [&](int64_t i, float xhat, int32_t, bool clipped) {
+            EXPECT_EQ(i, next++);  // element order
+            if (!std::isfinite(x[size_t(i)])) return;
+            const double e = double(x[size_t(i)]) - double(xhat);
+            sums.n += 1, sums.n_clipped += clipped, sums.sum_err2 += e * e, sums.sum_xy += double(x[size_t(i)]) * xhat;
+          },
+          run);
+      if (threads == 1) {
+        ref = q;
+        ref_sums = sums;
+        continue;
+      }
+      ASSERT_EQ(q.codes, ref.codes);
+      ASSERT_EQ(q.clipped, ref.clipped);
+      for (size_t i = 0; i < x.size(); ++i) ASSERT_TRUE(same_bits(q.xhat[i], ref.xhat[i])) << i;
+      ASSERT_EQ(q.groups.size(), ref.groups.size());
+      for (size_t g = 0; g < q.groups.size(); ++g) {
+        EXPECT_TRUE(same_bits(q.groups[g].scale, ref.groups[g].scale));
+        EXPECT_TRUE(same_bits(q.groups[g].zero_point, ref.groups[g].zero_point));
+      }
+      EXPECT_EQ(sums.n, ref_sums.n);
+      EXPECT_EQ(sums.n_clipped, ref_sums.n_clipped);
+      EXPECT_EQ(sums.sum_err2, ref_sums.sum_err2);
+      EXPECT_EQ(sums.sum_xy, ref_sums.sum_xy);
+    }
+  }
+}
+
+// The lane-wise Q4_K search equals llama.cpp's scalar make_qkx2_quants byte for byte,
+// including flat, all-negative, all-zero, tiny and huge sub-blocks.
+TEST(ParallelPresets, Q4KLanewiseSearchEqualsTheScalarOne) {
+  const int64_t blocks = 400;
+  std::vector<float> x = gaussian(size_t(blocks * 256), 11);
+  std::mt19937 rng(3);
+  for (int64_t b = 0; b < blocks; ++b) {
+    float* xb = x.data() + b * 256;
+    const int sub = int(rng() % 8);
+    switch (b % 8) {
+      case 1: std::fill(xb + 32 * sub, xb + 32 * sub + 32, -0.3f); break;   // flat, negative
+      case 2: std::fill(xb + 32 * sub, xb + 32 * sub + 32, 0.0f); break;    // all zero
+      case 3: std::fill(xb, xb + 256, 0.25f); break;                         // flat positive block
+      case 4: for (int i = 0; i < 256; ++i) xb[i] = -std::fabs(xb[i]); break;  // one-sided
+      case 5: for (int i = 0; i < 256; ++i) xb[i] *= (i / 32) % 2 ? 1e-6f : 1e3f; break;
+      case 6: xb[rng() % 256] = 5.0f; break;                                 // an outlier
+      default: break;
+    }
+  }
+  std::vector<std::byte> a(size_t(blocks) * 144), b(a.size());
+  std::vector<uint8_t> ca(x.size(), 0), cb(x.size(), 0);
+  ggml_quantize_row(DType::Q4_K, x.data(), int64_t(x.size()), a.data(), ca.data());
+  ggml_quantize_row_scalar(DType::Q4_K, x.data(), int64_t(x.size()), b.data(), cb.data());
+  for (int64_t k = 0; k < blocks; ++k)
+    ASSERT_EQ(std::memcmp(a.data() + k * 144, b.data() + k * 144, 144), 0) << "block " << k;
+  EXPECT_EQ(ca, cb);
+}
+
+TEST(ParallelPresets, CancelStopsEarly) {
+  const std::vector<int64_t> shape = {64, 4096};
+  const std::vector<float> x = gaussian(size_t(64 * 4096), 5);
+  RunControl ctl;
+  ctl.cancel = true;
+  PresetRun run;
+  run.threads = 2;
+  run.control = &ctl;
+  int64_t seen = 0;
+  visit_preset(Preset::Q4_K, x, shape, [&](int64_t, float, int32_t, bool) { ++seen; }, run);
+  EXPECT_EQ(seen, 0);
+  RunControl ok;
+  run.control = &ok;
+  visit_preset(Preset::Q8_0, x, shape, [&](int64_t, float, int32_t, bool) { ++seen; }, run);
+  EXPECT_EQ(seen, int64_t(x.size()));
+  EXPECT_EQ(ok.done.load(), int64_t(x.size()));
+  EXPECT_EQ(ok.total.load(), int64_t(x.size()));
+}
+
+}  // namespace
+}  // namespace qs
