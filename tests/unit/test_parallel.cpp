@@ -12,6 +12,7 @@
 
 #include "analysis/base/parallel.h"
 #include "analysis/metrics.h"
+#include "analysis/numeric/float_formats.h"
 #include "analysis/presets/ggml_quants.h"
 #include "analysis/presets/preset.h"
 #include "analysis/run_control.h"
@@ -190,6 +191,61 @@ TEST(ParallelPresets, CancelStopsEarly) {
   EXPECT_EQ(seen, int64_t(x.size()));
   EXPECT_EQ(ok.done.load(), int64_t(x.size()));
   EXPECT_EQ(ok.total.load(), int64_t(x.size()));
+}
+
+// [SECTION] Decoding and statistics
+
+void expect_same_stats(const TensorStats& a, const TensorStats& b) {
+  EXPECT_EQ(a.numel, b.numel);
+  EXPECT_EQ(a.n_finite, b.n_finite);
+  EXPECT_EQ(a.n_nonfinite, b.n_nonfinite);
+  EXPECT_EQ(a.min, b.min);
+  EXPECT_EQ(a.max, b.max);
+  EXPECT_EQ(a.mean, b.mean);  // exact: chunk moments merged in chunk order
+  EXPECT_EQ(a.std, b.std);
+  EXPECT_EQ(a.absmax, b.absmax);
+}
+
+// bf16, f16, strided f32 and Q4_K blocks decoded at 1/2/3 threads: the same floats, and
+// stats over them (and streamed by scan_stats) the same doubles.
+TEST(ParallelTensor, DecodeAndStatsIdenticalAtOneTwoThreeThreads) {
+  const int64_t rows = 37, cols = 8192, n = rows * cols;  // 4.6 chunks of kDecodeChunk
+  std::vector<float> x = gaussian(size_t(n), 9, 1.0f);
+  x[17] = NAN;
+  x[size_t(n - 3)] = -INFINITY;
+  std::vector<uint16_t> bf(static_cast<size_t>(n)), hf(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) bf[size_t(i)] = numeric::bf16_encode(x[size_t(i)]);
+  for (int64_t i = 0; i < n; ++i) hf[size_t(i)] = numeric::fp16_encode(x[size_t(i)]);
+  std::vector<std::byte> q4k(size_t(n / 256) * 144);
+  const std::vector<float> finite = gaussian(size_t(n), 10, 1.0f);
+  ggml_quantize_row(DType::Q4_K, finite.data(), n, q4k.data(), nullptr);
+  // x stored transposed (Fortran order): strides make it a non-contiguous view.
+  std::vector<float> xt(static_cast<size_t>(n));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) xt[size_t(c * rows + r)] = x[size_t(r * cols + c)];
+
+  std::vector<TensorView> views(4);
+  views[0].dtype = DType::BF16, views[0].bytes = std::as_bytes(std::span<const uint16_t>(bf));
+  views[1].dtype = DType::F16, views[1].bytes = std::as_bytes(std::span<const uint16_t>(hf));
+  views[2].dtype = DType::Q4_K, views[2].bytes = std::span<const std::byte>(q4k);
+  views[3].dtype = DType::F32, views[3].bytes = std::as_bytes(std::span<const float>(xt));
+  views[3].strides = {1, rows};
+  for (TensorView& v : views) v.shape = {rows, cols};
+  for (const TensorView& v : views) {
+    SCOPED_TRACE(std::string(dtype_name(v.dtype)));
+    std::vector<float> ref_storage;
+    const std::vector<float> ref(to_float(v, ref_storage, 1).begin(), to_float(v, ref_storage, 1).end());
+    const TensorStats ref_stats = compute_stats(ref, 1);
+    expect_same_stats(scan_stats(v, 1), ref_stats);
+    for (int threads : {2, 3}) {
+      std::vector<float> storage;
+      const std::span<const float> y = to_float(v, storage, threads);
+      ASSERT_EQ(y.size(), ref.size());
+      for (size_t i = 0; i < ref.size(); ++i) ASSERT_TRUE(same_bits(y[i], ref[i])) << i;
+      expect_same_stats(compute_stats(y, threads), ref_stats);
+      expect_same_stats(scan_stats(v, threads), ref_stats);
+    }
+  }
 }
 
 }  // namespace
