@@ -272,18 +272,15 @@ void q4_k_scalar(const float* x, std::byte* out, uint8_t* clipped) {
 // -ffp-contract=off), so every lane's result is bit for bit make_qkx2_quants'. Branches
 // become lane masks. This is where Q4_K's time goes (21 candidate scales × 32 elements
 // per sub-block); 8 lanes at a time is ~4× the scalar loop.
-// The helpers are inlined: the "AVX vector passed by value changes the ABI" note GCC
-// gives for 32-byte vectors on a non-AVX baseline does not apply to them.
+// The helpers are inlined: GCC's AVX-ABI note on 32-byte vectors does not apply.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float V8f __attribute__((vector_size(32)));
 typedef int32_t V8i __attribute__((vector_size(32)));
-
 #define QS_LANES inline __attribute__((always_inline))
-QS_LANES V8f blend(V8i mask, V8f a, V8f b) {  // mask ? a : b, mask lanes all-ones or zero
-  return (V8f)(((V8i)a & mask) | ((V8i)b & ~mask));
-}
+// mask ? a : b, lanes of mask all ones or zero.
+QS_LANES V8f blend(V8i mask, V8f a, V8f b) { return (V8f)(((V8i)a & mask) | ((V8i)b & ~mask)); }
 // min(15, max(0, nearest_int(f))) as a float: the integer trick, then the clamp on the
 // converted value (exact: small integers), which needs no SSE4 integer min/max.
 QS_LANES V8f nearest_0_15(V8f f) {
@@ -292,7 +289,6 @@ QS_LANES V8f nearest_0_15(V8f f) {
   const V8f lo = blend(l < 0.f, V8f{}, l);
   return blend(lo > 15.f, V8f{} + 15.f, lo);
 }
-
 // Cloned for AVX2 where GCC can (one 256-bit register per lane vector; the arithmetic is
 // the same IEEE float32 either way, so the clones agree bit for bit).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -430,12 +426,77 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
 
 // Q6_K: 16 sub-blocks of 16, each a symmetric scale from make_qx_quants(16, 32); the
 // scales quantized to int8 against fp16 d = max_scale/−128; codes in [−32, 31].
-void q6_k(const float* x, std::byte* out, uint8_t* clipped) {
+// make_qx_quants(16, 32, ·) for Q6_K's 16 sub-blocks in 16 lanes, as q4_k does for
+// make_qkx2_quants: lane j runs sub-block j's scalar float operations in their order.
+typedef float V16f __attribute__((vector_size(64)));
+typedef int32_t V16i __attribute__((vector_size(64)));
+QS_LANES V16f blend16(V16i mask, V16f a, V16f b) { return (V16f)(((V16i)a & mask) | ((V16i)b & ~mask)); }
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void q6_k_search(const float* x, int8_t* L, float* scales) {
+  constexpr int nmax = 32;
+  V16f xs[16], w[16];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) xs[i][j] = x[16 * j + i];
+  V16f max = V16f{}, amax = V16f{};
+  for (int i = 0; i < 16; ++i) {
+    V16f ax;
+    for (int j = 0; j < 16; ++j) ax[j] = std::fabs(xs[i][j]);
+    const V16i more = ax > amax;
+    amax = blend16(more, ax, amax);
+    max = blend16(more, xs[i], max);
+    w[i] = xs[i] * xs[i];
+  }
+  const V16i tiny = amax < kGroupMaxEps;  // those lanes: L = 0, scale 0
+  // min(nmax − 1, max(−nmax, nearest_int(v))) as a float (|v| ≤ 33 here).
+  auto code = [](V16f v) {
+    const V16f t = v + 12582912.f;
+    const V16f l = __builtin_convertvector(((V16i)t & 0x007fffff) - 0x00400000, V16f);
+    const V16f lo = blend16(l < float(-nmax), V16f{} - float(nmax), l);
+    return blend16(lo > float(nmax - 1), V16f{} + float(nmax - 1), lo);
+  };
+  V16f iscale = float(-nmax) / max;
+  V16f sumlx = V16f{}, suml2 = V16f{};
+  V16f Lv[16];
+  for (int i = 0; i < 16; ++i) {
+    const V16f l = code(iscale * xs[i]);
+    Lv[i] = l;
+    sumlx += w[i] * xs[i] * l;
+    suml2 += w[i] * l * l;
+  }
+  V16f scale = blend16(suml2 != 0.f, sumlx / suml2, V16f{});
+  V16f best = scale * sumlx;
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    iscale = -(nmax + 0.1f * is) / max;
+    sumlx = suml2 = V16f{};
+    V16f Laux[16];
+    for (int i = 0; i < 16; ++i) {
+      const V16f l = code(iscale * xs[i]);
+      Laux[i] = l;
+      sumlx += w[i] * xs[i] * l;
+      suml2 += w[i] * l * l;
+    }
+    const V16i take = (suml2 > 0.f) & (sumlx * sumlx > best * suml2) & ~tiny;
+    for (int i = 0; i < 16; ++i) Lv[i] = blend16(take, Laux[i], Lv[i]);
+    scale = blend16(take, sumlx / suml2, scale);
+    best = blend16(take, scale * sumlx, best);
+  }
+  for (int j = 0; j < 16; ++j) {
+    scales[j] = tiny[j] ? 0.f : scale[j];
+    for (int i = 0; i < 16; ++i) L[16 * j + i] = tiny[j] ? int8_t(0) : int8_t(int(Lv[i][j]) + nmax);
+  }
+}
+
+void q6_k_impl(const float* x, std::byte* out, uint8_t* clipped, bool lanes) {
   int8_t L[256];
   float scales[16];
   float max_scale = 0, max_abs_scale = 0;
+  if (lanes) q6_k_search(x, L, scales);
   for (int ib = 0; ib < 16; ++ib) {
-    const float scale = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+    const float scale = lanes ? scales[ib] : make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
     scales[ib] = scale;
     if (std::fabs(scale) > max_abs_scale) {
       max_abs_scale = std::fabs(scale);
@@ -478,6 +539,9 @@ void q6_k(const float* x, std::byte* out, uint8_t* clipped) {
   }
 }
 
+void q6_k(const float* x, std::byte* out, uint8_t* clipped) { q6_k_impl(x, out, clipped, true); }
+void q6_k_scalar(const float* x, std::byte* out, uint8_t* clipped) { q6_k_impl(x, out, clipped, false); }
+
 }  // namespace
 
 int ggml_nearest_int(float fval) {
@@ -504,8 +568,12 @@ size_t ggml_block_bytes(DType t) {
 }
 
 void ggml_quantize_row_scalar(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped) {
-  if (t != DType::Q4_K) return ggml_quantize_row(t, x, n, out, clipped);
-  for (int64_t b = 0; b < n / 256; ++b) q4_k_scalar(x + b * 256, out + size_t(b) * 144, clipped ? clipped + b * 256 : nullptr);
+  for (int64_t b = 0; b < n / 256 && (t == DType::Q4_K || t == DType::Q6_K); ++b) {
+    uint8_t* cb = clipped ? clipped + b * 256 : nullptr;
+    if (t == DType::Q4_K) q4_k_scalar(x + b * 256, out + size_t(b) * 144, cb);
+    else q6_k_scalar(x + b * 256, out + size_t(b) * 210, cb);
+  }
+  if (t != DType::Q4_K && t != DType::Q6_K) ggml_quantize_row(t, x, n, out, clipped);
 }
 
 void ggml_quantize_row(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped) {

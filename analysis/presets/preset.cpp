@@ -332,13 +332,22 @@ void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t le
     default: {  // OCP MX: the scale is exactly 2^shared
       const MxElement e = *mx_element(p);
       const MxElementTraits& t = mx_traits(e);
+      // ldexp(v, ∓shared) in double is exact (|shared| ≤ 127, no float reaches double's
+      // limits), so is the multiply by the power of two itself: same bits, no libm call.
       const int shared = std::ilogb(gp.scale);
+      const double down = std::ldexp(1.0, -shared), up = std::ldexp(1.0, shared);
+      // The code is the element as the format stores it: sign bit, then the magnitude's
+      // index among the format's non-negative values (= its exponent and mantissa bits).
+      // One code per representable value, −0 apart from +0, and all below 256, so the
+      // metrics pass counts them with its bitmap.
+      const std::vector<float>& mags = mx_positive_values(e);
+      const int32_t sign_bit = int32_t(1) << (t.exponent_bits + t.mantissa_bits);
       for (int64_t i = 0; i < len; ++i) {
-        const float u = float(std::ldexp(double(xf[i]), -shared));
+        const float u = float(double(xf[i]) * down);
         const float q = mx_cast(e, u);
-        // The code is the element value's bits: one code per representable value.
-        xhat[i] = float(std::ldexp(double(q), shared));
-        code[i] = std::bit_cast<int32_t>(q);
+        xhat[i] = float(double(q) * up);
+        const auto at = std::lower_bound(mags.begin(), mags.end(), std::fabs(q));
+        code[i] = int32_t(at - mags.begin()) | (std::signbit(q) ? sign_bit : 0);
         clipped[i] = std::fabs(u) > t.max;
       }
     }

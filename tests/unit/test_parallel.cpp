@@ -146,32 +146,55 @@ TEST(ParallelPresets, IdenticalAtOneTwoThreeThreads) {
   }
 }
 
-// The lane-wise Q4_K search equals llama.cpp's scalar make_qkx2_quants byte for byte,
-// including flat, all-negative, all-zero, tiny and huge sub-blocks.
-TEST(ParallelPresets, Q4KLanewiseSearchEqualsTheScalarOne) {
+// The lane-wise Q4_K and Q6_K searches equal llama.cpp's scalar make_qkx2_quants /
+// make_qx_quants byte for byte, including flat, all-negative, all-zero, tiny and huge
+// sub-blocks.
+TEST(ParallelPresets, KQuantLanewiseSearchEqualsTheScalarOne) {
   const int64_t blocks = 400;
   std::vector<float> x = gaussian(size_t(blocks * 256), 11);
   std::mt19937 rng(3);
   for (int64_t b = 0; b < blocks; ++b) {
     float* xb = x.data() + b * 256;
-    const int sub = int(rng() % 8);
+    const int sub = int(rng() % 16);
     switch (b % 8) {
-      case 1: std::fill(xb + 32 * sub, xb + 32 * sub + 32, -0.3f); break;   // flat, negative
-      case 2: std::fill(xb + 32 * sub, xb + 32 * sub + 32, 0.0f); break;    // all zero
+      case 1: std::fill(xb + 16 * sub, xb + 16 * sub + 32, -0.3f); break;   // flat, negative
+      case 2: std::fill(xb + 16 * sub, xb + 16 * sub + 16, 0.0f); break;    // all zero
       case 3: std::fill(xb, xb + 256, 0.25f); break;                         // flat positive block
       case 4: for (int i = 0; i < 256; ++i) xb[i] = -std::fabs(xb[i]); break;  // one-sided
-      case 5: for (int i = 0; i < 256; ++i) xb[i] *= (i / 32) % 2 ? 1e-6f : 1e3f; break;
+      case 5: for (int i = 0; i < 256; ++i) xb[i] *= (i / 16) % 2 ? 1e-6f : 1e3f; break;
       case 6: xb[rng() % 256] = 5.0f; break;                                 // an outlier
+      case 7: for (int i = 0; i < 16; ++i) xb[16 * sub + i] = 1e-17f * float(i); break;  // below GROUP_MAX_EPS
       default: break;
     }
   }
-  std::vector<std::byte> a(size_t(blocks) * 144), b(a.size());
-  std::vector<uint8_t> ca(x.size(), 0), cb(x.size(), 0);
-  ggml_quantize_row(DType::Q4_K, x.data(), int64_t(x.size()), a.data(), ca.data());
-  ggml_quantize_row_scalar(DType::Q4_K, x.data(), int64_t(x.size()), b.data(), cb.data());
-  for (int64_t k = 0; k < blocks; ++k)
-    ASSERT_EQ(std::memcmp(a.data() + k * 144, b.data() + k * 144, 144), 0) << "block " << k;
-  EXPECT_EQ(ca, cb);
+  for (DType t : {DType::Q4_K, DType::Q6_K}) {
+    SCOPED_TRACE(std::string(dtype_name(t)));
+    const size_t bb = ggml_block_bytes(t);
+    std::vector<std::byte> a(size_t(blocks) * bb), b(a.size());
+    std::vector<uint8_t> ca(x.size(), 0), cb(x.size(), 0);
+    ggml_quantize_row(t, x.data(), int64_t(x.size()), a.data(), ca.data());
+    ggml_quantize_row_scalar(t, x.data(), int64_t(x.size()), b.data(), cb.data());
+    for (int64_t k = 0; k < blocks; ++k)
+      ASSERT_EQ(std::memcmp(a.data() + k * int64_t(bb), b.data() + k * int64_t(bb), bb), 0) << "block " << k;
+    EXPECT_EQ(ca, cb);
+  }
+}
+
+// MX codes are the element's stored bits (sign, then the magnitude's index): as many
+// distinct codes as distinct x̂/scale values, −0 and +0 apart.
+TEST(ParallelPresets, MxCodesAreTheElementBits) {
+  const std::vector<int64_t> shape = {16, 256};
+  std::vector<float> x = gaussian(16 * 256, 12);
+  x[5] = -1e-30f;  // rounds to −0 in its block
+  const PresetQuantization q = quantize_preset(Preset::MxFp4, x, shape);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const int32_t c = q.codes[i];
+    ASSERT_GE(c, 0);
+    ASSERT_LT(c, 16);
+    const float level = (c & 8 ? -1.0f : 1.0f) * std::vector<float>{0, 0.5f, 1, 1.5f, 2, 3, 4, 6}[size_t(c & 7)];
+    ASSERT_TRUE(same_bits(q.xhat[i], level * q.groups[i / 32].scale)) << i;
+  }
+  EXPECT_EQ(q.codes[5], 8);  // −0
 }
 
 TEST(ParallelPresets, CancelStopsEarly) {
