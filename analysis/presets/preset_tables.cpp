@@ -1,6 +1,7 @@
 #include "analysis/presets/preset_tables.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace qs {
@@ -154,11 +155,13 @@ float mx_cast(MxElement e, float v) {
   if (a >= double(t.max)) {
     r = t.max;  // saturate (values between max and the next step round to max anyway)
   } else {
-    int exp2 = 0;
-    std::frexp(a, &exp2);                       // a = f·2^exp2, f in [0.5, 1)
+    // a (a float, so a normal double) = f·2^exp2, f in [0.5, 1): exp2 from its bits.
+    const int exp2 = int((std::bit_cast<uint64_t>(a) >> 52) & 0x7FF) - 1022;
     const int E = std::max(exp2 - 1, 1 - t.bias);  // the binade (subnormals share the lowest)
-    const double quantum = std::ldexp(1.0, E - t.mantissa_bits);
-    r = std::nearbyint(a / quantum) * quantum;  // exact scaling; ties to even
+    // 2^(E − mantissa_bits) built from its bits, and nearbyint as ±1.5·2^52 (ties to even,
+    // exact below 2^51): the same values as ldexp and nearbyint, without the libm calls.
+    const double quantum = std::bit_cast<double>(uint64_t(E - t.mantissa_bits + 1023) << 52);
+    r = ((a / quantum + 6755399441055744.0) - 6755399441055744.0) * quantum;  // exact scaling
     r = std::min(r, double(t.max));
   }
   return float(v < 0 ? -r : r);

@@ -11,10 +11,15 @@
 #include <vector>
 
 #include "analysis/base/parallel.h"
+#include "analysis/calibrate.h"
+#include "analysis/model_analysis.h"
+#include "analysis/quantize.h"
+#include "analysis/sweep_points.h"
 #include "analysis/metrics.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/ggml_quants.h"
 #include "analysis/presets/preset.h"
+#include "analysis/presets/preset_tables.h"
 #include "analysis/run_control.h"
 #include "analysis/tensor.h"
 
@@ -197,6 +202,35 @@ TEST(ParallelPresets, MxCodesAreTheElementBits) {
   EXPECT_EQ(q.codes[5], 8);  // −0
 }
 
+// mx_cast without libm (exponent from the bits, ±1.5·2^52 rounding) equals the
+// frexp/ldexp/nearbyint form it replaced, over every binade and the tie points.
+TEST(ParallelPresets, MxCastEqualsTheLibmForm) {
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> mant(1.0f, 2.0f);
+  std::uniform_int_distribution<int> ex(-140, 10);
+  for (int k = 0; k < 5; ++k) {
+    const MxElement e = MxElement(k);
+    const MxElementTraits& t = mx_traits(e);
+    auto libm = [&](float v) {
+      const double a = std::fabs(double(v));
+      if (a == 0.0 || std::isnan(a)) return v;
+      double r = t.max;
+      if (a < double(t.max)) {
+        int exp2 = 0;
+        std::frexp(a, &exp2);
+        const double quantum = std::ldexp(1.0, std::max(exp2 - 1, 1 - t.bias) - t.mantissa_bits);
+        r = std::min(std::nearbyint(a / quantum) * quantum, double(t.max));
+      }
+      return float(v < 0 ? -r : r);
+    };
+    for (int i = 0; i < 200000; ++i) {
+      float v = std::ldexp(mant(rng), ex(rng)) * (i % 2 ? -1.0f : 1.0f);
+      if (i % 7 == 0) v = mx_cast(e, v) + std::ldexp(1.0f, ex(rng));  // near grid points and ties
+      ASSERT_TRUE(same_bits(mx_cast(e, v), libm(v))) << k << " " << v;
+    }
+  }
+}
+
 TEST(ParallelPresets, CancelStopsEarly) {
   const std::vector<int64_t> shape = {64, 4096};
   const std::vector<float> x = gaussian(size_t(64 * 4096), 5);
@@ -268,6 +302,77 @@ TEST(ParallelTensor, DecodeAndStatsIdenticalAtOneTwoThreeThreads) {
       expect_same_stats(compute_stats(y, threads), ref_stats);
       expect_same_stats(scan_stats(v, threads), ref_stats);
     }
+  }
+}
+
+// [SECTION] Calibration
+
+// 2^20 + 3 values (over the threaded-path threshold, with a ragged last item): every clip
+// method, absmax and minmax, the same range at 1, 2 and 3 threads.
+TEST(ParallelCalibrate, IdenticalAtOneTwoThreeThreads) {
+  std::vector<float> x = gaussian((size_t(1) << 20) + 3, 13);
+  for (size_t i = 0; i < x.size(); i += 9973) x[i] *= 30.0f;  // a heavy tail
+  x[77] = -0.0f;
+  const char* specs[] = {"absmax:bits=4,clip=percentile,p=99.9", "minmax:bits=4,clip=percentile,p=99",
+                         "absmax:bits=8,clip=sigma,k=3",          "minmax:bits=8,clip=sigma,k=2.5",
+                         "absmax:bits=4,clip=mse",                "minmax:bits=3,clip=mse",
+                         "absmax:bits=8,clip=kl",                 "minmax:bits=4,clip=kl",
+                         "absmax:bits=8",                         "minmax:bits=8"};
+  for (const char* spec : specs) {
+    SCOPED_TRACE(spec);
+    const Scheme s = *parse_spec(spec);
+    const ClipRange ref = calibrate(x, s, 1);
+    for (int threads : {2, 3}) {
+      const ClipRange r = calibrate(x, s, threads);
+      EXPECT_TRUE(same_bits(r.lo, ref.lo));
+      EXPECT_TRUE(same_bits(r.hi, ref.hi));
+    }
+  }
+  for (double p : {0.0, 0.1, 50.0, 99.99, 100.0}) {
+    const double ref = percentile(x, p, 1);
+    EXPECT_EQ(percentile(x, p, 2), ref);
+    EXPECT_EQ(percentile(x, p, 3), ref);
+    EXPECT_EQ(percentile_ref(x, p), ref);  // still exact
+  }
+  EXPECT_EQ(kl_threshold(x, 8, 3), kl_threshold(x, 8, 1));
+}
+
+// [SECTION] Sweeps and the whole-model run
+
+void expect_same_sweep(const SweepResult& a, const SweepResult& b) {
+  ASSERT_EQ(a.points.size(), b.points.size());
+  for (size_t i = 0; i < a.points.size(); ++i) {
+    EXPECT_EQ(a.points[i].spec, b.points[i].spec);
+    EXPECT_EQ(a.points[i].x, b.points[i].x);
+    EXPECT_EQ(a.points[i].sqnr_db, b.points[i].sqnr_db) << a.points[i].spec;
+    EXPECT_EQ(a.points[i].mse, b.points[i].mse) << a.points[i].spec;
+    EXPECT_EQ(a.points[i].bits_per_weight, b.points[i].bits_per_weight);
+  }
+  ASSERT_EQ(a.markers.size(), b.markers.size());
+  for (size_t k = 0; k < a.markers.size(); ++k) {
+    EXPECT_EQ(a.markers[k].threshold, b.markers[k].threshold) << a.markers[k].name;
+    EXPECT_EQ(a.markers[k].mse, b.markers[k].mse) << a.markers[k].name;
+  }
+}
+
+TEST(ParallelSweeps, IdenticalAtOneTwoThreeThreads) {
+  const std::vector<int64_t> shape = {64, 512};
+  const std::vector<float> x = gaussian(64 * 512, 14);
+  const Scheme s4 = *parse_spec("absmax:bits=4"), mm = *parse_spec("minmax:bits=8,gran=channel");
+  const SweepResult bits = sweep_bits(x, shape, mm, nullptr, 1), clip = sweep_clip(x, shape, s4, 16, nullptr, 1);
+  const SweepResult block = sweep_block(x, shape, s4, nullptr, 1), map = format_map(x, shape, nullptr, 1);
+  EXPECT_EQ(map.points.size(), 19u);
+  for (int threads : {2, 3}) {
+    expect_same_sweep(sweep_bits(x, shape, mm, nullptr, threads), bits);
+    expect_same_sweep(sweep_clip(x, shape, s4, 16, nullptr, threads), clip);
+    expect_same_sweep(sweep_block(x, shape, s4, nullptr, threads), block);
+    expect_same_sweep(format_map(x, shape, nullptr, threads), map);
+  }
+  // Each point is the quantize() of its spec (at any thread count too).
+  for (const SweepPoint& p : map.points) {
+    QuantizeOptions o;
+    o.threads = 3;
+    EXPECT_EQ(p.sqnr_db, quantize(x, shape, *parse_spec(p.spec), o).metrics.sqnr_db) << p.spec;
   }
 }
 
