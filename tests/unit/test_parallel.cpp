@@ -376,5 +376,56 @@ TEST(ParallelSweeps, IdenticalAtOneTwoThreeThreads) {
   }
 }
 
+// The whole-model run on the demo model with generic and preset schemes: the same
+// per-tensor metrics, stats, kurtosis and pooled totals at 1, 2 and 3 threads (3 schemes:
+// side by side at 1–3 threads; 1 scheme: threads inside quantize).
+TEST(ParallelModel, IdenticalAtOneTwoThreeThreads) {
+  const std::vector<float> x = gaussian(size_t(1) << 20, 15);
+  for (int threads : {2, 3}) {
+    EXPECT_EQ(excess_kurtosis(x, threads), excess_kurtosis(x, 1));
+  }
+  Model m;
+  std::vector<std::vector<float>> data = {gaussian(256 * 512, 16), gaussian(128 * 256, 17, 0.5f), gaussian(300, 18)};
+  data[1][40] = NAN;
+  const std::vector<std::vector<int64_t>> shapes = {{256, 512}, {128, 256}, {300}};
+  for (size_t i = 0; i < data.size(); ++i) {
+    TensorView t;
+    t.name = "t" + std::to_string(i);
+    t.dtype = DType::F32;
+    t.shape = shapes[i];
+    t.bytes = std::as_bytes(std::span<const float>(data[i]));
+    m.tensors.push_back(t);
+  }
+  for (const std::vector<const char*>& specs :
+       {std::vector<const char*>{"absmax:bits=4,gran=channel", "q4_k", "minmax:bits=8,clip=percentile,p=99.9"},
+        std::vector<const char*>{"q8_0"}}) {
+    ModelAnalysisRequest req;
+    for (const char* sp : specs) req.schemes.push_back(*parse_spec(sp));
+    req.threads = 1;
+    const ModelAnalysis ref = *analyze_model(m, req);
+    for (int threads : {2, 3}) {
+      req.threads = threads;
+      const ModelAnalysis a = *analyze_model(m, req);
+      ASSERT_EQ(a.tensors.size(), ref.tensors.size());
+      for (size_t i = 0; i < a.tensors.size(); ++i) {
+        expect_same_stats(a.tensors[i].stats, ref.tensors[i].stats);
+        EXPECT_EQ(a.tensors[i].kurtosis, ref.tensors[i].kurtosis);
+        for (size_t k = 0; k < specs.size(); ++k) {
+          EXPECT_EQ(a.tensors[i].results[k].error, ref.tensors[i].results[k].error);
+          ASSERT_EQ(a.tensors[i].results[k].metrics.has_value(), ref.tensors[i].results[k].metrics.has_value());
+          if (!a.tensors[i].results[k].metrics) continue;
+          EXPECT_EQ(a.tensors[i].results[k].metrics->sums.sum_err2, ref.tensors[i].results[k].metrics->sums.sum_err2);
+          EXPECT_EQ(a.tensors[i].results[k].metrics->sqnr_db, ref.tensors[i].results[k].metrics->sqnr_db);
+          EXPECT_EQ(a.tensors[i].results[k].metrics->codes_used, ref.tensors[i].results[k].metrics->codes_used);
+        }
+      }
+      for (size_t k = 0; k < specs.size(); ++k) {
+        EXPECT_EQ(a.totals[k].metrics.sums.sum_err2, ref.totals[k].metrics.sums.sum_err2);
+        EXPECT_EQ(a.totals[k].metrics.mse, ref.totals[k].metrics.mse);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qs
