@@ -457,12 +457,12 @@ void q6_k_search(const float* x, int8_t* L, float* scales) {
     const V16f lo = blend16(l < float(-nmax), V16f{} - float(nmax), l);
     return blend16(lo > float(nmax - 1), V16f{} + float(nmax - 1), lo);
   };
-  V16f iscale = float(-nmax) / max;
+  // A candidate's codes are a function of its iscale (the scalar code recomputes them from
+  // it when it wins), so only the winning iscale is kept and the codes are made once.
+  V16f iscale = float(-nmax) / max, best_iscale = iscale;
   V16f sumlx = V16f{}, suml2 = V16f{};
-  V16f Lv[16];
   for (int i = 0; i < 16; ++i) {
     const V16f l = code(iscale * xs[i]);
-    Lv[i] = l;
     sumlx += w[i] * xs[i] * l;
     suml2 += w[i] * l * l;
   }
@@ -472,18 +472,18 @@ void q6_k_search(const float* x, int8_t* L, float* scales) {
     if (is == 0) continue;
     iscale = -(nmax + 0.1f * is) / max;
     sumlx = suml2 = V16f{};
-    V16f Laux[16];
     for (int i = 0; i < 16; ++i) {
       const V16f l = code(iscale * xs[i]);
-      Laux[i] = l;
       sumlx += w[i] * xs[i] * l;
       suml2 += w[i] * l * l;
     }
     const V16i take = (suml2 > 0.f) & (sumlx * sumlx > best * suml2) & ~tiny;
-    for (int i = 0; i < 16; ++i) Lv[i] = blend16(take, Laux[i], Lv[i]);
+    best_iscale = blend16(take, iscale, best_iscale);
     scale = blend16(take, sumlx / suml2, scale);
     best = blend16(take, scale * sumlx, best);
   }
+  V16f Lv[16];
+  for (int i = 0; i < 16; ++i) Lv[i] = code(best_iscale * xs[i]);
   for (int j = 0; j < 16; ++j) {
     scales[j] = tiny[j] ? 0.f : scale[j];
     for (int i = 0; i < 16; ++i) L[16 * j + i] = tiny[j] ? int8_t(0) : int8_t(int(Lv[i][j]) + nmax);

@@ -340,14 +340,12 @@ void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t le
       // index among the format's non-negative values (= its exponent and mantissa bits).
       // One code per representable value, −0 apart from +0, and all below 256, so the
       // metrics pass counts them with its bitmap.
-      const std::vector<float>& mags = mx_positive_values(e);
       const int32_t sign_bit = int32_t(1) << (t.exponent_bits + t.mantissa_bits);
       for (int64_t i = 0; i < len; ++i) {
         const float u = float(double(xf[i]) * down);
         const float q = mx_cast(e, u);
         xhat[i] = float(double(q) * up);
-        const auto at = std::lower_bound(mags.begin(), mags.end(), std::fabs(q));
-        code[i] = int32_t(at - mags.begin()) | (std::signbit(q) ? sign_bit : 0);
+        code[i] = mx_magnitude_index(e, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
         clipped[i] = std::fabs(u) > t.max;
       }
     }

@@ -167,6 +167,17 @@ float mx_cast(MxElement e, float v) {
   return float(v < 0 ? -r : r);
 }
 
+int32_t mx_magnitude_index(MxElement e, float q) {
+  const MxElementTraits& t = mx_traits(e);
+  const uint32_t b = std::bit_cast<uint32_t>(q);
+  const int exp = int(b >> 23) - 127;  // q ≥ 0, a normal float or 0 (every element value is)
+  if (q == 0.0f) return 0;
+  if (exp < 1 - t.bias)  // an element subnormal: q / 2^(1 − bias − mantissa_bits)
+    return int32_t(q * std::bit_cast<float>(uint32_t(127 + t.bias - 1 + t.mantissa_bits) << 23));
+  const int32_t m = int32_t((b >> (23 - t.mantissa_bits)) & ((1u << t.mantissa_bits) - 1));
+  return ((exp + t.bias) << t.mantissa_bits) | m;
+}
+
 const std::vector<float>& mx_positive_values(MxElement e) {
   static std::vector<float> cache[5];
   static const bool filled = [] {

@@ -200,6 +200,10 @@ TEST(ParallelPresets, MxCodesAreTheElementBits) {
     ASSERT_TRUE(same_bits(q.xhat[i], level * q.groups[i / 32].scale)) << i;
   }
   EXPECT_EQ(q.codes[5], 8);  // −0
+  for (int k = 0; k < 5; ++k) {  // the index from the bits is the value's rank, every value
+    const std::vector<float>& mags = mx_positive_values(MxElement(k));
+    for (size_t i = 0; i < mags.size(); ++i) EXPECT_EQ(mx_magnitude_index(MxElement(k), mags[i]), int32_t(i));
+  }
 }
 
 // mx_cast without libm (exponent from the bits, ±1.5·2^52 rounding) equals the
