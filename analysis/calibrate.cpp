@@ -75,147 +75,9 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/base/parallel.h"
+#include "analysis/calibrate_kernels.h"
 #include "analysis/quant_math.h"
-
-// [SECTION] SIMD kernels (Highway, compiled per target, dispatched at run time)
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "analysis/calibrate.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
-#include <hwy/highway.h>
-
-HWY_BEFORE_NAMESPACE();
-namespace qs::calib_kernels {
-namespace HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
-
-// Order-preserving uint32 key of a finite float (see key_of below), or of |x|.
-template <class DU, class V>
-HWY_INLINE hn::Vec<DU> Keys(DU du, V v, bool abs) {
-  const hn::RebindToSigned<DU> di;
-  const auto u = hn::BitCast(du, v);
-  const auto top = hn::Set(du, 0x80000000u);
-  if (abs) return hn::Or(u, top);
-  const auto sign = hn::BitCast(du, hn::ShiftRight<31>(hn::BitCast(di, v)));
-  return hn::Xor(u, hn::Or(sign, top));
-}
-
-HWY_INLINE uint32_t ScalarKey(float v, bool abs) {
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  if (abs) return u | 0x80000000u;
-  return u ^ (uint32_t(int32_t(u) >> 31) | 0x80000000u);
-}
-
-// out[i] = key(x[i]) >> 16 (the radix bin of pass 1).
-void TopBins(const float* HWY_RESTRICT x, size_t n, bool abs, uint32_t* HWY_RESTRICT out) {
-  const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du;
-  const size_t L = hn::Lanes(df);
-  size_t i = 0;
-  for (; i + L <= n; i += L) {
-    hn::StoreU(hn::ShiftRight<16>(Keys(du, hn::LoadU(df, x + i), abs)), du, out + i);
-  }
-  for (; i < n; ++i) out[i] = ScalarKey(x[i], abs) >> 16;
-}
-
-// Keys of the elements whose radix bin is b0 or b1, compacted into out (capacity
-// n + lanes); returns how many.
-size_t CollectBins(const float* HWY_RESTRICT x, size_t n, bool abs, uint32_t b0, uint32_t b1,
-                   uint32_t* HWY_RESTRICT out) {
-  const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du;
-  const size_t L = hn::Lanes(df);
-  const auto v0 = hn::Set(du, b0), v1 = hn::Set(du, b1);
-  size_t i = 0, count = 0;
-  for (; i + L <= n; i += L) {
-    const auto k = Keys(du, hn::LoadU(df, x + i), abs);
-    const auto t = hn::ShiftRight<16>(k);
-    const auto m = hn::Or(hn::Eq(t, v0), hn::Eq(t, v1));
-    if (!hn::AllFalse(du, m)) count += hn::CompressStore(k, m, du, out + count);
-  }
-  for (; i < n; ++i) {
-    const uint32_t k = ScalarKey(x[i], abs);
-    if ((k >> 16) == b0 || (k >> 16) == b1) out[count++] = k;
-  }
-  return count;
-}
-
-// KL histogram bins of |x|: out[i] = min(trunc(double(|x[i]|)·scale), bins - 1), in double
-// like the scalar definition (double lanes, each float promoted 1:1).
-void AbsBins(const float* HWY_RESTRICT x, size_t n, double scale, uint32_t bins,
-             uint32_t* HWY_RESTRICT out) {
-  const hn::ScalableTag<double> dd;
-  const hn::Rebind<float, decltype(dd)> df;
-  const hn::Rebind<int32_t, decltype(dd)> di;
-  const size_t L = hn::Lanes(dd);
-  const auto vscale = hn::Set(dd, scale);
-  const auto vlast = hn::Set(di, int32_t(bins - 1));
-  size_t i = 0;
-  for (; i + L <= n; i += L) {
-    const auto a = hn::Abs(hn::PromoteTo(dd, hn::LoadU(df, x + i)));
-    const auto j = hn::Min(hn::DemoteTo(di, hn::Mul(a, vscale)), vlast);
-    hn::StoreU(j, di, reinterpret_cast<int32_t*>(out + i));
-  }
-  for (; i < n; ++i) {
-    const size_t j = size_t(double(std::fabs(x[i])) * scale);
-    out[i] = uint32_t(std::min(j, size_t(bins - 1)));
-  }
-}
-
-// min and max of n >= 1 finite values.
-void MinMax(const float* HWY_RESTRICT x, size_t n, float* lo, float* hi) {
-  const hn::ScalableTag<float> df;
-  const size_t L = hn::Lanes(df);
-  float mn = x[0], mx = x[0];
-  size_t i = 0;
-  if (n >= 2 * L) {
-    auto a0 = hn::LoadU(df, x), a1 = hn::LoadU(df, x + L);
-    auto b0 = a0, b1 = a1;
-    for (i = 2 * L; i + 2 * L <= n; i += 2 * L) {
-      const auto v0 = hn::LoadU(df, x + i), v1 = hn::LoadU(df, x + i + L);
-      a0 = hn::Min(a0, v0);
-      a1 = hn::Min(a1, v1);
-      b0 = hn::Max(b0, v0);
-      b1 = hn::Max(b1, v1);
-    }
-    mn = hn::GetLane(hn::MinOfLanes(df, hn::Min(a0, a1)));
-    mx = hn::GetLane(hn::MaxOfLanes(df, hn::Max(b0, b1)));
-  }
-  for (; i < n; ++i) {
-    mn = std::min(mn, x[i]);
-    mx = std::max(mx, x[i]);
-  }
-  *lo = mn;
-  *hi = mx;
-}
-
-}  // namespace HWY_NAMESPACE
-}  // namespace qs::calib_kernels
-HWY_AFTER_NAMESPACE();
-
-#if HWY_ONCE
-namespace qs::calib_kernels {
-HWY_EXPORT(TopBins);
-HWY_EXPORT(CollectBins);
-HWY_EXPORT(MinMax);
-HWY_EXPORT(AbsBins);
-
-// The best target's kernels, chosen once per call site by the caller.
-using TopBinsFn = void (*)(const float*, size_t, bool, uint32_t*);
-using CollectBinsFn = size_t (*)(const float*, size_t, bool, uint32_t, uint32_t, uint32_t*);
-TopBinsFn top_bins() {
-  return HWY_DYNAMIC_DISPATCH(TopBins);
-}
-CollectBinsFn collect_bins() {
-  return HWY_DYNAMIC_DISPATCH(CollectBins);
-}
-void abs_bins(const float* x, size_t n, double scale, uint32_t bins, uint32_t* out) {
-  HWY_DYNAMIC_DISPATCH(AbsBins)(x, n, scale, bins, out);
-}
-void min_max(const float* x, size_t n, float* lo, float* hi) {
-  HWY_DYNAMIC_DISPATCH(MinMax)(x, n, lo, hi);
-}
-}  // namespace qs::calib_kernels
 
 namespace qs {
 
@@ -303,27 +165,58 @@ std::pair<std::size_t, uint64_t> locate(const std::vector<Count>& counts, uint64
 
 inline constexpr std::size_t kBlock = 4096;  // elements per SIMD kernel call
 
+// Elements per work item of the threaded passes: fixed, so the items (and anything
+// merged from them) never depend on the thread count. Groups below kParallelMin run on
+// the caller's thread (they are usually one of many groups already spread over threads).
+inline constexpr std::size_t kItem = std::size_t(1) << 16;
+inline constexpr std::size_t kParallelMin = std::size_t(1) << 18;
+
+int threads_for(std::size_t n, int threads) { return n < kParallelMin ? 1 : resolve_threads(threads); }
+int64_t items_of(std::size_t n) { return chunk_count(int64_t(n), int64_t(kItem)); }
+
 template <bool Abs, class Count>
-KeyPair select_radix(std::span<const float> x, std::size_t k, bool need_next) {
+KeyPair select_radix(std::span<const float> x, std::size_t k, bool need_next, int threads) {
   const float* p = x.data();
   const std::size_t n = x.size();
-  std::vector<Count> hist(kRadixBins, 0);
-  std::vector<uint32_t> buf(kBlock + 64);  // + room for a whole vector past the end
+  threads = threads_for(n, threads);
+  const int64_t items = items_of(n);
+  // One histogram and one key buffer per worker; counts add up the same in any order.
+  std::vector<std::vector<Count>> hists(static_cast<size_t>(threads));
+  std::vector<std::vector<uint32_t>> bufs(static_cast<size_t>(threads));
+  auto worker_state = [&](int w) -> std::pair<std::vector<Count>&, std::vector<uint32_t>&> {
+    auto& h = hists[size_t(w)];
+    auto& b = bufs[size_t(w)];
+    if (h.empty()) h.assign(kRadixBins, 0);
+    if (b.empty()) b.resize(kBlock + 64);  // + room for a whole vector past the end
+    return {h, b};
+  };
+  auto merged = [&]() {
+    std::vector<Count> all(kRadixBins, 0);
+    for (auto& h : hists)
+      if (!h.empty())
+        for (std::size_t j = 0; j < kRadixBins; ++j) all[j] += h[j];
+    return all;
+  };
 
   // Pass 1: top 16 key bits. SIMD computes the bins of a block, the counting is scalar.
   const auto top_bins = calib_kernels::top_bins();
-  for (std::size_t off = 0; off < n; off += kBlock) {
-    const std::size_t len = std::min(kBlock, n - off);
-    top_bins(p + off, len, Abs, buf.data());
-    std::size_t j = 0;
-    for (; j + 4 <= len; j += 4) {
-      ++hist[buf[j]];
-      ++hist[buf[j + 1]];
-      ++hist[buf[j + 2]];
-      ++hist[buf[j + 3]];
+  parallel_for(items, threads, [&](int64_t item, int w) {
+    auto [hist, buf] = worker_state(w);
+    const std::size_t end = std::min(n, std::size_t(item + 1) * kItem);
+    for (std::size_t off = std::size_t(item) * kItem; off < end; off += kBlock) {
+      const std::size_t len = std::min(kBlock, end - off);
+      top_bins(p + off, len, Abs, buf.data());
+      std::size_t j = 0;
+      for (; j + 4 <= len; j += 4) {
+        ++hist[buf[j]];
+        ++hist[buf[j + 1]];
+        ++hist[buf[j + 2]];
+        ++hist[buf[j + 3]];
+      }
+      for (; j < len; ++j) ++hist[buf[j]];
     }
-    for (; j < len; ++j) ++hist[buf[j]];
-  }
+  });
+  std::vector<Count> hist = merged();
 
   const auto [bin, r0] = locate(hist, k);
   // Is order statistic k+1 in the same bin, or the smallest key of the next non-empty one?
@@ -335,23 +228,30 @@ KeyPair select_radix(std::span<const float> x, std::size_t k, bool need_next) {
   }
 
   // Pass 2: SIMD picks out the keys in `bin` (and `next_bin`); the low 16 bits of those
-  // in `bin` are counted (reusing the buffer), those in `next_bin` give their minimum.
-  std::fill(hist.begin(), hist.end(), Count(0));
-  uint32_t next_min = std::numeric_limits<uint32_t>::max();
+  // in `bin` are counted, those in `next_bin` give their minimum (order-free too).
+  for (auto& h : hists) std::fill(h.begin(), h.end(), Count(0));
+  std::vector<uint32_t> next_mins(static_cast<size_t>(threads), std::numeric_limits<uint32_t>::max());
   const uint32_t hb = uint32_t(bin), hn = uint32_t(next_bin);
   const auto collect = calib_kernels::collect_bins();
-  for (std::size_t off = 0; off < n; off += kBlock) {
-    const std::size_t len = std::min(kBlock, n - off);
-    const std::size_t m = collect(p + off, len, Abs, hb, hn, buf.data());
-    for (std::size_t j = 0; j < m; ++j) {
-      const uint32_t kk = buf[j];
-      if ((kk >> 16) == hb) {
-        ++hist[kk & 0xFFFFu];
-      } else {
-        next_min = std::min(next_min, kk);
+  parallel_for(items, threads, [&](int64_t item, int w) {
+    auto [low, buf] = worker_state(w);
+    uint32_t& next_min = next_mins[size_t(w)];
+    const std::size_t end = std::min(n, std::size_t(item + 1) * kItem);
+    for (std::size_t off = std::size_t(item) * kItem; off < end; off += kBlock) {
+      const std::size_t len = std::min(kBlock, end - off);
+      const std::size_t m = collect(p + off, len, Abs, hb, hn, buf.data());
+      for (std::size_t j = 0; j < m; ++j) {
+        const uint32_t kk = buf[j];
+        if ((kk >> 16) == hb) {
+          ++low[kk & 0xFFFFu];
+        } else {
+          next_min = std::min(next_min, kk);
+        }
       }
     }
-  }
+  });
+  hist = merged();
+  const uint32_t next_min = *std::min_element(next_mins.begin(), next_mins.end());
 
   KeyPair r;
   r.k0 = (hb << 16) | uint32_t(locate(hist, r0).first);
@@ -362,16 +262,16 @@ KeyPair select_radix(std::span<const float> x, std::size_t k, bool need_next) {
 }
 
 template <bool Abs>
-double percentile_impl(std::span<const float> x, double p) {
+double percentile_impl(std::span<const float> x, double p, int threads) {
   const Rank rk = rank_of(x.size(), p);
   const bool need_next = rk.t != 0.0;
   KeyPair kp;
   if (x.size() <= kSmallN) {
     kp = select_small<Abs>(x, rk.k, need_next);
   } else if (x.size() <= std::numeric_limits<uint32_t>::max()) {
-    kp = select_radix<Abs, uint32_t>(x, rk.k, need_next);
+    kp = select_radix<Abs, uint32_t>(x, rk.k, need_next, threads);
   } else {
-    kp = select_radix<Abs, uint64_t>(x, rk.k, need_next);
+    kp = select_radix<Abs, uint64_t>(x, rk.k, need_next, threads);
   }
   const double a = float_of_key(kp.k0);
   const double b = need_next ? double(float_of_key(kp.k1)) : a;
@@ -385,10 +285,22 @@ struct MinMax {
   float amax() const { return std::max(std::fabs(lo), std::fabs(hi)); }
 };
 
-MinMax min_max(std::span<const float> x) {
-  MinMax mm;
-  calib_kernels::min_max(x.data(), x.size(), &mm.lo, &mm.hi);
-  return mm;
+// Per item, merged in item order (so even which zero, −0 or +0, is kept never depends on
+// the thread count).
+MinMax min_max(std::span<const float> x, int threads) {
+  const std::size_t n = x.size();
+  return parallel_reduce(
+      items_of(n), threads_for(n, threads), MinMax{x[0], x[0]},
+      [&](int64_t item) {
+        MinMax mm;
+        const std::size_t off = std::size_t(item) * kItem;
+        calib_kernels::min_max(x.data() + off, std::min(kItem, n - off), &mm.lo, &mm.hi);
+        return mm;
+      },
+      [](MinMax& acc, const MinMax& m) {
+        acc.lo = std::min(acc.lo, m.lo);
+        acc.hi = std::max(acc.hi, m.hi);
+      });
 }
 
 bool absmax_like(const Scheme& s) {
@@ -401,12 +313,25 @@ ClipRange symmetric(float t) {
 
 // [SECTION] Sigma
 
-ClipRange sigma_range(std::span<const float> x, const Scheme& s, const MinMax& mm) {
-  double sum = 0.0;
-  for (float v : x) sum += v;
+// Σ f(x) in float64: a sum per item of 2^16 elements, the items' sums added in order.
+template <class F>
+double item_sum(std::span<const float> x, int threads, F&& f) {
+  const std::size_t n = x.size();
+  return parallel_reduce(
+      items_of(n), threads_for(n, threads), 0.0,
+      [&](int64_t item) {
+        double acc = 0.0;
+        const std::size_t end = std::min(n, std::size_t(item + 1) * kItem);
+        for (std::size_t i = std::size_t(item) * kItem; i < end; ++i) acc += f(x[i]);
+        return acc;
+      },
+      [](double& acc, double v) { acc += v; });
+}
+
+ClipRange sigma_range(std::span<const float> x, const Scheme& s, const MinMax& mm, int threads) {
+  const double sum = item_sum(x, threads, [](float v) { return double(v); });
   const double mu = sum / double(x.size());
-  double ss = 0.0;
-  for (float v : x) ss += (double(v) - mu) * (double(v) - mu);
+  const double ss = item_sum(x, threads, [mu](float v) { return (double(v) - mu) * (double(v) - mu); });
   const double sigma = std::sqrt(ss / double(x.size()));
   const double k = s.clip.k;
   const double lo = mu - k * sigma, hi = mu + k * sigma;
@@ -518,20 +443,31 @@ int kl_bits_for(const Scheme& s) {
   return 8;
 }
 
-float kl_threshold_with_amax(std::span<const float> x, int bits, float amax) {
+float kl_threshold_with_amax(std::span<const float> x, int bits, float amax, int threads) {
   if (amax == 0.0f) return 0.0f;
   std::vector<double> hist(kKlBins, 0.0);
   {
-    std::vector<uint64_t> counts(kKlBins, 0);
-    std::vector<uint32_t> buf(kBlock);
+    // One count array per worker (integer counts: the same totals in any order).
+    const std::size_t n = x.size();
+    threads = threads_for(n, threads);
+    std::vector<std::vector<uint64_t>> counts(static_cast<size_t>(threads));
+    std::vector<std::vector<uint32_t>> bufs(static_cast<size_t>(threads));
     const double scale = double(kKlBins) / double(amax);
     // |x| = amax lands in bin 2048 and is moved into the last (closed) bin.
-    for (std::size_t off = 0; off < x.size(); off += kBlock) {
-      const std::size_t len = std::min(kBlock, x.size() - off);
-      calib_kernels::abs_bins(x.data() + off, len, scale, uint32_t(kKlBins), buf.data());
-      for (std::size_t j = 0; j < len; ++j) ++counts[buf[j]];
-    }
-    for (std::size_t j = 0; j < kKlBins; ++j) hist[j] = double(counts[j]);
+    parallel_for(items_of(n), threads, [&](int64_t item, int w) {
+      auto& c = counts[size_t(w)];
+      auto& buf = bufs[size_t(w)];
+      if (c.empty()) c.assign(kKlBins, 0), buf.resize(kBlock);
+      const std::size_t end = std::min(n, std::size_t(item + 1) * kItem);
+      for (std::size_t off = std::size_t(item) * kItem; off < end; off += kBlock) {
+        const std::size_t len = std::min(kBlock, end - off);
+        calib_kernels::abs_bins(x.data() + off, len, scale, uint32_t(kKlBins), buf.data());
+        for (std::size_t j = 0; j < len; ++j) ++c[buf[j]];
+      }
+    });
+    for (const auto& c : counts)
+      if (!c.empty())
+        for (std::size_t j = 0; j < kKlBins; ++j) hist[j] += double(c[j]);
   }
   const KlPrefix pf(hist);
   const std::size_t levels = kl_levels(bits);
@@ -552,9 +488,11 @@ float kl_threshold_with_amax(std::span<const float> x, int bits, float amax) {
 
 // [SECTION] Public API
 
-double percentile(std::span<const float> x, double p) {
+double percentile(std::span<const float> x, double p) { return percentile(x, p, 0); }
+
+double percentile(std::span<const float> x, double p, int threads) {
   if (x.empty() || std::isnan(p)) return std::numeric_limits<double>::quiet_NaN();
-  return percentile_impl<false>(x, p);
+  return percentile_impl<false>(x, p, threads);
 }
 
 double percentile_ref(std::span<const float> x, double p) {
@@ -575,9 +513,9 @@ double percentile_ref(std::span<const float> x, double p) {
   return t < 0.5 ? a + d * t : b - d * (1.0 - t);
 }
 
-ClipRange mse_optimal_range(std::span<const float> x, const Scheme& scheme) {
+ClipRange mse_optimal_range(std::span<const float> x, const Scheme& scheme, int threads) {
   if (x.empty()) return {0.0f, 0.0f};
-  const MinMax mm = min_max(x);
+  const MinMax mm = min_max(x, threads);
   if (mm.amax() == 0.0f) return {0.0f, 0.0f};
   Scheme s = scheme;
   if (s.rounding == Rounding::Stochastic) s.rounding = Rounding::NearestEven;
@@ -592,37 +530,49 @@ ClipRange mse_optimal_range(std::span<const float> x, const Scheme& scheme) {
     xs = sample;
   }
 
+  // Each candidate's MSE is one sequential float64 sum over the sample, computed by one
+  // thread; the candidates are then judged in order, as one thread would.
+  threads = threads_for(x.size(), threads);
+  auto mses = [&](const std::vector<double>& alphas) {
+    std::vector<double> e(alphas.size());
+    parallel_for(int64_t(alphas.size()), threads,
+                 [&](int64_t i, int) { e[size_t(i)] = range_mse(xs, s, shrink(s, mm, alphas[size_t(i)])); });
+    return e;
+  };
   double best_alpha = 1.0;
   double best_mse = std::numeric_limits<double>::infinity();
-  auto consider = [&](double alpha) {
-    const double e = range_mse(xs, s, shrink(s, mm, alpha));
-    if (e < best_mse || (e == best_mse && alpha > best_alpha)) {
-      best_mse = e;
-      best_alpha = alpha;
-    }
-  };
   int best_i = kMseGridSteps;
+  std::vector<double> coarse(kMseGridSteps);
+  for (int i = 1; i <= kMseGridSteps; ++i) coarse[size_t(i - 1)] = double(i) / kMseGridSteps;
+  const std::vector<double> ce = mses(coarse);
   for (int i = 1; i <= kMseGridSteps; ++i) {
-    const double alpha = double(i) / kMseGridSteps;
-    const double e = range_mse(xs, s, shrink(s, mm, alpha));
+    const double e = ce[size_t(i - 1)];
     if (e <= best_mse) {  // ascending α: `<=` keeps the larger one on ties
       best_mse = e;
-      best_alpha = alpha;
+      best_alpha = coarse[size_t(i - 1)];
       best_i = i;
     }
   }
   const double a = double(best_i - 1) / kMseGridSteps;
   const double b = std::min(double(best_i + 1) / kMseGridSteps, 1.0);
+  std::vector<double> fine;
   for (int j = 0; j < kMseRefineSteps; ++j) {
     const double alpha = a + (b - a) * double(j) / double(kMseRefineSteps - 1);
     if (alpha <= 0.0) continue;  // (0, 1]: a zero range is no candidate
-    consider(std::min(alpha, 1.0));
+    fine.push_back(std::min(alpha, 1.0));
+  }
+  const std::vector<double> fe = mses(fine);
+  for (size_t j = 0; j < fine.size(); ++j) {
+    if (fe[j] < best_mse || (fe[j] == best_mse && fine[j] > best_alpha)) {
+      best_mse = fe[j];
+      best_alpha = fine[j];
+    }
   }
   return shrink(s, mm, best_alpha);
 }
 
-float mse_optimal_threshold(std::span<const float> x, const Scheme& s) {
-  const ClipRange r = mse_optimal_range(x, s);
+float mse_optimal_threshold(std::span<const float> x, const Scheme& s, int threads) {
+  const ClipRange r = mse_optimal_range(x, s, threads);
   return std::max(std::fabs(r.lo), std::fabs(r.hi));
 }
 
@@ -634,29 +584,29 @@ double kl_divergence(std::span<const double> hist, std::size_t i, std::size_t le
   return kl_candidate(pf, i, levels);
 }
 
-float kl_threshold(std::span<const float> x, int bits) {
+float kl_threshold(std::span<const float> x, int bits, int threads) {
   if (x.empty()) return 0.0f;
-  return kl_threshold_with_amax(x, bits, min_max(x).amax());
+  return kl_threshold_with_amax(x, bits, min_max(x, threads).amax(), threads);
 }
 
-ClipRange calibrate(std::span<const float> x, const Scheme& s) {
+ClipRange calibrate(std::span<const float> x, const Scheme& s, int threads) {
   const Clip& c = s.clip;
   if (c.method == ClipMethod::Range) return {float(c.lo), float(c.hi)};
   if (x.empty()) return {0.0f, 0.0f};
   if (c.method == ClipMethod::Percentile) {
-    if (absmax_like(s)) return symmetric(float(percentile_impl<true>(x, c.p)));
-    const float a = float(percentile_impl<false>(x, 100.0 - c.p));
-    const float b = float(percentile_impl<false>(x, c.p));
+    if (absmax_like(s)) return symmetric(float(percentile_impl<true>(x, c.p, threads)));
+    const float a = float(percentile_impl<false>(x, 100.0 - c.p, threads));
+    const float b = float(percentile_impl<false>(x, c.p, threads));
     return {std::min(a, b), std::max(a, b)};
   }
-  if (c.method == ClipMethod::Mse) return mse_optimal_range(x, s);
+  if (c.method == ClipMethod::Mse) return mse_optimal_range(x, s, threads);
 
-  const MinMax mm = min_max(x);
+  const MinMax mm = min_max(x, threads);
   switch (c.method) {
     case ClipMethod::Sigma:
-      return sigma_range(x, s, mm);
+      return sigma_range(x, s, mm, threads);
     case ClipMethod::Kl: {
-      const float t = kl_threshold_with_amax(x, kl_bits_for(s), mm.amax());
+      const float t = kl_threshold_with_amax(x, kl_bits_for(s), mm.amax(), threads);
       if (absmax_like(s)) return symmetric(t);
       const float lo = std::max(mm.lo, -t), hi = std::min(mm.hi, t);
       if (lo <= hi) return {lo, hi};
@@ -671,4 +621,3 @@ ClipRange calibrate(std::span<const float> x, const Scheme& s) {
 }
 
 }  // namespace qs
-#endif  // HWY_ONCE

@@ -2,6 +2,9 @@
 // Clip-range estimation for one group: percentile, sigma, MSE-optimal, KL (entropy).
 // Inputs are one group's finite values (callers filter NaN/Inf). The answer is the range
 // [lo, hi] the quantizer will use; values beyond it saturate.
+// `threads` (0 = hardware concurrency) splits groups of 2^18 values or more over
+// threads (radix and KL histograms per worker, MSE candidates per thread, sums per
+// fixed item of 2^16 merged in item order); the answer is the same at any count.
 #include <cstddef>
 #include <span>
 
@@ -16,19 +19,20 @@ struct ClipRange {
 // NumPy's default percentile (linear interpolation between order statistics),
 // p in [0, 100]. Exact: a fine histogram finds the bin that holds the rank, then a
 // selection inside that bin only (no full sort, no whole-array copy).
-double percentile(std::span<const float> x, double p);
+double percentile(std::span<const float> x, double p);  // on every core
+double percentile(std::span<const float> x, double p, int threads);
 double percentile_ref(std::span<const float> x, double p);  // sorts a copy: the oracle
 
 // Range for the scheme's clip method (ClipMethod::None: [min, max]).
 // absmax kinds get a symmetric range [-T, T]; minmax kinds a [lo, hi].
-ClipRange calibrate(std::span<const float> x, const Scheme& s);
+ClipRange calibrate(std::span<const float> x, const Scheme& s, int threads = 0);
 
 // Individual methods (exposed for tests and the sweeps view).
-float mse_optimal_threshold(std::span<const float> x, const Scheme& s);
-float kl_threshold(std::span<const float> x, int bits);
+float mse_optimal_threshold(std::span<const float> x, const Scheme& s, int threads = 0);
+float kl_threshold(std::span<const float> x, int bits, int threads = 0);
 
 // The whole MSE-optimal range (mse_optimal_threshold returns max(|lo|, |hi|) of it).
-ClipRange mse_optimal_range(std::span<const float> x, const Scheme& s);
+ClipRange mse_optimal_range(std::span<const float> x, const Scheme& s, int threads = 0);
 
 // Search constants (documented in calibrate.cpp).
 inline constexpr int kMseGridSteps = 128;             // coarse candidates i/128, i = 1..128

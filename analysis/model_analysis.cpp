@@ -6,29 +6,53 @@
 #include <regex.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 
+#include "analysis/base/parallel.h"
 #include "analysis/quantize.h"
 
 namespace qs {
 
-double excess_kurtosis(std::span<const float> x) {
-  double n = 0, sum = 0;
-  for (float v : x) {
-    if (std::isfinite(v)) n += 1, sum += v;
-  }
+// Two passes, each a float64 sum per fixed item of kDecodeChunk elements, the items'
+// sums added in item order: the same value at any thread count.
+double excess_kurtosis(std::span<const float> x, int threads) {
+  const int64_t items = chunk_count(int64_t(x.size()), kDecodeChunk);
+  auto item_span = [&](int64_t c) {
+    const size_t first = size_t(c * kDecodeChunk);
+    return x.subspan(first, std::min(x.size() - first, size_t(kDecodeChunk)));
+  };
+  struct Sums {
+    double a = 0, b = 0;
+  };
+  auto add = [](Sums& acc, const Sums& p) { acc.a += p.a, acc.b += p.b; };
+  const Sums first = parallel_reduce(
+      items, threads, Sums{},
+      [&](int64_t c) {
+        Sums s;  // a = n, b = Σx
+        for (float v : item_span(c))
+          if (std::isfinite(v)) s.a += 1, s.b += v;
+        return s;
+      },
+      add);
+  const double n = first.a;
   if (n == 0) return 0;
-  const double mean = sum / n;
-  double m2 = 0, m4 = 0;
-  for (float v : x) {
-    if (!std::isfinite(v)) continue;
-    const double d = double(v) - mean, d2 = d * d;
-    m2 += d2;
-    m4 += d2 * d2;
-  }
-  m2 /= n;
-  m4 /= n;
+  const double mean = first.b / n;
+  const Sums second = parallel_reduce(
+      items, threads, Sums{},
+      [&](int64_t c) {
+        Sums s;  // a = Σd², b = Σd⁴
+        for (float v : item_span(c)) {
+          if (!std::isfinite(v)) continue;
+          const double d = double(v) - mean, d2 = d * d;
+          s.a += d2;
+          s.b += d2 * d2;
+        }
+        return s;
+      },
+      add);
+  const double m2 = second.a / n, m4 = second.b / n;
   return m2 > 0 ? m4 / (m2 * m2) - 3.0 : 0.0;
 }
 
@@ -123,29 +147,41 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
     const TensorView& t = m.tensors[i];
     TensorAnalysis ta;
     ta.index = i;
-    const std::span<const float> x = to_float(t, storage);
-    ta.stats = compute_stats(x);
-    ta.kurtosis = excess_kurtosis(x);
+    const std::span<const float> x = to_float(t, storage, r.threads);
+    ta.stats = compute_stats(x, r.threads);
+    ta.kurtosis = excess_kurtosis(x, r.threads);
     ta.absmax_over_std = ta.stats.std > 0 ? ta.stats.absmax / ta.stats.std : 0;
-    for (const Scheme& s : r.schemes) {
-      SchemeOnTensor st;
+    // The tensor's schemes: side by side, one thread each, when there are at least as
+    // many as threads (no scheme keeps per-element arrays, so memory stays at the one
+    // float copy); else one after another with every thread inside quantize(). A
+    // quantization's metrics do not depend on its thread count, so neither way changes
+    // a number. quantize() would take over the RunControl's progress counters, so cancel
+    // is checked between quantizations (each is at most ~1 s, even for a 500 M tensor).
+    const int threads = resolve_threads(r.threads);
+    const int64_t n_schemes = int64_t(r.schemes.size());
+    const bool side_by_side = n_schemes >= threads;
+    ta.results.resize(r.schemes.size());
+    std::atomic<bool> stopped{false};
+    parallel_for(n_schemes, side_by_side ? threads : 1, [&](int64_t k, int) {
+      const Scheme& s = r.schemes[size_t(k)];
+      SchemeOnTensor& st = ta.results[size_t(k)];
       auto layout = make_layout(t.shape, s);
       if (!layout) {
         st.error = layout.error().message;
-      } else {
-        // quantize() would take over the RunControl's progress counters, so cancel is
-        // checked between quantizations (each is at most ~1 s, even for a 500 M tensor).
-        if (control && control->cancelled()) {
-          out.cancelled = true;
-          break;
-        }
-        QuantizeOptions opt;
-        opt.threads = r.threads;
-        st.metrics = quantize(x, t.shape, s, opt).metrics;
+        return;
       }
-      ta.results.push_back(std::move(st));
+      if (stopped.load() || (control && control->cancelled())) {
+        stopped = true;
+        return;
+      }
+      QuantizeOptions opt;
+      opt.threads = side_by_side ? 1 : threads;
+      st.metrics = quantize(x, t.shape, s, opt).metrics;
+    });
+    if (stopped.load()) {
+      out.cancelled = true;
+      break;
     }
-    if (out.cancelled) break;
     out.bytes_read += int64_t(t.bytes.size());
     out.numel += t.numel();
     if (dtype_is_block(t.dtype)) ++out.stored_quantized;

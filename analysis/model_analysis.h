@@ -23,7 +23,7 @@ namespace qs {
 struct ModelAnalysisRequest {
   std::vector<Scheme> schemes;
   std::string tensor_regex;  // POSIX extended regex searched in the name; empty = every tensor
-  int threads = 0;           // per quantization (0 = hardware concurrency)
+  int threads = 0;           // 0 = hardware concurrency; results never depend on it
 };
 
 struct SchemeOnTensor {
@@ -65,7 +65,8 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
                                     RunControl* control = nullptr);
 
 // Excess kurtosis E[(x−μ)⁴]/σ⁴ − 3 of the finite values (two passes, float64); 0 when σ = 0.
-double excess_kurtosis(std::span<const float> x);
+// Float64 sums per fixed chunk merged in chunk order: the same at any thread count.
+double excess_kurtosis(std::span<const float> x, int threads = 0);
 
 // Rows of a.tensors with the `k` lowest SQNRs under scheme s, lowest first (ties in file
 // order); tensors the scheme does not apply to are never among them.

@@ -1,8 +1,10 @@
 #pragma once
 // The Sweeps view's data: one scheme parameter varied at a time, each point one
 // quantize() call on the whole tensor (so a point equals what the Distribution view
-// shows for that spec). All run in the caller's thread with quantize's own threads; the
-// RunControl counts points (total, done) and is checked between them.
+// shows for that spec). The points run side by side on `threads` threads (0 = hardware
+// concurrency), one thread each; a point's numbers never depend on the thread count, so
+// neither does a sweep's. The RunControl counts points (total, done) and is checked
+// before each; a cancelled sweep keeps the points before the first one not run.
 //   sweep_bits   SQNR and MSE vs bits 2..16 for an integer family
 //   sweep_clip   MSE vs a symmetric clip threshold T, with where the calibration
 //                methods put T (percentile 99/99.9/99.99, 3σ, MSE-optimal, KL)
@@ -41,18 +43,19 @@ struct SweepResult {
 // `family`: absmax or minmax (its granularity, clipping and rounding are kept; bits vary).
 // Other kinds have no bits parameter: an empty result.
 SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
-                       RunControl* control = nullptr);
+                       RunControl* control = nullptr, int threads = 0);
 // Thresholds T log-spaced from max|x|/64 to max|x| (`points` of them), each quantized as
 // clip=range [−T, T] with `base`'s kind and bits if absmax, else absmax with `base`'s
 // bits (a symmetric threshold is an absmax notion).
 SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                       int points = 48, RunControl* control = nullptr);
+                       int points = 48, RunControl* control = nullptr, int threads = 0);
 // Block sizes 16, 32, …, 4096 that fit in the last dimension, `base` made blockwise.
 SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                        RunControl* control = nullptr);
+                        RunControl* control = nullptr, int threads = 0);
 // int8, int4 per channel, int4 blocks of 32/64/128, q8_0-like (int8 blocks of 32 with
 // fp16 scales), nf4, fp8 e4m3/e5m2 scaled and not, fp4 (blocks of 32, scaled), bf16, fp16.
-SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control = nullptr);
+SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control = nullptr,
+                       int threads = 0);
 
 // Indices of the points no other point beats on both axes (lower bits/weight and higher
 // SQNR is better; a point equal on both axes to another is kept once: the first).

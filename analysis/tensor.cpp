@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 
+#include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/numeric/gguf_blocks.h"
 
@@ -266,10 +267,15 @@ std::optional<std::span<const float>> as_float_span(const TensorView& t) {
   return std::span<const float>(reinterpret_cast<const float*>(t.bytes.data()), n);
 }
 
-std::span<const float> to_float(const TensorView& t, std::vector<float>& storage) {
+std::span<const float> to_float(const TensorView& t, std::vector<float>& storage, int threads) {
   if (auto s = as_float_span(t)) return *s;
-  storage.resize(size_t(t.numel()));
-  decode_to_float(t, 0, storage);
+  const int64_t n = t.numel();
+  storage.resize(size_t(n));
+  // Chunks decode independently (block types: kDecodeChunk is whole 256-element blocks).
+  parallel_for(chunk_count(n, kDecodeChunk), threads, [&](int64_t c, int) {
+    const int64_t first = c * kDecodeChunk;
+    decode_to_float(t, first, std::span<float>(storage).subspan(size_t(first), size_t(std::min(kDecodeChunk, n - first))));
+  });
   return storage;
 }
 
@@ -286,7 +292,9 @@ struct Moments {
   double max = -std::numeric_limits<double>::infinity();
   int64_t nonfinite = 0;
 
-  void add_chunk(std::span<const float> x) {
+  // One chunk's moments (two passes over it), independent of every other chunk.
+  static Moments of_chunk(std::span<const float> x) {
+    Moments c;
     int64_t nc = 0;
     double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (float f : x) {
@@ -297,8 +305,8 @@ struct Moments {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
-    nonfinite += int64_t(x.size()) - nc;
-    if (nc == 0) return;
+    c.nonfinite = int64_t(x.size()) - nc;
+    if (nc == 0) return c;
     double mc = sum / double(nc), m2c = 0;
     if (lo == hi) {
       mc = lo;  // a constant chunk: mean exact, deviation exactly zero
@@ -309,12 +317,20 @@ struct Moments {
         m2c += d * d;
       }
     }
-    min = std::min(min, lo);
-    max = std::max(max, hi);
-    const int64_t nt = n + nc;
-    const double delta = mc - mean;
-    mean += delta * (double(nc) / double(nt));
-    m2 += m2c + delta * delta * (double(n) * double(nc) / double(nt));
+    c.n = nc, c.mean = mc, c.m2 = m2c, c.min = lo, c.max = hi;
+    return c;
+  }
+
+  // Chan et al.'s update with the next chunk's moments (chunks merged in chunk order).
+  void merge(const Moments& c) {
+    nonfinite += c.nonfinite;
+    if (c.n == 0) return;
+    min = std::min(min, c.min);
+    max = std::max(max, c.max);
+    const int64_t nt = n + c.n;
+    const double delta = c.mean - mean;
+    mean += delta * (double(c.n) / double(nt));
+    m2 += c.m2 + delta * delta * (double(n) * double(c.n) / double(nt));
     n = nt;
   }
 
@@ -335,26 +351,38 @@ struct Moments {
 
 }  // namespace
 
-TensorStats compute_stats(std::span<const float> x) {
-  Moments m;
-  for (size_t i = 0; i < x.size(); i += size_t(kDecodeChunk)) {
-    m.add_chunk(x.subspan(i, std::min(x.size() - i, size_t(kDecodeChunk))));
-  }
-  return m.finish(int64_t(x.size()));
+// Chunk moments on any thread, merged in chunk order: the same bits at any thread count.
+TensorStats compute_stats(std::span<const float> x, int threads) {
+  const int64_t n = int64_t(x.size());
+  const Moments m = parallel_reduce(
+      chunk_count(n, kDecodeChunk), threads, Moments{},
+      [&](int64_t c) {
+        const int64_t first = c * kDecodeChunk;
+        return Moments::of_chunk(x.subspan(size_t(first), size_t(std::min(kDecodeChunk, n - first))));
+      },
+      [](Moments& acc, const Moments& part) { acc.merge(part); });
+  return m.finish(n);
 }
 
-TensorStats scan_stats(const TensorView& t) {
+TensorStats scan_stats(const TensorView& t, int threads) {
   // Zero-copy when the bytes already are aligned little-endian float32.
-  if (auto s = as_float_span(t)) return compute_stats(*s);
+  if (auto s = as_float_span(t)) return compute_stats(*s, threads);
   const int64_t n = t.numel();
-  // Same chunking as compute_stats, so both give bit-identical results.
-  std::unique_ptr<float[]> buf(new float[size_t(std::min(n, kDecodeChunk))]);
+  // Same chunking as compute_stats, so both give bit-identical results; one decode
+  // buffer per worker, so memory stays at a few chunks.
+  const int64_t chunks = chunk_count(n, kDecodeChunk);
+  const int workers = resolve_threads(threads);
+  std::vector<std::vector<float>> buf(static_cast<size_t>(workers));
+  std::vector<Moments> part(static_cast<size_t>(chunks));
+  parallel_for(chunks, workers, [&](int64_t c, int w) {
+    const int64_t first = c * kDecodeChunk;
+    std::vector<float>& b = buf[size_t(w)];
+    b.resize(size_t(std::min(n - first, kDecodeChunk)));
+    decode_to_float(t, first, b);
+    part[size_t(c)] = Moments::of_chunk(b);
+  });
   Moments m;
-  for (int64_t i = 0; i < n; i += kDecodeChunk) {
-    const std::span<float> chunk(buf.get(), size_t(std::min(n - i, kDecodeChunk)));
-    decode_to_float(t, i, chunk);
-    m.add_chunk(chunk);
-  }
+  for (const Moments& p : part) m.merge(p);
   return m.finish(n);
 }
 

@@ -51,8 +51,9 @@ void decode_to_float(const TensorView& t, int64_t first, std::span<float> out);
 std::optional<std::span<const float>> as_float_span(const TensorView& t);
 
 // The whole tensor as float32: the zero-copy span when possible, else a decoded copy
-// kept in `storage`.
-std::span<const float> to_float(const TensorView& t, std::vector<float>& storage);
+// kept in `storage`, decoded in kDecodeChunk pieces on `threads` threads (0 = hardware
+// concurrency; the bytes are the same at any count).
+std::span<const float> to_float(const TensorView& t, std::vector<float>& storage, int threads = 0);
 
 // Chunk size used by streaming scans (elements): a few hundred KB, cache-sized.
 inline constexpr int64_t kDecodeChunk = 1 << 16;
@@ -65,9 +66,11 @@ struct TensorStats {
   double min = 0, max = 0, mean = 0, std = 0;
   double absmax = 0;
 };
-// Streams over the tensor in kDecodeChunk pieces: never holds a full float copy.
-TensorStats scan_stats(const TensorView& t);
-TensorStats compute_stats(std::span<const float> x);
+// Per-chunk moments (kDecodeChunk pieces) on `threads` threads (0 = hardware
+// concurrency), merged in chunk order: bit-identical at any thread count.
+// scan_stats streams over the tensor: never holds a full float copy.
+TensorStats scan_stats(const TensorView& t, int threads = 0);
+TensorStats compute_stats(std::span<const float> x, int threads = 0);
 
 std::string shape_string(std::span<const int64_t> shape);  // "[4096, 4096]"
 // Sizes as every view and report prints them: "512 B", "64.0 MB" (1024-based units).

@@ -201,18 +201,12 @@ void get_scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
   }
 }
 
-// Q4_K: 8 sub-blocks of 32, each (scale, min) from make_qkx2_quants with weights
-// av_x + |x|; the 8 scales and 8 mins quantized to 6 bits against fp16 d and dmin.
-void q4_k(const float* x, std::byte* out, uint8_t* clipped) {
-  uint8_t L[256], Laux[32];
-  float weights[32], mins[8], scales[8];
+// The 6-bit scales and mins of Q4_K's 8 sub-blocks, then the final codes against the
+// stored fp16 d and dmin (shared by the lane-wise and the scalar search).
+void q4_k_finish(const float* x, const float* scales, const float* mins, uint8_t* L, std::byte* out,
+                 uint8_t* clipped) {
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; ++j) {
-    float sum_x2 = 0;
-    for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
-    const float av_x = std::sqrt(sum_x2 / 32);
-    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
-    scales[j] = make_qkx2_quants(32, 15, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -1.f, 0.1f, 20);
     max_scale = std::max(max_scale, scales[j]);
     max_min = std::max(max_min, mins[j]);
   }
@@ -255,6 +249,129 @@ void q4_k(const float* x, std::byte* out, uint8_t* clipped) {
     for (int l = 0; l < 32; ++l) q[l] = uint8_t(L[j + l] | (L[j + l + 32] << 4));
     q += 32;
   }
+}
+
+// Q4_K as llama.cpp writes it: 8 sub-blocks of 32, each (scale, min) from
+// make_qkx2_quants with weights av_x + |x|; the 8 scales and 8 mins quantized to 6 bits
+// against fp16 d and dmin. The readable twin of q4_k below.
+void q4_k_scalar(const float* x, std::byte* out, uint8_t* clipped) {
+  uint8_t L[256], Laux[32];
+  float weights[32], mins[8], scales[8];
+  for (int j = 0; j < 8; ++j) {
+    float sum_x2 = 0;
+    for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
+    const float av_x = std::sqrt(sum_x2 / 32);
+    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
+    scales[j] = make_qkx2_quants(32, 15, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -1.f, 0.1f, 20);
+  }
+  q4_k_finish(x, scales, mins, L, out, clipped);
+}
+
+// The same search with the 8 sub-blocks in 8 lanes: lane j runs exactly sub-block j's
+// scalar float operations in the same order (no reassociation, no FMA: the build has
+// -ffp-contract=off), so every lane's result is bit for bit make_qkx2_quants'. Branches
+// become lane masks. This is where Q4_K's time goes (21 candidate scales × 32 elements
+// per sub-block); 8 lanes at a time is ~4× the scalar loop.
+// The helpers are inlined: GCC's AVX-ABI note on 32-byte vectors does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float V8f __attribute__((vector_size(32)));
+typedef int32_t V8i __attribute__((vector_size(32)));
+#define QS_LANES inline __attribute__((always_inline))
+// mask ? a : b, lanes of mask all ones or zero.
+QS_LANES V8f blend(V8i mask, V8f a, V8f b) { return (V8f)(((V8i)a & mask) | ((V8i)b & ~mask)); }
+// min(15, max(0, nearest_int(f))) as a float: the integer trick, then the clamp on the
+// converted value (exact: small integers), which needs no SSE4 integer min/max.
+QS_LANES V8f nearest_0_15(V8f f) {
+  const V8f v = f + 12582912.f;
+  const V8f l = __builtin_convertvector(((V8i)v & 0x007fffff) - 0x00400000, V8f);
+  const V8f lo = blend(l < 0.f, V8f{}, l);
+  return blend(lo > 15.f, V8f{} + 15.f, lo);
+}
+// Cloned for AVX2 where GCC can (one 256-bit register per lane vector; the arithmetic is
+// the same IEEE float32 either way, so the clones agree bit for bit).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void q4_k(const float* x, std::byte* out, uint8_t* clipped) {
+  constexpr int nmax = 15, nstep = 20;
+  constexpr float rmin = -1.f, rdelta = 0.1f;
+  V8f xs[32], w[32];
+  for (int i = 0; i < 32; ++i)
+    for (int j = 0; j < 8; ++j) xs[i][j] = x[32 * j + i];
+  V8f sum_x2 = V8f{};
+  for (int i = 0; i < 32; ++i) sum_x2 += xs[i] * xs[i];
+  V8f av_x;
+  for (int j = 0; j < 8; ++j) av_x[j] = std::sqrt(sum_x2[j] / 32);
+  for (int i = 0; i < 32; ++i) {
+    V8f a;
+    for (int j = 0; j < 8; ++j) a[j] = std::fabs(xs[i][j]);
+    w[i] = av_x + a;
+  }
+  // make_qkx2_quants(32, 15, x, weights, L, &the_min, Laux, -1, 0.1, 20), lane-wise.
+  V8f min = xs[0], max = xs[0];
+  V8f sum_w = w[0];
+  V8f sum_x = sum_w * xs[0];
+  for (int i = 1; i < 32; ++i) {
+    min = blend(xs[i] < min, xs[i], min);
+    max = blend(xs[i] > max, xs[i], max);
+    sum_w += w[i];
+    sum_x += w[i] * xs[i];
+  }
+  min = blend(min > 0, V8f{}, min);
+  const V8i flat = max == min;  // those lanes: L = 0, the_min = −min, scale = 0
+  const V8f range = max - min;
+  V8f iscale = float(nmax) / range;
+  V8f scale = 1.f / iscale;
+  V8f best_error = V8f{};
+  V8f Lv[32], Laux[32];  // codes 0..15 as floats
+  for (int i = 0; i < 32; ++i) {
+    Lv[i] = nearest_0_15(iscale * (xs[i] - min));
+    V8f diff = scale * Lv[i] + min - xs[i];
+    diff = diff * diff;
+    best_error += w[i] * diff;
+  }
+  for (int is = 0; is <= nstep; ++is) {
+    iscale = (rmin + rdelta * is + nmax) / (max - min);
+    V8f sum_l = V8f{}, sum_l2 = V8f{}, sum_xl = V8f{};
+    for (int i = 0; i < 32; ++i) {
+      const V8f lf = nearest_0_15(iscale * (xs[i] - min));
+      Laux[i] = lf;
+      sum_l += w[i] * lf;
+      sum_l2 += w[i] * lf * lf;
+      sum_xl += w[i] * lf * xs[i];
+    }
+    const V8f D = sum_w * sum_l2 - sum_l * sum_l;
+    const V8i positive = D > 0;
+    if (!(positive[0] | positive[1] | positive[2] | positive[3] | positive[4] | positive[5] | positive[6] |
+          positive[7]))
+      continue;
+    V8f this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
+    V8f this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+    const V8i above = this_min > 0;
+    this_min = blend(above, V8f{}, this_min);
+    this_scale = blend(above, sum_xl / sum_l2, this_scale);
+    V8f cur_error = V8f{};
+    for (int i = 0; i < 32; ++i) {
+      V8f diff = this_scale * Laux[i] + this_min - xs[i];
+      diff = diff * diff;
+      cur_error += w[i] * diff;
+    }
+    const V8i take = positive & (cur_error < best_error) & ~flat;
+    for (int i = 0; i < 32; ++i) Lv[i] = blend(take, Laux[i], Lv[i]);
+    best_error = blend(take, cur_error, best_error);
+    scale = blend(take, this_scale, scale);
+    min = blend(take, this_min, min);
+  }
+  float scales[8], mins[8];
+  uint8_t L[256];
+  for (int j = 0; j < 8; ++j) {
+    scales[j] = flat[j] ? 0.f : scale[j];
+    mins[j] = -min[j];
+    for (int i = 0; i < 32; ++i) L[32 * j + i] = flat[j] ? 0 : uint8_t(int(Lv[i][j]));
+  }
+  q4_k_finish(x, scales, mins, L, out, clipped);
 }
 
 // make_qx_quants with rmse_type 1 (weights x²): a symmetric scale for n values, trying
@@ -309,12 +426,77 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
 
 // Q6_K: 16 sub-blocks of 16, each a symmetric scale from make_qx_quants(16, 32); the
 // scales quantized to int8 against fp16 d = max_scale/−128; codes in [−32, 31].
-void q6_k(const float* x, std::byte* out, uint8_t* clipped) {
+// make_qx_quants(16, 32, ·) for Q6_K's 16 sub-blocks in 16 lanes, as q4_k does for
+// make_qkx2_quants: lane j runs sub-block j's scalar float operations in their order.
+typedef float V16f __attribute__((vector_size(64)));
+typedef int32_t V16i __attribute__((vector_size(64)));
+QS_LANES V16f blend16(V16i mask, V16f a, V16f b) { return (V16f)(((V16i)a & mask) | ((V16i)b & ~mask)); }
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void q6_k_search(const float* x, int8_t* L, float* scales) {
+  constexpr int nmax = 32;
+  V16f xs[16], w[16];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) xs[i][j] = x[16 * j + i];
+  V16f max = V16f{}, amax = V16f{};
+  for (int i = 0; i < 16; ++i) {
+    V16f ax;
+    for (int j = 0; j < 16; ++j) ax[j] = std::fabs(xs[i][j]);
+    const V16i more = ax > amax;
+    amax = blend16(more, ax, amax);
+    max = blend16(more, xs[i], max);
+    w[i] = xs[i] * xs[i];
+  }
+  const V16i tiny = amax < kGroupMaxEps;  // those lanes: L = 0, scale 0
+  // min(nmax − 1, max(−nmax, nearest_int(v))) as a float (|v| ≤ 33 here).
+  auto code = [](V16f v) {
+    const V16f t = v + 12582912.f;
+    const V16f l = __builtin_convertvector(((V16i)t & 0x007fffff) - 0x00400000, V16f);
+    const V16f lo = blend16(l < float(-nmax), V16f{} - float(nmax), l);
+    return blend16(lo > float(nmax - 1), V16f{} + float(nmax - 1), lo);
+  };
+  // A candidate's codes are a function of its iscale (the scalar code recomputes them from
+  // it when it wins), so only the winning iscale is kept and the codes are made once.
+  V16f iscale = float(-nmax) / max, best_iscale = iscale;
+  V16f sumlx = V16f{}, suml2 = V16f{};
+  for (int i = 0; i < 16; ++i) {
+    const V16f l = code(iscale * xs[i]);
+    sumlx += w[i] * xs[i] * l;
+    suml2 += w[i] * l * l;
+  }
+  V16f scale = blend16(suml2 != 0.f, sumlx / suml2, V16f{});
+  V16f best = scale * sumlx;
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    iscale = -(nmax + 0.1f * is) / max;
+    sumlx = suml2 = V16f{};
+    for (int i = 0; i < 16; ++i) {
+      const V16f l = code(iscale * xs[i]);
+      sumlx += w[i] * xs[i] * l;
+      suml2 += w[i] * l * l;
+    }
+    const V16i take = (suml2 > 0.f) & (sumlx * sumlx > best * suml2) & ~tiny;
+    best_iscale = blend16(take, iscale, best_iscale);
+    scale = blend16(take, sumlx / suml2, scale);
+    best = blend16(take, scale * sumlx, best);
+  }
+  V16f Lv[16];
+  for (int i = 0; i < 16; ++i) Lv[i] = code(best_iscale * xs[i]);
+  for (int j = 0; j < 16; ++j) {
+    scales[j] = tiny[j] ? 0.f : scale[j];
+    for (int i = 0; i < 16; ++i) L[16 * j + i] = tiny[j] ? int8_t(0) : int8_t(int(Lv[i][j]) + nmax);
+  }
+}
+
+void q6_k_impl(const float* x, std::byte* out, uint8_t* clipped, bool lanes) {
   int8_t L[256];
   float scales[16];
   float max_scale = 0, max_abs_scale = 0;
+  if (lanes) q6_k_search(x, L, scales);
   for (int ib = 0; ib < 16; ++ib) {
-    const float scale = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+    const float scale = lanes ? scales[ib] : make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
     scales[ib] = scale;
     if (std::fabs(scale) > max_abs_scale) {
       max_abs_scale = std::fabs(scale);
@@ -357,6 +539,9 @@ void q6_k(const float* x, std::byte* out, uint8_t* clipped) {
   }
 }
 
+void q6_k(const float* x, std::byte* out, uint8_t* clipped) { q6_k_impl(x, out, clipped, true); }
+void q6_k_scalar(const float* x, std::byte* out, uint8_t* clipped) { q6_k_impl(x, out, clipped, false); }
+
 }  // namespace
 
 int ggml_nearest_int(float fval) {
@@ -380,6 +565,15 @@ size_t ggml_block_bytes(DType t) {
     case DType::Q6_K: return 210;
     default: return 0;
   }
+}
+
+void ggml_quantize_row_scalar(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped) {
+  for (int64_t b = 0; b < n / 256 && (t == DType::Q4_K || t == DType::Q6_K); ++b) {
+    uint8_t* cb = clipped ? clipped + b * 256 : nullptr;
+    if (t == DType::Q4_K) q4_k_scalar(x + b * 256, out + size_t(b) * 144, cb);
+    else q6_k_scalar(x + b * 256, out + size_t(b) * 210, cb);
+  }
+  if (t != DType::Q4_K && t != DType::Q6_K) ggml_quantize_row(t, x, n, out, clipped);
 }
 
 void ggml_quantize_row(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped) {

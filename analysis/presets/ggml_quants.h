@@ -20,6 +20,10 @@ size_t ggml_block_bytes(DType t);
 // t: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K or Q6_K.
 void ggml_quantize_row(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped);
 
+// The same with the scalar reference searches for Q4_K and Q6_K (ggml_quantize_row runs
+// their 8 / 16 sub-blocks lane-wise): the tests check the two agree bit for bit.
+void ggml_quantize_row_scalar(DType t, const float* x, int64_t n, std::byte* out, uint8_t* clipped);
+
 // llama.cpp's nearest_int: round half to even through the 1.5·2^23 trick (|x| < 2^22).
 int ggml_nearest_int(float x);
 

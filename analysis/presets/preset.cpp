@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/numeric/gguf_blocks.h"
 #include "analysis/presets/ggml_quants.h"
@@ -206,49 +207,6 @@ double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups) {
 
 namespace {
 
-// x with non-finite values replaced by 0: they take no part in any group's range (the
-// caller passes them through).
-std::vector<float> finite_copy(std::span<const float> x) {
-  std::vector<float> v(x.begin(), x.end());
-  for (float& f : v)
-    if (!std::isfinite(f)) f = 0.0f;
-  return v;
-}
-
-// llama.cpp: each row quantized to blocks, then decoded; codes and (scale, offset) per
-// sub-block read back from the bytes (numeric/gguf_blocks). One row's buffers at a time.
-template <class Emit>
-void quantize_ggml(Preset p, std::span<const float> xf, const Grouping& g, std::vector<GroupParams>& groups,
-                   Emit&& emit) {
-  const DType t = ggml_type(p);
-  const int64_t be = ggml_block_elems(t);
-  const size_t bb = ggml_block_bytes(t);
-  const int64_t blocks_per_row = g.cols / be;
-  std::vector<std::byte> bytes(size_t(blocks_per_row) * bb);
-  std::vector<float> xhat(size_t(g.cols));
-  std::vector<uint8_t> clipped(size_t(g.cols));
-  numeric::GgufBlockParams bp;
-  for (int64_t r = 0; r < g.rows; ++r) {
-    const int64_t first = r * g.cols;
-    std::fill(clipped.begin(), clipped.end(), uint8_t(0));
-    ggml_quantize_row(t, xf.data() + first, g.cols, bytes.data(), clipped.data());
-    numeric::gguf_dequantize_blocks(t, bytes.data(), blocks_per_row, xhat.data());
-    for (int64_t b = 0; b < blocks_per_row; ++b) {
-      numeric::gguf_block_params(t, bytes.data() + size_t(b) * bb, bp);
-      for (int64_t k = 0; k < be; ++k) {
-        const int64_t c = b * be + k;
-        emit(first + c, xhat[size_t(c)], bp.codes[size_t(k)], clipped[size_t(c)] != 0);
-      }
-      for (size_t sb = 0; sb < bp.scale.size(); ++sb) {
-        GroupParams gp;
-        gp.scale = bp.scale[sb];
-        gp.zero_point = bp.offset[sb];
-        groups[size_t((first + b * be) / g.block + int64_t(sb))] = gp;
-      }
-    }
-  }
-}
-
 // torch.ao: MinMaxObserver._calculate_qparams and ATen's quantize_val / dequantize_val.
 // Symmetric qint8: s = max(−min⁻, max⁺) / ((127 − (−128))/2) = amax/127.5, zp = 0.
 // Affine quint8: s = (max⁺ − min⁻)/255, zp = clamp(0 − round(min⁻/s), 0, 255).
@@ -308,135 +266,263 @@ void fp8_element(const GroupParams& gp, float v, float& xhat, int32_t& code, uin
 
 namespace {
 
-// Every element once through sink(i, x̂, code, clipped), in no particular group order;
-// returns the per-group params. Non-finite inputs pass through (x̂ = x, code 0).
-template <class Sink>
-std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape, Sink&& sink) {
-  const PresetInfo& info = preset_info(p);
-  const Grouping g = grouping(info, shape);
-  const int64_t n = int64_t(x.size());
-  std::vector<GroupParams> groups(size_t(g.groups));
-  auto emit = [&](int64_t i, float xhat, int32_t code, bool clipped) {
-    const float v = x[size_t(i)];
-    if (std::isfinite(v)) sink(i, xhat, code, clipped);
-    else sink(i, v, 0, false);
-  };
-  // The values the rules see: x itself, or a copy with non-finite values as 0 (rare).
-  const bool all_finite = std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v); });
-  std::vector<float> copy;
-  if (!all_finite) copy = finite_copy(x);
-  const std::span<const float> xf = all_finite ? x : std::span<const float>(copy);
-
-  // The elements of group k as [first, first + len) runs (stride for channels).
-  auto for_each_in_group = [&](int64_t k, auto&& f) {
-    switch (info.groups) {
-      case PresetGroups::Tensor:
-        for (int64_t i = 0; i < n; ++i) f(i);
-        break;
-      case PresetGroups::Channel0:
-        for (int64_t i = k * g.inner; i < (k + 1) * g.inner; ++i) f(i);
-        break;
-      default: {
-        const int64_t row = k / g.blocks_per_row, b = k % g.blocks_per_row;
-        const int64_t first = row * g.cols + b * g.block;
-        const int64_t len = std::min(g.block, g.cols - b * g.block);
-        for (int64_t i = first; i < first + len; ++i) f(i);
+// The params of one non-llama.cpp group from its finite range (lo = hi = amax = 0 when
+// it has no finite value).
+GroupParams group_params(Preset p, float lo, float hi, float amax) {
+  GroupParams gp;
+  switch (p) {
+    case Preset::TorchQuint8:
+    case Preset::TorchQint8:
+    case Preset::TorchQint8Channel: return torch_params(p == Preset::TorchQuint8, lo, hi);
+    case Preset::Fp8E4M3Tensor:
+    case Preset::Fp8E4M3Channel: gp.scale = amax / 448.0f; return gp;
+    // kQuantizeBlockwise: absmax per block (fp32), values multiplied by 1/absmax;
+    // dequantization is code[q]·absmax.
+    case Preset::BnbNf4:
+    case Preset::BnbFp4:
+    case Preset::BnbDynamic8: gp.scale = amax; return gp;
+    default: {  // OCP MX
+      // shared_exp = ⌊log2 amax⌋ − emax_elem, clamped to E8M0's [−127, 127]; an
+      // all-zero block takes the smallest scale.
+      const MxElementTraits& t = mx_traits(*mx_element(p));
+      int shared = -127;
+      if (amax > 0) {
+        int e2 = 0;
+        std::frexp(amax, &e2);
+        shared = std::clamp((e2 - 1) - t.emax, -127, 127);
       }
+      gp.scale = float(std::ldexp(1.0, shared));
+      return gp;
     }
-  };
+  }
+}
 
-  if (is_ggml(p)) {
-    quantize_ggml(p, xf, g, groups, emit);
-  } else {
-    for (int64_t k = 0; k < g.groups; ++k) {
-      float lo = FLT_MAX, hi = -FLT_MAX, amax = 0;
-      bool any = false;
-      for_each_in_group(k, [&](int64_t i) {
-        if (!std::isfinite(x[size_t(i)])) return;
-        const float v = x[size_t(i)];
-        lo = std::min(lo, v), hi = std::max(hi, v), amax = std::max(amax, std::fabs(v));
-        any = true;
-      });
-      if (!any) lo = hi = 0;
-      GroupParams& gp = groups[size_t(k)];
-      switch (p) {
-        case Preset::TorchQuint8:
-        case Preset::TorchQint8:
-        case Preset::TorchQint8Channel: {
-          const bool affine = p == Preset::TorchQuint8;
-          gp = torch_params(affine, lo, hi);
-          const float inv_scale = 1.0f / gp.scale;
-          for_each_in_group(k, [&](int64_t i) {
-            float xh;
-            int32_t c;
-            uint8_t cl;
-            torch_element(affine, gp, inv_scale, xf[size_t(i)], xh, c, cl);
-            emit(i, xh, c, cl != 0);
-          });
-          break;
-        }
-        case Preset::Fp8E4M3Tensor:
-        case Preset::Fp8E4M3Channel:
-          gp.scale = amax / 448.0f;
-          for_each_in_group(k, [&](int64_t i) {
-            float xh;
-            int32_t c;
-            uint8_t cl;
-            fp8_element(gp, xf[size_t(i)], xh, c, cl);
-            emit(i, xh, c, cl != 0);
-          });
-          break;
-        case Preset::BnbNf4:
-        case Preset::BnbFp4:
-        case Preset::BnbDynamic8: {
-          // kQuantizeBlockwise: absmax per block (fp32), values multiplied by 1/absmax;
-          // dequantization is code[q]·absmax.
-          gp.scale = amax;
-          const float inv = amax > 0 ? 1.0f / amax : 0.0f;
-          for_each_in_group(k, [&](int64_t i) {
-            const float u = xf[size_t(i)] * inv;
-            uint8_t c;
-            float level;
-            if (p == Preset::BnbNf4) c = numeric::nf4_encode(u), level = numeric::nf4_decode(c);
-            else if (p == Preset::BnbFp4) c = bnb_fp4_encode(u), level = bnb_fp4_table()[c];
-            else c = bnb_dynamic_encode(u), level = bnb_dynamic_map()[c];
-            emit(i, level * amax, c, false);
-          });
-          break;
-        }
-        default: {  // OCP MX
-          const MxElement e = *mx_element(p);
-          const MxElementTraits& t = mx_traits(e);
-          // shared_exp = ⌊log2 amax⌋ − emax_elem, clamped to E8M0's [−127, 127]; an
-          // all-zero block takes the smallest scale.
-          int shared = -127;
-          if (amax > 0) {
-            int e2 = 0;
-            std::frexp(amax, &e2);
-            shared = std::clamp((e2 - 1) - t.emax, -127, 127);
-          }
-          gp.scale = float(std::ldexp(1.0, shared));
-          for_each_in_group(k, [&](int64_t i) {
-            const float u = float(std::ldexp(double(xf[size_t(i)]), -shared));
-            const float q = mx_cast(e, u);
-            // The code is the element value's bits: one code per representable value.
-            emit(i, float(std::ldexp(double(q), shared)), std::bit_cast<int32_t>(q), std::fabs(u) > t.max);
-          });
-        }
+// len elements of one group (xf: non-finite already 0) → x̂, code, clipped.
+void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t len, float* xhat, int32_t* code,
+                    uint8_t* clipped) {
+  switch (p) {
+    case Preset::TorchQuint8:
+    case Preset::TorchQint8:
+    case Preset::TorchQint8Channel: {
+      const bool affine = p == Preset::TorchQuint8;
+      const float inv_scale = 1.0f / gp.scale;
+      for (int64_t i = 0; i < len; ++i) torch_element(affine, gp, inv_scale, xf[i], xhat[i], code[i], clipped[i]);
+      return;
+    }
+    case Preset::Fp8E4M3Tensor:
+    case Preset::Fp8E4M3Channel:
+      for (int64_t i = 0; i < len; ++i) fp8_element(gp, xf[i], xhat[i], code[i], clipped[i]);
+      return;
+    case Preset::BnbNf4:
+    case Preset::BnbFp4:
+    case Preset::BnbDynamic8: {
+      const float amax = gp.scale;
+      const float inv = amax > 0 ? 1.0f / amax : 0.0f;
+      for (int64_t i = 0; i < len; ++i) {
+        const float u = xf[i] * inv;
+        uint8_t c;
+        float level;
+        if (p == Preset::BnbNf4) c = numeric::nf4_encode(u), level = numeric::nf4_decode(c);
+        else if (p == Preset::BnbFp4) c = bnb_fp4_encode(u), level = bnb_fp4_table()[c];
+        else c = bnb_dynamic_encode(u), level = bnb_dynamic_map()[c];
+        xhat[i] = level * amax, code[i] = c, clipped[i] = 0;
+      }
+      return;
+    }
+    default: {  // OCP MX: the scale is exactly 2^shared
+      const MxElement e = *mx_element(p);
+      const MxElementTraits& t = mx_traits(e);
+      // ldexp(v, ∓shared) in double is exact (|shared| ≤ 127, no float reaches double's
+      // limits), so is the multiply by the power of two itself: same bits, no libm call.
+      const int shared = std::ilogb(gp.scale);
+      const double down = std::ldexp(1.0, -shared), up = std::ldexp(1.0, shared);
+      // The code is the element as the format stores it: sign bit, then the magnitude's
+      // index among the format's non-negative values (= its exponent and mantissa bits).
+      // One code per representable value, −0 apart from +0, and all below 256, so the
+      // metrics pass counts them with its bitmap.
+      const int32_t sign_bit = int32_t(1) << (t.exponent_bits + t.mantissa_bits);
+      for (int64_t i = 0; i < len; ++i) {
+        const float u = float(double(xf[i]) * down);
+        const float q = mx_cast(e, u);
+        xhat[i] = float(double(q) * up);
+        code[i] = mx_magnitude_index(e, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
+        clipped[i] = std::fabs(u) > t.max;
       }
     }
   }
+}
+
+struct Range {
+  float lo = FLT_MAX, hi = -FLT_MAX, amax = 0;
+  bool any = false;
+  void add(const float* x, int64_t len) {
+    for (int64_t i = 0; i < len; ++i) {
+      const float v = x[i];
+      if (!std::isfinite(v)) continue;
+      lo = std::min(lo, v), hi = std::max(hi, v), amax = std::max(amax, std::fabs(v));
+      any = true;
+    }
+  }
+  void merge(const Range& o) {
+    if (!o.any) return;
+    lo = std::min(lo, o.lo), hi = std::max(hi, o.hi), amax = std::max(amax, o.amax);
+    any = true;
+  }
+};
+
+constexpr int64_t kItemElems = 1 << 16;  // elements per work item (fixed: not per thread)
+
+// Every element once through sink(i, x̂, code, clipped), in element order on the
+// caller's thread; the rule itself runs on run.threads threads over fixed items (rows of
+// llama.cpp blocks, runs of whole groups, or element chunks of a per-tensor group), so the
+// stream, and anything the sink sums, is the same at any thread count. Returns the
+// per-group params. Non-finite inputs pass through (x̂ = x, code 0).
+template <class Sink>
+std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                    const PresetRun& run, Sink&& sink) {
+  const PresetInfo& info = preset_info(p);
+  const Grouping g = grouping(info, shape);
+  const int64_t n = int64_t(x.size());
+  const int threads = resolve_threads(run.threads);
+  RunControl* ctl = run.control;
+  std::vector<GroupParams> groups(size_t(g.groups));
+  if (n == 0) return groups;
+  if (ctl) ctl->total = n, ctl->done = 0;
+
+  // The values the rules see: x itself, or a copy with non-finite values as 0 (rare).
+  const int64_t chunks = chunk_count(n, kItemElems);
+  const bool all_finite = parallel_reduce(
+      chunks, threads, true,
+      [&](int64_t c) {
+        const int64_t first = c * kItemElems, last = std::min(n, first + kItemElems);
+        for (int64_t i = first; i < last; ++i)
+          if (!std::isfinite(x[size_t(i)])) return false;
+        return true;
+      },
+      [](bool& acc, bool v) { acc = acc && v; });
+  std::vector<float> copy;
+  if (!all_finite) {
+    copy.assign(x.begin(), x.end());
+    for (float& f : copy)
+      if (!std::isfinite(f)) f = 0.0f;
+  }
+  const float* xf = all_finite ? x.data() : copy.data();
+
+  // Items: [first, last) element ranges in increasing order, each a run of whole groups
+  // (whole rows for llama.cpp), or chunks of the one group of a per-tensor preset.
+  const bool ggml = is_ggml(p);
+  const bool blocks = info.groups != PresetGroups::Tensor && info.groups != PresetGroups::Channel0;
+  int64_t units = 0, per_item = 1, unit_len = 1;
+  if (ggml) {
+    units = g.rows, unit_len = g.cols;
+  } else if (info.groups == PresetGroups::Tensor) {
+    units = n, unit_len = 1;
+    Range r = parallel_reduce(
+        chunks, threads, Range{},
+        [&](int64_t c) {
+          Range part;
+          const int64_t first = c * kItemElems;
+          part.add(x.data() + first, std::min(n, first + kItemElems) - first);
+          return part;
+        },
+        [](Range& acc, const Range& part) { acc.merge(part); });
+    if (!r.any) r.lo = r.hi = 0;
+    groups[0] = group_params(p, r.lo, r.hi, r.amax);
+  } else if (info.groups == PresetGroups::Channel0) {
+    units = g.groups, unit_len = std::max<int64_t>(g.inner, 1);
+  } else {
+    units = g.groups, unit_len = g.block;
+  }
+  per_item = std::max<int64_t>(1, kItemElems / unit_len);
+  const int64_t items = chunk_count(units, per_item);
+  auto group_first = [&](int64_t k) {  // first element of group k (block kinds)
+    return (k / g.blocks_per_row) * g.cols + (k % g.blocks_per_row) * g.block;
+  };
+  auto group_len = [&](int64_t k) { return std::min(g.block, g.cols - (k % g.blocks_per_row) * g.block); };
+  auto item_range = [&](int64_t item) -> std::pair<int64_t, int64_t> {
+    const int64_t u0 = item * per_item, u1 = std::min(units, u0 + per_item);
+    if (ggml || !blocks) return {u0 * unit_len, u1 == units ? n : u1 * unit_len};
+    return {group_first(u0), group_first(u1 - 1) + group_len(u1 - 1)};
+  };
+
+  struct Slot {
+    std::vector<float> xhat;
+    std::vector<int32_t> code;
+    std::vector<uint8_t> clipped;
+    std::vector<std::byte> bytes;  // llama.cpp blocks of the item's rows
+  };
+  const int window = 2 * threads + 2;
+  std::vector<Slot> slots(static_cast<size_t>(window));
+  const size_t cap = size_t(std::min(n, per_item * unit_len + g.block));
+
+  auto produce = [&](int64_t item, int slot_index) {
+    if (ctl && ctl->cancelled()) return;
+    Slot& sl = slots[size_t(slot_index)];
+    const auto [first, last] = item_range(item);
+    const int64_t len = last - first;
+    sl.xhat.resize(cap), sl.code.resize(cap), sl.clipped.resize(cap);
+    if (ggml) {
+      const DType t = ggml_type(p);
+      const int64_t be = ggml_block_elems(t), nb = len / be;
+      const size_t bb = ggml_block_bytes(t);
+      sl.bytes.resize(size_t(nb) * bb);
+      std::fill(sl.clipped.begin(), sl.clipped.begin() + len, uint8_t(0));
+      // Rows are whole blocks, so the item's rows are one run of blocks.
+      ggml_quantize_row(t, xf + first, len, sl.bytes.data(), sl.clipped.data());
+      numeric::gguf_dequantize_blocks(t, sl.bytes.data(), nb, sl.xhat.data());
+      numeric::GgufBlockParams bp;
+      for (int64_t b = 0; b < nb; ++b) {
+        numeric::gguf_block_params(t, sl.bytes.data() + size_t(b) * bb, bp);
+        std::copy(bp.codes.begin(), bp.codes.begin() + be, sl.code.begin() + b * be);
+        for (size_t sb = 0; sb < bp.scale.size(); ++sb) {
+          GroupParams& gp = groups[size_t((first + b * be) / g.block + int64_t(sb))];
+          gp.scale = bp.scale[sb];
+          gp.zero_point = bp.offset[sb];
+        }
+      }
+      return;
+    }
+    if (info.groups == PresetGroups::Tensor) {
+      group_elements(p, groups[0], xf + first, len, sl.xhat.data(), sl.code.data(), sl.clipped.data());
+      return;
+    }
+    const int64_t u0 = item * per_item, u1 = std::min(units, u0 + per_item);
+    for (int64_t k = u0; k < u1; ++k) {
+      const int64_t gf = blocks ? group_first(k) : k * g.inner, gl = blocks ? group_len(k) : g.inner;
+      Range r;
+      r.add(x.data() + gf, gl);
+      if (!r.any) r.lo = r.hi = 0;
+      groups[size_t(k)] = group_params(p, r.lo, r.hi, r.amax);
+      const size_t o = size_t(gf - first);
+      group_elements(p, groups[size_t(k)], xf + gf, gl, sl.xhat.data() + o, sl.code.data() + o,
+                     sl.clipped.data() + o);
+    }
+  };
+  auto consume = [&](int64_t item, int slot_index) {
+    if (ctl && ctl->cancelled()) return;
+    const Slot& sl = slots[size_t(slot_index)];
+    const auto [first, last] = item_range(item);
+    for (int64_t i = first; i < last; ++i) {
+      const size_t o = size_t(i - first);
+      const float v = x[size_t(i)];
+      if (std::isfinite(v)) sink(i, sl.xhat[o], sl.code[o], sl.clipped[o] != 0);
+      else sink(i, v, 0, false);
+    }
+    if (ctl) ctl->done += last - first;
+  };
+  parallel_ordered(items, threads, window, produce, consume);
   return groups;
 }
 
 }  // namespace
 
-PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape) {
+PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                   const PresetRun& run) {
   PresetQuantization out;
   out.xhat.assign(x.size(), 0.0f);
   out.codes.assign(x.size(), 0);
   out.clipped.assign(x.size(), 0);
-  out.groups = run_preset(p, x, shape, [&](int64_t i, float xhat, int32_t code, bool clipped) {
+  out.groups = run_preset(p, x, shape, run, [&](int64_t i, float xhat, int32_t code, bool clipped) {
     out.xhat[size_t(i)] = xhat;
     out.codes[size_t(i)] = code;
     out.clipped[size_t(i)] = clipped;
@@ -445,10 +531,14 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
 }
 
 std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
-                                      const PresetSink& sink) {
-  return run_preset(p, x, shape, sink);
+                                      const PresetSink& sink, const PresetRun& run) {
+  return run_preset(p, x, shape, run, sink);
 }
 
+std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                      const PresetSink& sink) {
+  return run_preset(p, x, shape, PresetRun{}, sink);
+}
 
 std::vector<float> preset_levels(Preset p, const GroupParams& gp) {
   std::vector<float> out;

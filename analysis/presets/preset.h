@@ -18,6 +18,7 @@
 #include "analysis/error.h"
 #include "analysis/presets/preset_id.h"
 #include "analysis/quant_math.h"
+#include "analysis/run_control.h"
 #include "analysis/tensor.h"
 
 namespace qs {
@@ -63,12 +64,26 @@ struct PresetQuantization {
   std::vector<uint8_t> clipped;     // the rule clamped or saturated this element
   std::vector<GroupParams> groups;  // scale = a, zero_point = b (torch: the integer zp)
 };
-// Precondition: preset_fits(p, shape).
-PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape);
+// How a preset runs: the rule is computed on `threads` threads (0 = hardware
+// concurrency) over fixed items (whole rows / groups, ~64 K elements each), and the
+// elements are handed on in element order, so the results never depend on the thread
+// count. `control`: total/done count elements; when cancelled, the rest is skipped
+// (check control->cancelled() afterwards: the output is then incomplete).
+struct PresetRun {
+  int threads = 0;
+  RunControl* control = nullptr;
+};
 
-// The same without per-element arrays: sink(i, x̂, code, clipped) once per element (the
-// metrics pass streams through it); returns the per-group params.
+// Precondition: preset_fits(p, shape).
+PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                   const PresetRun& run = {});
+
+// The same without per-element arrays: sink(i, x̂, code, clipped) once per element, in
+// element order, on the caller's thread (the metrics pass streams through it); returns
+// the per-group params. The overload without PresetRun uses every core.
 using PresetSink = std::function<void(int64_t i, float xhat, int32_t code, bool clipped)>;
+std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                      const PresetSink& sink, const PresetRun& run);
 std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
                                       const PresetSink& sink);
 

@@ -1,6 +1,7 @@
 #include "analysis/presets/preset_tables.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace qs {
@@ -154,14 +155,27 @@ float mx_cast(MxElement e, float v) {
   if (a >= double(t.max)) {
     r = t.max;  // saturate (values between max and the next step round to max anyway)
   } else {
-    int exp2 = 0;
-    std::frexp(a, &exp2);                       // a = f·2^exp2, f in [0.5, 1)
+    // a (a float, so a normal double) = f·2^exp2, f in [0.5, 1): exp2 from its bits.
+    const int exp2 = int((std::bit_cast<uint64_t>(a) >> 52) & 0x7FF) - 1022;
     const int E = std::max(exp2 - 1, 1 - t.bias);  // the binade (subnormals share the lowest)
-    const double quantum = std::ldexp(1.0, E - t.mantissa_bits);
-    r = std::nearbyint(a / quantum) * quantum;  // exact scaling; ties to even
+    // 2^(E − mantissa_bits) built from its bits, and nearbyint as ±1.5·2^52 (ties to even,
+    // exact below 2^51): the same values as ldexp and nearbyint, without the libm calls.
+    const double quantum = std::bit_cast<double>(uint64_t(E - t.mantissa_bits + 1023) << 52);
+    r = ((a / quantum + 6755399441055744.0) - 6755399441055744.0) * quantum;  // exact scaling
     r = std::min(r, double(t.max));
   }
   return float(v < 0 ? -r : r);
+}
+
+int32_t mx_magnitude_index(MxElement e, float q) {
+  const MxElementTraits& t = mx_traits(e);
+  const uint32_t b = std::bit_cast<uint32_t>(q);
+  const int exp = int(b >> 23) - 127;  // q ≥ 0, a normal float or 0 (every element value is)
+  if (q == 0.0f) return 0;
+  if (exp < 1 - t.bias)  // an element subnormal: q / 2^(1 − bias − mantissa_bits)
+    return int32_t(q * std::bit_cast<float>(uint32_t(127 + t.bias - 1 + t.mantissa_bits) << 23));
+  const int32_t m = int32_t((b >> (23 - t.mantissa_bits)) & ((1u << t.mantissa_bits) - 1));
+  return ((exp + t.bias) << t.mantissa_bits) | m;
 }
 
 const std::vector<float>& mx_positive_values(MxElement e) {

@@ -30,6 +30,9 @@ struct MxElementTraits {
 const MxElementTraits& mx_traits(MxElement e);
 // Round to nearest even into the element format, saturating at ±max (RNE with subnormals).
 float mx_cast(MxElement e, float v);
+// The index of a non-negative element value q among mx_positive_values(e): its exponent
+// and mantissa bits as the format stores them.
+int32_t mx_magnitude_index(MxElement e, float q);
 // Every non-negative finite value of the format, ascending (for levels).
 const std::vector<float>& mx_positive_values(MxElement e);
 
