@@ -6,6 +6,7 @@
 
 #include "analysis/base/parallel.h"
 #include "analysis/calibrate.h"
+#include "analysis/quant/quantize_sorted.h"
 #include "analysis/quantize.h"
 #include "analysis/tensor.h"
 
@@ -14,12 +15,12 @@ namespace {
 
 // [SECTION] Points and how they are run
 
-// What every point of one sweep shares, computed once: the tensor's finite values (for
-// the calibration markers) and max|x|. A per-tensor point will be able to use a sorted
-// copy here too (analysis/quant/quantize_sorted.h) without changing the callers.
+// What every point of one sweep shares: the tensor, and its sorted-values cache when
+// the caller has one (per-tensor points then cost O(levels · log N), quantize_sorted.h).
 struct SweepTensor {
   std::span<const float> x;
   std::span<const int64_t> shape;
+  const SortedValues* sorted = nullptr;
 };
 
 // THE measurement of one point: quantize x with s (tensor_clip: a per-tensor clip range
@@ -30,7 +31,8 @@ SweepPoint measure_point(const SweepTensor& t, const Scheme& s, double at, std::
   QuantizeOptions o;
   o.tensor_clip = tensor_clip;
   o.threads = threads;
-  const QuantizeResult q = quantize(t.x, t.shape, s, o);
+  const QuantizeResult q = t.sorted && sorted_path_applies(s) ? quantize_sorted(*t.sorted, t.shape, s, o)
+                                                             : quantize(t.x, t.shape, s, o);
   SweepPoint p;
   p.x = at;
   p.spec = print_spec(s);
@@ -94,9 +96,9 @@ SweepResult collect(std::vector<std::optional<SweepPoint>>& pts, bool complete) 
 // [SECTION] Sweeps
 
 SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
-                       RunControl* control, int threads) {
+                       RunControl* control, int threads, const SortedValues* sorted) {
   if (family.kind != Kind::Absmax && family.kind != Kind::Minmax) return {};
-  const SweepTensor t{x, shape};
+  const SweepTensor t{x, shape, sorted};
   std::vector<std::optional<SweepPoint>> pts(15);
   // Widest first: the 16-bit code bitmap is the slowest point, so it should not come last.
   const bool done = run_points(15, threads, control, [&](int64_t k) {
@@ -109,7 +111,7 @@ SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape,
 }
 
 SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base, int points,
-                       RunControl* control, int threads) {
+                       RunControl* control, int threads, const SortedValues* sorted) {
   SweepResult r;
   Scheme s = base;
   if (s.kind != Kind::Absmax) {
@@ -120,7 +122,7 @@ SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape,
   }
   const float amax = absmax_of(x, threads);
   if (!(amax > 0) || points < 2) return r;
-  const SweepTensor t{x, shape};
+  const SweepTensor t{x, shape, sorted};
   // Where the calibration methods put the threshold (per tensor), and what they achieve.
   struct Method {
     const char* name;
@@ -185,12 +187,12 @@ SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape,
 }
 
 SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                        RunControl* control, int threads) {
+                        RunControl* control, int threads, const SortedValues* sorted) {
   const int64_t last = shape.empty() ? int64_t(x.size()) : shape.back();
   std::vector<int64_t> sizes;
   for (int64_t b = 16; b <= 4096; b *= 2)
     if (b <= last) sizes.push_back(b);
-  const SweepTensor t{x, shape};
+  const SweepTensor t{x, shape, sorted};
   std::vector<std::optional<SweepPoint>> pts(sizes.size());
   const bool done = run_points(int64_t(sizes.size()), threads, control, [&](int64_t i) {
     Scheme s = base;
@@ -203,7 +205,7 @@ SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape
 }
 
 SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control,
-                       int threads) {
+                       int threads, const SortedValues* sorted) {
   static const std::pair<const char*, const char*> formats[] = {
       {"int8", "absmax:bits=8"},
       {"int4 per channel", "absmax:bits=4,gran=channel"},
@@ -234,7 +236,7 @@ SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape,
     schemes.push_back(s);
     index.push_back(i);
   }
-  const SweepTensor t{x, shape};
+  const SweepTensor t{x, shape, sorted};
   const int64_t m = int64_t(schemes.size());
   std::vector<std::optional<SweepPoint>> pts(static_cast<size_t>(m));
   // The presets (llama.cpp's scalar rules) are the slow points: started first.

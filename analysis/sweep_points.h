@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/quant/sorted_values.h"
 #include "analysis/run_control.h"
 #include "analysis/scheme.h"
 
@@ -42,20 +43,23 @@ struct SweepResult {
 
 // `family`: absmax or minmax (its granularity, clipping and rounding are kept; bits vary).
 // Other kinds have no bits parameter: an empty result.
+// `sorted` (optional, x's sorted-values cache): per-tensor points are then answered in
+// O(levels · log N) by quantize_sorted, with the same numbers.
 SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
-                       RunControl* control = nullptr, int threads = 0);
+                       RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr);
 // Thresholds T log-spaced from max|x|/64 to max|x| (`points` of them), each quantized as
 // clip=range [−T, T] with `base`'s kind and bits if absmax, else absmax with `base`'s
 // bits (a symmetric threshold is an absmax notion).
 SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                       int points = 48, RunControl* control = nullptr, int threads = 0);
+                       int points = 48, RunControl* control = nullptr, int threads = 0,
+                       const SortedValues* sorted = nullptr);
 // Block sizes 16, 32, …, 4096 that fit in the last dimension, `base` made blockwise.
 SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                        RunControl* control = nullptr, int threads = 0);
+                        RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr);
 // int8, int4 per channel, int4 blocks of 32/64/128, q8_0-like (int8 blocks of 32 with
 // fp16 scales), nf4, fp8 e4m3/e5m2 scaled and not, fp4 (blocks of 32, scaled), bf16, fp16.
 SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control = nullptr,
-                       int threads = 0);
+                       int threads = 0, const SortedValues* sorted = nullptr);
 
 // Indices of the points no other point beats on both axes (lower bits/weight and higher
 // SQNR is better; a point equal on both axes to another is kept once: the first).

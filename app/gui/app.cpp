@@ -102,17 +102,27 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         return out;
       });
   sweep_job_ = std::make_unique<LatestJob<SweepJobRequest, SweepJobResult>>(
-      [](const SweepJobRequest& r, RunControl& c) {
+      [shared = worker->shared_tensor()](const SweepJobRequest& r, RunControl& c) {
         SweepJobResult out;
         out.tensor = r.tensor;
         out.base = r.base;
         const TensorView& t = r.model->tensors[size_t(r.tensor)];
+        // The explore worker's floats and sorted cache when it has this tensor (the usual
+        // case: the selected one), else a decode of our own.
+        std::shared_ptr<const SharedTensor> cur = shared->get();
         std::vector<float> storage;
-        const std::span<const float> x = to_float(t, storage);
-        out.bits = sweep_bits(x, t.shape, r.base, &c);
-        if (!out.bits.cancelled) out.clip = sweep_clip(x, t.shape, r.base, 48, &c);
-        if (!out.clip.cancelled) out.block = sweep_block(x, t.shape, r.base, &c);
-        if (!out.block.cancelled) out.map = format_map(x, t.shape, &c);
+        std::span<const float> x;
+        const SortedValues* sorted = nullptr;
+        if (cur && cur->model == r.model && cur->tensor == r.tensor && !cur->edited) {
+          x = cur->x;
+          sorted = cur->sorted.get();
+        } else {
+          x = to_float(t, storage);
+        }
+        out.bits = sweep_bits(x, t.shape, r.base, &c, 0, sorted);
+        if (!out.bits.cancelled) out.clip = sweep_clip(x, t.shape, r.base, 48, &c, 0, sorted);
+        if (!out.clip.cancelled) out.block = sweep_block(x, t.shape, r.base, &c, 0, sorted);
+        if (!out.block.cancelled) out.map = format_map(x, t.shape, &c, 0, sorted);
         out.cancelled = out.bits.cancelled || out.clip.cancelled || out.block.cancelled || out.map.cancelled;
         std::vector<std::pair<double, double>> pts;
         for (const SweepPoint& p : out.map.points) pts.emplace_back(p.x, p.sqnr_db.value_or(NAN));

@@ -79,6 +79,33 @@ TEST(Sweeps, ClipOptimumOnLaplaceDataAndTheMarkers) {
   expect_points_match(x, shape, r);
 }
 
+// With the sorted-values cache, every sweep gives the same points: per-tensor points come
+// from quantize_sorted (equal counts, sums within 1e-9), the others from quantize().
+TEST(Sweeps, SortedCacheGivesTheSamePoints) {
+  const std::vector<float> x = gaussian(128 * 256, 9);
+  const std::vector<int64_t> shape = {128, 256};
+  const SortedValues sv = build_sorted_values(x);
+  auto same = [](const SweepResult& a, const SweepResult& b) {
+    ASSERT_EQ(a.points.size(), b.points.size());
+    for (size_t i = 0; i < a.points.size(); ++i) {
+      EXPECT_EQ(a.points[i].spec, b.points[i].spec);
+      EXPECT_EQ(a.points[i].bits_per_weight, b.points[i].bits_per_weight) << a.points[i].spec;
+      EXPECT_NEAR(*a.points[i].mse, *b.points[i].mse, 1e-9 * *b.points[i].mse) << a.points[i].spec;
+      EXPECT_NEAR(*a.points[i].sqnr_db, *b.points[i].sqnr_db, 1e-8) << a.points[i].spec;
+    }
+    ASSERT_EQ(a.markers.size(), b.markers.size());
+    for (size_t k = 0; k < a.markers.size(); ++k) {
+      EXPECT_EQ(a.markers[k].threshold, b.markers[k].threshold);
+      EXPECT_NEAR(*a.markers[k].mse, *b.markers[k].mse, 1e-9 * *b.markers[k].mse) << a.markers[k].name;
+    }
+  };
+  const Scheme base = *parse_spec("absmax:bits=6");
+  same(sweep_bits(x, shape, base, nullptr, 2, &sv), sweep_bits(x, shape, base, nullptr, 2));
+  same(sweep_clip(x, shape, base, 24, nullptr, 2, &sv), sweep_clip(x, shape, base, 24, nullptr, 2));
+  same(sweep_block(x, shape, base, nullptr, 2, &sv), sweep_block(x, shape, base, nullptr, 2));
+  same(format_map(x, shape, nullptr, 2, &sv), format_map(x, shape, nullptr, 2));
+}
+
 TEST(Sweeps, FormatMapPoints) {
   const std::vector<float> x = gaussian(64 * 256, 3);
   const std::vector<int64_t> shape = {64, 256};

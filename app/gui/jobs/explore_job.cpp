@@ -215,18 +215,28 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     status_->tensor = r.tensor;
     status_->ready = false;
     status_->build_ms = 0;
+    auto shared = std::make_shared<SharedTensor>();
+    shared->model = r.model;
+    shared->tensor = r.tensor;
+    shared->edited = r.whatif.has_value();
+    shared->storage = cache.storage;
+    shared->x = cache.x;
+    shared_->set(std::move(shared));
     SortedBuild b;
     b.thread = std::thread([model = r.model, storage = cache.storage, x = cache.x, control = b.control,
-                            finished = b.finished, m = b.m, result = b.result, status = status_, tensor = r.tensor] {
+                            finished = b.finished, m = b.m, result = b.result, status = status_, tensor = r.tensor,
+                            slot = shared_] {
       const auto t0 = Clock::now();
       SortedValues sv = build_sorted_values(x, 0, control.get());
       if (!sv.cancelled && !control->cancelled()) {
         const double ms = ms_since(t0);
         const int64_t bytes = int64_t(sv.bytes());
+        auto ready = std::make_shared<const SortedValues>(std::move(sv));
         {
           std::lock_guard lock(*m);
-          *result = std::make_shared<const SortedValues>(std::move(sv));
+          *result = ready;
         }
+        slot->attach_sorted(model.get(), tensor, ready);
         if (status->tensor.load() == tensor) {
           status->build_ms = ms;
           status->bytes = bytes;

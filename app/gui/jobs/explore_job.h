@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "analysis/formats/model.h"
 #include "analysis/group_stats.h"
 #include "analysis/heatmap.h"
+#include "analysis/quant/sorted_values.h"
 #include "analysis/run_control.h"
 #include "analysis/tensor.h"
 #include "analysis/what_if.h"
@@ -77,6 +80,40 @@ struct SortedCacheStatus {
   std::atomic<int64_t> bytes{0};        // its size
 };
 
+// The explore worker's current tensor, for other jobs (the Sweeps view's) to reuse instead
+// of decoding and sorting it again. Immutable once published; the slot swaps whole ones.
+struct SharedTensor {
+  std::shared_ptr<const Model> model;
+  int tensor = -1;
+  bool edited = false;                                 // a what-if edit: not the file's data
+  std::shared_ptr<const std::vector<float>> storage;   // owns x when decoded (else the model does)
+  std::span<const float> x;
+  std::shared_ptr<const SortedValues> sorted;          // null until built
+};
+class SharedTensorSlot {
+ public:
+  std::shared_ptr<const SharedTensor> get() const {
+    std::lock_guard lock(m_);
+    return cur_;
+  }
+  void set(std::shared_ptr<const SharedTensor> t) {
+    std::lock_guard lock(m_);
+    cur_ = std::move(t);
+  }
+  // The same tensor with its sorted cache, if it is still the current one.
+  void attach_sorted(const Model* model, int tensor, std::shared_ptr<const SortedValues> sorted) {
+    std::lock_guard lock(m_);
+    if (!cur_ || cur_->model.get() != model || cur_->tensor != tensor) return;
+    auto t = std::make_shared<SharedTensor>(*cur_);
+    t->sorted = std::move(sorted);
+    cur_ = std::move(t);
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::shared_ptr<const SharedTensor> cur_;
+};
+
 class ExploreWorker {
  public:
   using PreviewFn = std::function<void(ExploreJobResult, double ms)>;
@@ -89,6 +126,7 @@ class ExploreWorker {
   // `superseded` says a newer request is waiting (the exact pass then stops early).
   ExploreJobResult run(const ExploreJobRequest& r, RunControl& ctl, const PreviewFn& preview);
   std::shared_ptr<const SortedCacheStatus> status() const { return status_; }
+  std::shared_ptr<const SharedTensorSlot> shared_tensor() const { return shared_; }
   // Tensors above this many elements get a preview (tests lower it).
   void set_preview_numel(int64_t n) { preview_numel_ = n; }
 
@@ -97,6 +135,7 @@ class ExploreWorker {
   struct Cache;
   std::unique_ptr<Cache> cache_;
   std::shared_ptr<SortedCacheStatus> status_;
+  std::shared_ptr<SharedTensorSlot> shared_ = std::make_shared<SharedTensorSlot>();
 };
 
 }  // namespace qs::app
