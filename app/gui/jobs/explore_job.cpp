@@ -226,8 +226,11 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     b.thread = std::thread([model = r.model, storage = cache.storage, x = cache.x, control = b.control,
                             finished = b.finished, m = b.m, result = b.result, status = status_, tensor = r.tensor,
                             slot = shared_] {
+      // Someone arrowing through the model browser selects a tensor every few frames:
+      // wait a moment before sorting, so a tensor left at once costs nothing.
+      for (int i = 0; i < 15 && !control->cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       const auto t0 = Clock::now();
-      SortedValues sv = build_sorted_values(x, 0, control.get());
+      SortedValues sv = control->cancelled() ? SortedValues{} : build_sorted_values(x, 0, control.get());
       if (!sv.cancelled && !control->cancelled()) {
         const double ms = ms_since(t0);
         const int64_t bytes = int64_t(sv.bytes());
