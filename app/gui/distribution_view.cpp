@@ -28,9 +28,11 @@ void draw_distribution_view(App& app) {
     ImGui::SameLine();
     ImGui::TextDisabled("· min %.4g  max %.4g  σ %.3g%s", s.min, s.max, s.std,
                         s.n_nonfinite ? "  · has non-finite values" : "");
+    if (st.result_preview > 0) {  // on the header line: the layout does not jump when it goes
+      ImGui::SameLine();
+      preview_badge(st.result_preview);
+    }
   }
-
-  if (st.result_preview > 0 && st.result_tensor == st.tensor) preview_badge(st.result_preview);
 
   // Toolbar.
   if (ImGui::Checkbox("log count", &st.log_y)) {}

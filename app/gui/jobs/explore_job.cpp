@@ -305,6 +305,15 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     scale_counts(p.main.hist_dequant, kPreviewStride);
     scale_counts(p.main.hist_error, kPreviewStride);
     p.preview_stride = kPreviewStride;
+    // The shown group by its index in the whole tensor (the subset keeps every stride-th
+    // row, or channel), so the group slider does not jump when the exact result comes.
+    if (p.main.q.layout.granularity == Granularity::Block || req.scheme.kind == Kind::Preset) {
+      const int64_t per_row = std::max<int64_t>(1, int64_t(p.main.q.groups.size()) / cache.subset_shape[0]);
+      const int64_t g = p.main.group.index;
+      p.main.group.index = (g / per_row) * kPreviewStride * per_row + g % per_row;
+    } else if (p.main.q.layout.granularity == Granularity::Channel) {
+      p.main.group.index *= kPreviewStride;
+    }
     preview(std::move(p), ms_since(t0));
   }
 
