@@ -57,9 +57,14 @@
 // instead, which beats clearing and scanning a 256 KiB histogram twice. percentile_ref
 // sorts a copy with the same total order and applies the same formula: the two agree bit
 // for bit. Key computation, the pass-2 bin filter (compress-store of the few matching
-// keys), min/max and the KL bin indices are Highway kernels (runtime dispatch); the
-// histogram increments stay scalar. Everything is a pure function of its input: no
-// threads, no state, so results never depend on the machine's SIMD width.
+// keys), min/max and the KL bin indices are Highway kernels (calibrate_kernels.cpp,
+// runtime dispatch); the histogram increments stay scalar. Everything is a pure function
+// of its input, so results never depend on the machine's SIMD width, nor on the thread
+// count: groups of 2^18 values or more are cut into fixed items of 2^16; histograms are
+// counted per worker (integers: any order sums the same), float64 sums are added item
+// by item in item order, and each MSE candidate is one thread's sequential sum.
+// The MSE candidates of absmax/minmax with nearest-even rounding go through a
+// branch-free tile loop doing quantize_element's float32 operations in its order.
 //
 // Empty input (outside the contract) gives a NaN percentile (as does p = NaN) and a
 // [0, 0] range.
@@ -76,10 +81,13 @@
 #include <vector>
 
 #include "analysis/base/parallel.h"
+#include "analysis/calibrate_internal.h"
 #include "analysis/calibrate_kernels.h"
 #include "analysis/quant_math.h"
 
 namespace qs {
+
+using namespace calib_detail;
 
 namespace {
 
@@ -163,16 +171,7 @@ std::pair<std::size_t, uint64_t> locate(const std::vector<Count>& counts, uint64
   return {b, rank - cum};
 }
 
-inline constexpr std::size_t kBlock = 4096;  // elements per SIMD kernel call
 
-// Elements per work item of the threaded passes: fixed, so the items (and anything
-// merged from them) never depend on the thread count. Groups below kParallelMin run on
-// the caller's thread (they are usually one of many groups already spread over threads).
-inline constexpr std::size_t kItem = std::size_t(1) << 16;
-inline constexpr std::size_t kParallelMin = std::size_t(1) << 18;
-
-int threads_for(std::size_t n, int threads) { return n < kParallelMin ? 1 : resolve_threads(threads); }
-int64_t items_of(std::size_t n) { return chunk_count(int64_t(n), int64_t(kItem)); }
 
 template <bool Abs, class Count>
 KeyPair select_radix(std::span<const float> x, std::size_t k, bool need_next, int threads) {
@@ -352,136 +351,68 @@ ClipRange shrink(const Scheme& s, const MinMax& mm, double alpha) {
   return {float(alpha * double(mm.lo)), float(alpha * double(mm.hi))};
 }
 
+// std::nearbyint without the libm call: |v| < 2^22 rounds through ±1.5·2^23 (ties to
+// even); larger floats are integers already. (−0.3 gives +0, not −0: x̂ = ±0 leaves every
+// error, v − x̂, the same.)
+inline float rne_fast(float v) {
+  return std::fabs(v) < 4194304.0f ? (v + 12582912.0f) - 12582912.0f : v;
+}
+
+// quantize_element's x̂ for absmax and minmax with nearest-even rounding, for a tile of
+// elements at once (branch-free, so it vectorizes): the same float32 operations in the
+// same order — clamp into [clip_lo, clip_hi], divide by s, round, clamp the code, scale.
+template <Kind K, bool FloatZp>
+void xhat_tile(const float* x, std::size_t n, const GroupParams& gp, float qmin, float qmax, float* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float xc = std::min(std::max(x[i], gp.clip_lo), gp.clip_hi);
+    if constexpr (K == Kind::Absmax) {
+      const float q = std::min(std::max(rne_fast(xc / gp.scale), qmin), qmax);
+      out[i] = q * gp.scale;
+    } else if constexpr (!FloatZp) {
+      const float q = std::min(std::max(rne_fast(xc / gp.scale) + gp.zero_point, qmin), qmax);
+      out[i] = (q - gp.zero_point) * gp.scale;
+    } else {
+      const float q = std::min(std::max(rne_fast((xc - gp.zero_point) / gp.scale), qmin), qmax);
+      out[i] = q * gp.scale + gp.zero_point;
+    }
+  }
+}
+
+template <Kind K, bool FloatZp>
+double range_mse_fast(std::span<const float> xs, const GroupParams& gp, float qmin, float qmax) {
+  constexpr std::size_t kTile = 1024;
+  float xhat[kTile];
+  double acc = 0.0;
+  for (std::size_t off = 0; off < xs.size(); off += kTile) {
+    const std::size_t len = std::min(kTile, xs.size() - off);
+    xhat_tile<K, FloatZp>(xs.data() + off, len, gp, qmin, qmax, xhat);
+    for (std::size_t i = 0; i < len; ++i) {  // in element order, as the generic loop
+      const double e = double(xs[off + i]) - double(xhat[i]);
+      acc += e * e;
+    }
+  }
+  return acc / double(xs.size());
+}
+
 double range_mse(std::span<const float> xs, const Scheme& s, const ClipRange& r) {
   const GroupParams gp = choose_params(s, r.lo, r.hi, true);
+  if (s.rounding == Rounding::NearestEven && gp.clip_lo <= gp.clip_hi && gp.scale != 0.0f) {
+    if (s.kind == Kind::Absmax) {
+      const CodeRange cr = code_range(s);
+      return range_mse_fast<Kind::Absmax, false>(xs, gp, float(cr.qmin), float(cr.qmax));
+    }
+    if (s.kind == Kind::Minmax) {
+      const float levels = float((int32_t(1) << s.bits) - 1);
+      if (s.zero_point == ZeroPointKind::Int) return range_mse_fast<Kind::Minmax, false>(xs, gp, 0.0f, levels);
+      return range_mse_fast<Kind::Minmax, true>(xs, gp, 0.0f, levels);
+    }
+  }
   double acc = 0.0;
   for (float v : xs) {
     const double e = double(v) - double(quantize_element(s, gp, v, 0.0f).xhat);
     acc += e * e;
   }
   return acc / double(xs.size());
-}
-
-// [SECTION] KL (entropy) calibration
-
-inline constexpr double kKlEpsilon = 1e-10;
-
-// Per-histogram prefix sums so one candidate costs O(levels), not O(i):
-// H = Σ h, A = Σ h·ln h, C = #non-empty bins.
-struct KlPrefix {
-  std::vector<double> h, H, A, C;
-  double total = 0.0;
-  explicit KlPrefix(std::span<const double> hist)
-      : h(hist.begin(), hist.end()),
-        H(hist.size() + 1, 0.0),
-        A(hist.size() + 1, 0.0),
-        C(hist.size() + 1, 0.0) {
-    for (std::size_t j = 0; j < hist.size(); ++j) {
-      const double v = hist[j];
-      H[j + 1] = H[j] + v;
-      A[j + 1] = A[j] + (v > 0.0 ? v * std::log(v) : 0.0);
-      C[j + 1] = C[j] + (v > 0.0 ? 1.0 : 0.0);
-    }
-    total = H[hist.size()];
-  }
-};
-
-// KL(P‖Q) for keeping the first i bins, Q with `levels` buckets (see the header comment).
-//   KL = Σ_j P_j (ln P_j - ln Q_j), P_j = h_j/N (j < i-1), Q_j = (m_b/c_b)/S for h_j > 0
-// so a bucket's bins j < i-1 contribute (1/N)[Σ h ln h - Σ h·(ln N + ln m_b - ln c_b - ln S)].
-double kl_candidate(const KlPrefix& pf, std::size_t i, std::size_t levels) {
-  const double n = pf.total;
-  if (n <= 0.0) return 0.0;
-  const double log_n = std::log(n);
-  const double s_mass = pf.H[i];  // Σ hist[0:i]: Q's normalization
-  const double log_s = s_mass > 0.0 ? std::log(s_mass) : 0.0;
-  double kl = 0.0;
-  for (std::size_t b = 0; b < levels; ++b) {
-    const std::size_t start = (b * i + levels - 1) / levels;  // first j with ⌊jL/i⌋ = b
-    const std::size_t end = ((b + 1) * i + levels - 1) / levels;
-    const double m = pf.H[end] - pf.H[start];
-    if (m <= 0.0) continue;  // empty bucket: all its P terms are 0 (bin i-1 handled below)
-    const double c = pf.C[end] - pf.C[start];
-    const std::size_t e = std::min(end, i - 1);  // bin i-1 carries the outliers: separate
-    if (e <= start) continue;
-    const double sum_hlogh = pf.A[e] - pf.A[start];
-    const double sum_h = pf.H[e] - pf.H[start];
-    kl += (sum_hlogh - sum_h * (log_n + std::log(m) - std::log(c) - log_s)) / n;
-  }
-  // Bin i-1: P gets the outliers; Q is its bucket's share, or ε if the bin is empty.
-  const double p_last = (pf.h[i - 1] + (pf.total - pf.H[i])) / n;
-  if (p_last > 0.0) {
-    double log_q = std::log(kKlEpsilon);
-    if (pf.h[i - 1] > 0.0) {
-      const std::size_t b = (i - 1) * levels / i;
-      const std::size_t start = (b * i + levels - 1) / levels;
-      const double m = pf.H[i] - pf.H[start];
-      const double c = pf.C[i] - pf.C[start];
-      log_q = std::log(m) - std::log(c) - log_s;
-    }
-    kl += p_last * (std::log(p_last) - log_q);
-  }
-  return kl;
-}
-
-std::size_t kl_levels(int bits) {
-  const int b = std::clamp(bits, 1, 12);  // 2^11 = 2048 levels: no merge left to judge
-  return std::min(std::size_t(1) << (b - 1), kKlBins);
-}
-
-int kl_bits_for(const Scheme& s) {
-  switch (s.kind) {
-    case Kind::Absmax:
-    case Kind::Minmax:
-      return s.bits;
-    case Kind::NF4:
-      return 4;  // 8 levels per sign
-    case Kind::Float:
-    case Kind::Preset:
-      return 8;
-  }
-  return 8;
-}
-
-float kl_threshold_with_amax(std::span<const float> x, int bits, float amax, int threads) {
-  if (amax == 0.0f) return 0.0f;
-  std::vector<double> hist(kKlBins, 0.0);
-  {
-    // One count array per worker (integer counts: the same totals in any order).
-    const std::size_t n = x.size();
-    threads = threads_for(n, threads);
-    std::vector<std::vector<uint64_t>> counts(static_cast<size_t>(threads));
-    std::vector<std::vector<uint32_t>> bufs(static_cast<size_t>(threads));
-    const double scale = double(kKlBins) / double(amax);
-    // |x| = amax lands in bin 2048 and is moved into the last (closed) bin.
-    parallel_for(items_of(n), threads, [&](int64_t item, int w) {
-      auto& c = counts[size_t(w)];
-      auto& buf = bufs[size_t(w)];
-      if (c.empty()) c.assign(kKlBins, 0), buf.resize(kBlock);
-      const std::size_t end = std::min(n, std::size_t(item + 1) * kItem);
-      for (std::size_t off = std::size_t(item) * kItem; off < end; off += kBlock) {
-        const std::size_t len = std::min(kBlock, end - off);
-        calib_kernels::abs_bins(x.data() + off, len, scale, uint32_t(kKlBins), buf.data());
-        for (std::size_t j = 0; j < len; ++j) ++c[buf[j]];
-      }
-    });
-    for (const auto& c : counts)
-      if (!c.empty())
-        for (std::size_t j = 0; j < kKlBins; ++j) hist[j] += double(c[j]);
-  }
-  const KlPrefix pf(hist);
-  const std::size_t levels = kl_levels(bits);
-  std::size_t best_i = kKlBins;
-  double best = std::numeric_limits<double>::infinity();
-  for (std::size_t i = levels; i <= kKlBins; ++i) {
-    const double d = kl_candidate(pf, i, levels);
-    if (d <= best) {  // ties → the larger i
-      best = d;
-      best_i = i;
-    }
-  }
-  const double t = (double(best_i) + 0.5) * (double(amax) / double(kKlBins));
-  return std::min(float(t), amax);
 }
 
 }  // namespace
@@ -574,14 +505,6 @@ ClipRange mse_optimal_range(std::span<const float> x, const Scheme& scheme, int 
 float mse_optimal_threshold(std::span<const float> x, const Scheme& s, int threads) {
   const ClipRange r = mse_optimal_range(x, s, threads);
   return std::max(std::fabs(r.lo), std::fabs(r.hi));
-}
-
-double kl_divergence(std::span<const double> hist, std::size_t i, std::size_t levels) {
-  i = std::min(i, hist.size());
-  if (i == 0 || levels == 0) return 0.0;
-  levels = std::min(levels, i);
-  const KlPrefix pf(hist);
-  return kl_candidate(pf, i, levels);
 }
 
 float kl_threshold(std::span<const float> x, int bits, int threads) {

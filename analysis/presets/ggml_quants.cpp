@@ -433,11 +433,11 @@ typedef int32_t V16i __attribute__((vector_size(64)));
 QS_LANES V16f blend16(V16i mask, V16f a, V16f b) { return (V16f)(((V16i)a & mask) | ((V16i)b & ~mask)); }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void q6_k_search(const float* x, int8_t* L, float* scales) {
   constexpr int nmax = 32;
-  V16f xs[16], w[16];
+  V16f xs[16], w[16], wx[16];  // wx = w·x, the first product of llama.cpp's w·x·l
   for (int i = 0; i < 16; ++i)
     for (int j = 0; j < 16; ++j) xs[i][j] = x[16 * j + i];
   V16f max = V16f{}, amax = V16f{};
@@ -448,6 +448,7 @@ void q6_k_search(const float* x, int8_t* L, float* scales) {
     amax = blend16(more, ax, amax);
     max = blend16(more, xs[i], max);
     w[i] = xs[i] * xs[i];
+    wx[i] = w[i] * xs[i];
   }
   const V16i tiny = amax < kGroupMaxEps;  // those lanes: L = 0, scale 0
   // min(nmax − 1, max(−nmax, nearest_int(v))) as a float (|v| ≤ 33 here).
@@ -463,7 +464,7 @@ void q6_k_search(const float* x, int8_t* L, float* scales) {
   V16f sumlx = V16f{}, suml2 = V16f{};
   for (int i = 0; i < 16; ++i) {
     const V16f l = code(iscale * xs[i]);
-    sumlx += w[i] * xs[i] * l;
+    sumlx += wx[i] * l;
     suml2 += w[i] * l * l;
   }
   V16f scale = blend16(suml2 != 0.f, sumlx / suml2, V16f{});
@@ -474,7 +475,7 @@ void q6_k_search(const float* x, int8_t* L, float* scales) {
     sumlx = suml2 = V16f{};
     for (int i = 0; i < 16; ++i) {
       const V16f l = code(iscale * xs[i]);
-      sumlx += w[i] * xs[i] * l;
+      sumlx += wx[i] * l;
       suml2 += w[i] * l * l;
     }
     const V16i take = (suml2 > 0.f) & (sumlx * sumlx > best * suml2) & ~tiny;

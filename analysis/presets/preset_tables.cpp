@@ -160,8 +160,10 @@ float mx_cast(MxElement e, float v) {
     const int E = std::max(exp2 - 1, 1 - t.bias);  // the binade (subnormals share the lowest)
     // 2^(E − mantissa_bits) built from its bits, and nearbyint as ±1.5·2^52 (ties to even,
     // exact below 2^51): the same values as ldexp and nearbyint, without the libm calls.
+    // a / quantum = a · (1/quantum) exactly: both are powers of two far inside double's range.
     const double quantum = std::bit_cast<double>(uint64_t(E - t.mantissa_bits + 1023) << 52);
-    r = ((a / quantum + 6755399441055744.0) - 6755399441055744.0) * quantum;  // exact scaling
+    const double inv_quantum = std::bit_cast<double>(uint64_t(t.mantissa_bits - E + 1023) << 52);
+    r = ((a * inv_quantum + 6755399441055744.0) - 6755399441055744.0) * quantum;  // exact scaling
     r = std::min(r, double(t.max));
   }
   return float(v < 0 ? -r : r);

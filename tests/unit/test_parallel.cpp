@@ -13,6 +13,7 @@
 #include "analysis/base/parallel.h"
 #include "analysis/calibrate.h"
 #include "analysis/model_analysis.h"
+#include "analysis/quant_math.h"
 #include "analysis/quantize.h"
 #include "analysis/sweep_points.h"
 #include "analysis/metrics.h"
@@ -339,6 +340,71 @@ TEST(ParallelCalibrate, IdenticalAtOneTwoThreeThreads) {
     EXPECT_EQ(percentile_ref(x, p), ref);  // still exact
   }
   EXPECT_EQ(kl_threshold(x, 8, 3), kl_threshold(x, 8, 1));
+}
+
+// The MSE search, written out from calibrate.cpp's contract with quantize_element (the
+// scheme's own arithmetic): the fast branch-free candidate loop must land on the same
+// range bit for bit, for absmax, both zero-point kinds, signed codes, f16 scales and a
+// rounding the fast loop leaves to the generic one, with and without the subsample.
+ClipRange mse_oracle(std::span<const float> x, const Scheme& scheme) {
+  Scheme s = scheme;
+  std::vector<float> xs(x.begin(), x.end());
+  if (x.size() > kMseMaxSamples) {
+    const size_t n = x.size(), m = kMseMaxSamples, q = n / m, rem = n % m;
+    xs.resize(m);
+    for (size_t j = 0; j < m; ++j) xs[j] = x[j * q + (j * rem) / m];
+  }
+  float lo = x[0], hi = x[0];
+  for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+  const float amax = std::max(std::fabs(lo), std::fabs(hi));
+  auto range = [&](double a) -> ClipRange {
+    if (s.kind != Kind::Minmax) return {-float(a * amax), float(a * amax)};
+    return {float(a * lo), float(a * hi)};
+  };
+  auto mse = [&](double a) {
+    const ClipRange r = range(a);
+    const GroupParams gp = choose_params(s, r.lo, r.hi, true);
+    double acc = 0;
+    for (float v : xs) {
+      const double e = double(v) - double(quantize_element(s, gp, v, 0.0f).xhat);
+      acc += e * e;
+    }
+    return acc / double(xs.size());
+  };
+  double best = INFINITY, best_a = 1.0;
+  int best_i = kMseGridSteps;
+  for (int i = 1; i <= kMseGridSteps; ++i) {
+    const double e = mse(double(i) / kMseGridSteps);
+    if (e <= best) best = e, best_a = double(i) / kMseGridSteps, best_i = i;
+  }
+  const double a = double(best_i - 1) / kMseGridSteps, b = std::min(double(best_i + 1) / kMseGridSteps, 1.0);
+  for (int j = 0; j < kMseRefineSteps; ++j) {
+    const double al = a + (b - a) * double(j) / double(kMseRefineSteps - 1);
+    if (al <= 0.0) continue;
+    const double e = mse(std::min(al, 1.0));
+    if (e < best || (e == best && std::min(al, 1.0) > best_a)) best = e, best_a = std::min(al, 1.0);
+  }
+  return range(best_a);
+}
+
+TEST(ParallelCalibrate, MseSearchEqualsTheElementwiseOracle) {
+  std::vector<float> x = gaussian((size_t(1) << 18) + 5, 19);
+  for (size_t i = 0; i < x.size(); i += 997) x[i] *= 25.0f;
+  std::vector<float> shifted(x.begin(), x.begin() + 50000);
+  for (float& v : shifted) v += 0.03f;  // one-sided-ish: a non-zero integer zero point
+  const char* specs[] = {"absmax:bits=4,clip=mse", "minmax:bits=3,clip=mse", "minmax:bits=4,zp=float,clip=mse",
+                         "minmax:bits=4,signed=true,clip=mse", "absmax:bits=6,scale_dtype=f16,clip=mse",
+                         "absmax:bits=4,rounding=half_away,clip=mse"};
+  for (const char* spec : specs) {
+    SCOPED_TRACE(spec);
+    const auto sch = parse_spec(spec);
+    ASSERT_TRUE(sch) << sch.error().message;
+    for (std::span<const float> v : {std::span<const float>(x), std::span<const float>(shifted)}) {
+      const ClipRange want = mse_oracle(v, *sch), got = mse_optimal_range(v, *sch, 2);
+      EXPECT_TRUE(same_bits(got.lo, want.lo)) << got.lo << " " << want.lo;
+      EXPECT_TRUE(same_bits(got.hi, want.hi)) << got.hi << " " << want.hi;
+    }
+  }
 }
 
 // [SECTION] Sweeps and the whole-model run
