@@ -5,6 +5,7 @@
 // divergence of hand-made histograms worked out on paper. Schemes are built field by
 // field (not parsed), so only calibrate and quant_math are under test here.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <hwy/targets.h>
 
 #include <algorithm>
@@ -219,7 +220,8 @@ TEST(Percentile, MatchesNumpy) {
   for (int a = 0; a < 9; ++a) {
     const size_t n = a % 2 ? 100003 : 4097;
     const std::vector<float> x = random_array(rng, n, a);
-    const std::string file = dir + "/calib_percentile_" + std::to_string(a) + ".f32";
+    // The pid keeps two test runs at once (two build trees) from sharing a file.
+    const std::string file = dir + "/calib_percentile_" + std::to_string(::getpid()) + "_" + std::to_string(a) + ".f32";
     {
       std::ofstream f(file, std::ios::binary);
       f.write(reinterpret_cast<const char*>(x.data()), std::streamsize(x.size() * 4));
