@@ -283,13 +283,13 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   const bool periodic = use_periodic(L);
   const int64_t P = periodic ? L.dim * L.inner : 0;
   // Periodic mode: params expanded per position (shared read-only by all threads).
-  std::vector<float> p_scale, p_zp, p_lo, p_hi;
+  std::vector<float> p_scale, p_inv, p_zp, p_lo, p_hi;
   if (periodic) {
-    p_scale.resize(size_t(P)); p_zp.resize(size_t(P));
+    p_scale.resize(size_t(P)); p_inv.resize(size_t(P)); p_zp.resize(size_t(P));
     p_lo.resize(size_t(P)); p_hi.resize(size_t(P));
     for (int64_t k = 0; k < P; ++k) {
       const GroupParams& g = R.groups[size_t(k / L.inner)];
-      p_scale[size_t(k)] = g.scale; p_zp[size_t(k)] = g.zero_point;
+      p_scale[size_t(k)] = g.scale; p_inv[size_t(k)] = g.inv; p_zp[size_t(k)] = g.zero_point;
       p_lo[size_t(k)] = g.clip_lo; p_hi[size_t(k)] = g.clip_hi;
     }
   }
@@ -363,9 +363,10 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         a.n = len;
         if (periodic) {
           a.scale_arr = p_scale.data() + pos;
+          a.inv_arr = p_inv.data() + pos;
           a.zp_arr = p_zp.data() + pos; a.lo_arr = p_lo.data() + pos; a.hi_arr = p_hi.data() + pos;
         } else {
-          a.scale = gp->scale; a.zero_point = gp->zero_point;
+          a.scale = gp->scale; a.inv = gp->inv; a.zero_point = gp->zero_point;
           a.clip_lo = gp->clip_lo; a.clip_hi = gp->clip_hi;
         }
         a.clipping = clipping;

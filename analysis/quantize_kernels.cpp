@@ -118,7 +118,7 @@ struct VecSums {
   }
 };
 
-inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
+inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv, float zp,
                            float lo, float hi, ErrorSums* acc, double* max_err) {
   const float v = a.x[i];
   if (!std::isfinite(v)) {
@@ -132,8 +132,8 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
     if (v < lo) { xc = lo; clipped = true; }
     else if (v > hi) { xc = hi; clipped = true; }
   }
-  // q = rne(x/s): a true division, as DESIGN.md states (x·(1/s) differs on some ties).
-  float q = a.float_zp ? std::nearbyint((xc - zp) / s) : std::nearbyint(xc / s);
+  // q = rne(x·inv), inv = 1.0f/s: a multiply, never a division (DESIGN.md, torch).
+  float q = a.float_zp ? std::nearbyint((xc - zp) * inv) : std::nearbyint(xc * inv);
   if (a.has_zp) q = q + zp;
   if (q > a.qmax) { q = a.qmax; clipped = true; }
   else if (q < a.qmin) { q = a.qmin; clipped = true; }
@@ -153,13 +153,14 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   VecSums<decltype(dd)> sums(dd);
   int64_t n_clipped = 0, n_finite = 0;
   const auto qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
-  auto scale = hn::Set(df, a.scale),
+  auto scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv),
        zp = hn::Set(df, a.zero_point), lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
 
   int64_t i = 0;
   for (; i + L <= a.n; i += L) {
     if constexpr (kArrayParams) {
       scale = hn::LoadU(df, a.scale_arr + i);
+      inv = hn::LoadU(df, a.inv_arr + i);
       zp = hn::LoadU(df, a.zp_arr + i);
       lo = hn::LoadU(df, a.lo_arr + i);
       hi = hn::LoadU(df, a.hi_arr + i);
@@ -172,7 +173,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
       xc = hn::Min(hn::Max(v, lo), hi);
     }
-    auto q = a.float_zp ? hn::Round(hn::Div(hn::Sub(xc, zp), scale)) : hn::Round(hn::Div(xc, scale));
+    auto q = a.float_zp ? hn::Round(hn::Mul(hn::Sub(xc, zp), inv)) : hn::Round(hn::Mul(xc, inv));
     if (a.has_zp) q = hn::Add(q, zp);
     clipped = hn::Or(clipped, hn::Or(hn::Lt(q, qmin), hn::Gt(q, qmax)));
     q = hn::Min(hn::Max(q, qmin), qmax);
@@ -199,10 +200,10 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   sums.reduce(dd, &local, &max_err);
   for (; i < a.n; ++i) {
     if constexpr (kArrayParams) {
-      IntQuantizeOne(a, i, a.scale_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
+      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
                      &local, &max_err);
     } else {
-      IntQuantizeOne(a, i, a.scale, a.zero_point, a.clip_lo, a.clip_hi, &local,
+      IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local,
                      &max_err);
     }
   }
@@ -245,7 +246,8 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
   const bool scaled = s.scale == ScaleMode::Absmax;
   const int M = t.mantissa_bits, emin = 1 - t.bias;
 
-  const auto scale = hn::Set(df, p.scale), lo = hn::Set(df, p.clip_lo), hi = hn::Set(df, p.clip_hi);
+  const auto scale = hn::Set(df, p.scale), inv = hn::Set(df, p.inv);
+  const auto lo = hn::Set(df, p.clip_lo), hi = hn::Set(df, p.clip_hi);
   const auto maxf = hn::Set(df, float(t.max)), min_normal = hn::Set(df, float(t.min_normal));
   const auto inv_min_sub = hn::Set(df, float(1.0 / t.min_subnormal));
   const auto sign_mask = hn::Set(du, 0x80000000u), abs_mask = hn::Set(du, 0x7FFFFFFFu);
@@ -267,7 +269,7 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
       clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
       xc = hn::Min(hn::Max(v, lo), hi);
     }
-    const auto y = scaled ? hn::Div(xc, scale) : xc;
+    const auto y = scaled ? hn::Mul(xc, inv) : xc;
     const auto uy = hn::BitCast(du, y);
     const auto sign = hn::And(uy, sign_mask);
     hn::Vec<decltype(df)> yh;

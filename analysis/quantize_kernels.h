@@ -24,14 +24,15 @@ int64_t range_finite_positions(const float* x, int64_t n, float* mn, float* mx);
 struct IntKernelArgs {
   const float* x = nullptr;
   int64_t n = 0;
-  float scale = 1, zero_point = 0, clip_lo = 0, clip_hi = 0;
-  const float* scale_arr = nullptr;  // per-element params (all four set, or none)
+  float scale = 1, inv = 1, zero_point = 0, clip_lo = 0, clip_hi = 0;  // inv = 1.0f/scale
+  const float* scale_arr = nullptr;  // per-element params (all five set, or none)
+  const float* inv_arr = nullptr;
   const float* zp_arr = nullptr;
   const float* lo_arr = nullptr;
   const float* hi_arr = nullptr;
   bool clipping = false;
-  bool float_zp = false;  // minmax with a float minimum: q = rne((x - zp)/s), x̂ = q·s + zp
-  bool has_zp = false;    // minmax with an integer zero point: q = rne(x/s) + zp
+  bool float_zp = false;  // minmax with a float minimum: q = rne((x - zp)·inv), x̂ = q·s + zp
+  bool has_zp = false;    // minmax with an integer zero point: q = rne(x·inv) + zp
   float qmin = 0, qmax = 0;
   int32_t* q = nullptr;
   float* xhat = nullptr;

@@ -33,7 +33,7 @@ QuantizeOptions keep_all(int threads = 0) {
 
 // x = [-1.2, 0.5, 3.4, -0.1], absmax int8 (DESIGN.md):
 //   amax = 3.4, qmax = 127, s = 3.4/127 = 0.026771654
-//   x/s = [-44.82, 18.68, 127.0, -3.74] → q = [-45, 19, 127, -4]
+//   x·inv = [-44.82, 18.68, 127.0, -3.74] (inv = fl(1/s)) → q = [-45, 19, 127, -4]
 //   x̂ = q·s = [-1.2047244, 0.5086614, 3.4, -0.1070866]
 //   err = x - x̂ = [0.0047244, -0.0086614, 0, 0.0070866]
 //   MSE = (0.0047244² + 0.0086614² + 0 + 0.0070866²)/4 = 1.4756e-4/4 = 3.6890e-5
@@ -65,7 +65,7 @@ TEST(QuantizeHand, AbsmaxInt8FourValues) {
 
 // minmax uint8 with an exact power-of-two scale so every tie is exact:
 //   lo = -0.5, hi = 1.4921875 → s = 1.9921875/255 = 2^-7, z = rne(0.5·128) = 64
-//   x = 1.5·2^-7 → x/s = 1.5 → rne 2 (tie to even) → q = 66
+//   x = 1.5·2^-7 → x·inv = 1.5 (inv = 128, exact) → rne 2 (tie to even) → q = 66
 //   x = 2.5·2^-7 → 2.5 → rne 2 → q = 66;  x = -0.5 → -64 + 64 = 0;  hi → 191 + 64 = 255
 TEST(QuantizeHand, MinmaxUint8TiesToEven) {
   const float u = 1.0f / 128.0f;
@@ -152,7 +152,8 @@ TEST(QuantizeHand, NonFinitePassThrough) {
     EXPECT_EQ(r.dequant[2], -inf);
     EXPECT_EQ(r.dequant[4], inf);
     EXPECT_EQ(r.codes[1], 7);
-    // s = fl(1/7) = 0.14285715 > 1/7, so -0.5/s = -3.4999998 in float32 (NumPy agrees): -3
+    // s = fl(1/7) = 0.14285715 > 1/7, inv = fl(1/s) = 6.9999995, so -0.5·inv = -3.4999998
+    // in float32 (NumPy agrees): -3
     EXPECT_EQ(r.codes[3], -3);
     EXPECT_EQ(r.codes[5], 2);   // 1.75 → 2
     EXPECT_TRUE(std::isfinite(*r.metrics.mse));
@@ -163,18 +164,20 @@ TEST(QuantizeHand, NonFinitePassThrough) {
 
 // Clip range: values beyond it saturate and count as clipped.
 //   minmax:clip=range,lo=-5,hi=5 on [-10, -2, 0, 3, 10]: s = fl(10/255) = 0.039215688,
-//   -lo/s = 127.49999 in float32 (np.float32(5)/s), so z = 127, not rne(127.5) = 128.
+//   inv = fl(1/s) = 25.5 exactly, so -lo·inv = 127.5 and z = rne(127.5) = 128 (a division
+//   would give np.float32(5)/s = 127.49999 and z = 127). -10 clips to -5: rne(-127.5) + 128
+//   = 0; 10 clips to 5: 128 + 128 = 256, clamped to 255.
 TEST(QuantizeHand, ClipRangeSaturates) {
   const std::vector<float> x = {-10, -2, 0, 3, 10};
   const std::vector<int64_t> shape = {5};
   for (auto* fn : {&quantize, &quantize_ref}) {
     const QuantizeResult r = fn(x, shape, spec("minmax:clip=range,lo=-5,hi=5"), keep_all());
     EXPECT_FLOAT_EQ(r.groups[0].scale, 10.0f / 255.0f);
-    EXPECT_EQ(r.groups[0].zero_point, 127.0f);
+    EXPECT_EQ(r.groups[0].zero_point, 128.0f);
     EXPECT_EQ(r.codes[0], 0);
-    EXPECT_EQ(r.codes[4], 254);                 // rne(5/s) + z = 127 + 127
-    EXPECT_NEAR(r.dequant[0], -4.98039, 1e-4);  // (0 - 127)·s
-    EXPECT_NEAR(r.dequant[4], 4.98039, 1e-4);   // (254 - 127)·s
+    EXPECT_EQ(r.codes[4], 255);                 // rne(5·inv) + z = 128 + 128, clamped
+    EXPECT_NEAR(r.dequant[0], -5.01961, 1e-4);  // (0 - 128)·s
+    EXPECT_NEAR(r.dequant[4], 4.98039, 1e-4);   // (255 - 128)·s
     EXPECT_DOUBLE_EQ(*r.metrics.clipped_fraction, 2.0 / 5.0);
     // absmax with a range: s = max(|lo|,|hi|)/127
     const QuantizeResult a = fn(x, shape, spec("absmax:clip=range,lo=-5,hi=5"), keep_all());
@@ -183,6 +186,44 @@ TEST(QuantizeHand, ClipRangeSaturates) {
     EXPECT_EQ(a.codes[4], 127);
     EXPECT_DOUBLE_EQ(*a.metrics.clipped_fraction, 2.0 / 5.0);
   }
+}
+
+// DESIGN.md: q = rne(x·inv) with inv = 1.0f/s in float32, never rne(x/s). Two values
+// (found by a search over the ties k + 0.5 of absmax int8 and their float32 neighbours)
+// where the two rules round to different codes, in both directions:
+//   amax = 1: s = fl(1/127) = 0x1.020408p-7, inv = fl(1/s) = 127 exactly;
+//     x = 0x1.62c58ap-5 (0.0433070846): x/s = 5.5 exactly → 6, x·inv = 5.4999995 → 5.
+//   amax = 3.4f: s = 0x1.b6a074p-6, inv = 0x1.2ad2d2p+5 (37.35294);
+//     x = 0x1.12244ap-4 (0.0669291392): x/s = 2.5000002 → 3, x·inv = 2.5 exactly → 2 (even).
+// NumPy agrees: np.rint(np.float32(x) * (np.float32(1) / s)) gives 5 and 2.
+TEST(QuantizeHand, MultipliesByTheFloat32Inverse) {
+  const std::vector<int64_t> shape = {2};
+  const float x1 = 0x1.62c58ap-5f, x2 = 0x1.12244ap-4f;
+  // The premise: the two rules really differ on these values in float32.
+  const float s1 = 1.0f / 127.0f, s2 = 3.4f / 127.0f;
+  ASSERT_EQ(std::nearbyint(x1 / s1), 6.0f);
+  ASSERT_EQ(std::nearbyint(x1 * (1.0f / s1)), 5.0f);
+  ASSERT_EQ(std::nearbyint(x2 / s2), 3.0f);
+  ASSERT_EQ(std::nearbyint(x2 * (1.0f / s2)), 2.0f);
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult a = fn(std::vector<float>{1.0f, x1}, shape, spec("absmax:bits=8"), keep_all());
+    EXPECT_EQ(a.groups[0].scale, s1);
+    EXPECT_EQ(a.groups[0].inv, 127.0f);
+    EXPECT_EQ(a.codes, (std::vector<int32_t>{127, 5}));
+    EXPECT_EQ(a.dequant[1], 5.0f * s1);
+    const QuantizeResult b = fn(std::vector<float>{3.4f, x2}, shape, spec("absmax:bits=8"), keep_all());
+    EXPECT_EQ(b.groups[0].inv, 1.0f / s2);
+    EXPECT_EQ(b.codes, (std::vector<int32_t>{127, 2}));
+  }
+  // quantize_element itself, and the per-element SIMD path (a channel layout, many lanes).
+  const Scheme s = spec("absmax:bits=8");
+  const GroupParams p = choose_params(s, -1.0f, 1.0f, false);
+  EXPECT_EQ(quantize_element(s, p, x1, 0.0f).code, 5);
+  EXPECT_EQ(quantize_element(s, p, -x1, 0.0f).code, -5);
+  std::vector<float> many(64, x1);
+  many[0] = 1.0f;
+  const QuantizeResult m = quantize(many, std::vector<int64_t>{64}, s, keep_all(2));
+  EXPECT_EQ(m.codes[63], 5);
 }
 
 // bits/weight = 8 + 32·G/N: per tensor, per row channel, per column channel, blocks.
