@@ -1,0 +1,116 @@
+// Error sums for the fused kernels, over full float lanes (Highway per-target header:
+// included once per SIMD target from quantize_kernels.cpp and quantize_cast_kernel.cpp).
+//
+// DESIGN.md allows float32 partial sums over tiles of at most 1024 elements, carried into
+// float64. Here each float lane sums at most kFlushVectors = 16 terms in float32 (FMA, so
+// each product is rounded once, inside the add), then the lanes are added into float64
+// accumulators in a fixed order. Bound: a float32 sum of k ≤ 16 non-negative terms has a
+// relative error ≤ (k-1)·2^-24 from the adds, plus 2^-24 from x - x̂ (exact whenever
+// x̂ is within a factor 2 of x, Sterbenz) and the float64 carry adds ~2^-52 per term, so
+// every sum of non-negative terms (Σx², Σx̂², Σ(x-x̂)², Σ|x-x̂|) is within
+// 17·2^-24 ≈ 1.02e-6 of the exact float64 sum, relatively; Σx·x̂ within the same
+// fraction of Σ|x·x̂|. max |x-x̂| is exact up to the one rounding of x - x̂ (2^-24).
+// The grouping depends only on the element positions inside the tile, never on the
+// thread that runs it, so results do not depend on the thread count.
+#if defined(QS_ANALYSIS_KERNEL_SUMS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QS_ANALYSIS_KERNEL_SUMS_INL_H_
+#undef QS_ANALYSIS_KERNEL_SUMS_INL_H_
+#else
+#define QS_ANALYSIS_KERNEL_SUMS_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+
+#include <hwy/highway.h>
+
+#include "analysis/metrics.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qs::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// One finite element's contribution to the float64 sums (scalar paths and tails).
+// NaN-propagating max: a non-saturating cast's NaN x̂ must not vanish.
+inline void AddScalar(float v, float xh, bool clipped, ErrorSums* acc, double* max_err) {
+  const double xd = v, yd = xh, e = xd - yd;
+  acc->n += 1;
+  acc->n_clipped += clipped ? 1 : 0;
+  acc->sum_x2 += xd * xd;
+  acc->sum_y2 += yd * yd;
+  acc->sum_xy += xd * yd;
+  acc->sum_err2 += e * e;
+  acc->sum_abs_err += std::fabs(e);
+  if (std::isnan(e) || std::fabs(e) > *max_err) *max_err = std::fabs(e);
+}
+
+template <class DF>
+class TileSums {
+ public:
+  static constexpr int kFlushVectors = 16;
+  using VF = hn::Vec<DF>;
+  using DD = hn::Repartition<double, DF>;
+  using VD = hn::Vec<DD>;
+
+  explicit TileSums(DF df)
+      : x2_(hn::Zero(df)), y2_(x2_), xy_(x2_), e2_(x2_), ae_(x2_), mx_(x2_),
+        X2_(hn::Zero(DD())), Y2_(X2_), XY_(X2_), E2_(X2_), AE_(X2_) {}
+
+  // x and x̂ of one vector (zero in lanes that must not count).
+  HWY_INLINE void add(DF df, VF x, VF y) {
+    const VF e = hn::Sub(x, y);
+    x2_ = hn::MulAdd(x, x, x2_);
+    y2_ = hn::MulAdd(y, y, y2_);
+    xy_ = hn::MulAdd(x, y, xy_);
+    e2_ = hn::MulAdd(e, e, e2_);
+    const VF a = hn::Abs(e);
+    ae_ = hn::Add(ae_, a);
+    mx_ = hn::Max(mx_, a);
+    if (++count_ == kFlushVectors) flush(df);
+  }
+
+  // Adds the totals into *out (n and n_clipped are the caller's) and the max into *max_err.
+  void finish(DF df, ErrorSums* out, double* max_err) {
+    flush(df);
+    const DD dd;
+    out->sum_x2 += hn::GetLane(hn::SumOfLanes(dd, X2_));
+    out->sum_y2 += hn::GetLane(hn::SumOfLanes(dd, Y2_));
+    out->sum_xy += hn::GetLane(hn::SumOfLanes(dd, XY_));
+    out->sum_err2 += hn::GetLane(hn::SumOfLanes(dd, E2_));
+    out->sum_abs_err += hn::GetLane(hn::SumOfLanes(dd, AE_));
+    *max_err = std::max(*max_err, double(hn::GetLane(hn::MaxOfLanes(df, mx_))));
+  }
+
+ private:
+  // Carries one float vector into a float64 vector: lanes in order, half a vector at a time.
+  static HWY_INLINE VD carry(DF df, VF v, VD acc) {
+    const DD dd;
+    const hn::Rebind<float, DD> dh;
+    HWY_ALIGN float buf[64];
+    hn::Store(v, df, buf);
+    const size_t L = hn::Lanes(df), Ld = hn::Lanes(dd);
+    for (size_t j = 0; j < L; j += Ld) acc = hn::Add(acc, hn::PromoteTo(dd, hn::LoadU(dh, buf + j)));
+    return acc;
+  }
+  HWY_INLINE void flush(DF df) {
+    if (count_ == 0) return;
+    X2_ = carry(df, x2_, X2_);
+    Y2_ = carry(df, y2_, Y2_);
+    XY_ = carry(df, xy_, XY_);
+    E2_ = carry(df, e2_, E2_);
+    AE_ = carry(df, ae_, AE_);
+    x2_ = y2_ = xy_ = e2_ = ae_ = hn::Zero(df);
+    count_ = 0;
+  }
+
+  VF x2_, y2_, xy_, e2_, ae_, mx_;
+  VD X2_, Y2_, XY_, E2_, AE_;
+  int count_ = 0;
+};
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qs::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // QS_ANALYSIS_KERNEL_SUMS_INL_H_
