@@ -25,6 +25,7 @@
 #include <hwy/highway.h>
 
 #include "analysis/metrics.h"
+#include "analysis/quantize_kernels.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qs::kernels {
@@ -107,6 +108,47 @@ class TileSums {
   VF x2_, y2_, xy_, e2_, ae_, mx_;
   VD X2_, Y2_, XY_, E2_, AE_;
   int count_ = 0;
+};
+
+// Codes used (CodeMarks in quantize_kernels.h) from inside a kernel: one unsigned compare
+// per interval for a vector of codes; stores only for vectors with a code outside both.
+template <class DI>
+class CodeMarker {
+ public:
+  using VI = hn::Vec<DI>;
+  using DU = hn::RebindToUnsigned<DI>;
+  CodeMarker(DI di, CodeMarks* m)
+      : m_(m), seen_(m ? m->seen : nullptr), offset_(m ? m->offset : 0),
+        off_(hn::Set(di, offset_)),
+        lo0_(hn::Set(di, m ? m->lo[0] : CodeMarks::kEmpty)), lo1_(hn::Set(di, m ? m->lo[1] : CodeMarks::kEmpty)),
+        w0_(hn::Set(DU(), m ? m->width[0] : 0u)), w1_(hn::Set(DU(), m ? m->width[1] : 0u)) {}
+
+  // All lanes finite; `q` holds the same codes, already stored.
+  HWY_INLINE void vec(VI codes, const int32_t* q, int64_t L) {
+    if (!seen_) return;
+    const DU du;
+    const auto slot = hn::Add(codes, off_);
+    const auto out0 = hn::Gt(hn::BitCast(du, hn::Sub(slot, lo0_)), w0_);
+    const auto out1 = hn::Gt(hn::BitCast(du, hn::Sub(slot, lo1_)), w1_);
+    if (HWY_LIKELY(hn::AllFalse(du, hn::And(out0, out1)))) return;
+    for (int64_t k = 0; k < L; ++k) one(q[k]);
+  }
+  HWY_INLINE void one(int32_t code) {
+    if (!seen_) return;
+    last_ = code + offset_;
+    seen_[last_] = 1;
+  }
+  void finish() {
+    if (m_ && last_ >= 0) m_->last = last_;
+  }
+
+ private:
+  CodeMarks* m_;
+  uint8_t* seen_;
+  int32_t offset_;
+  int32_t last_ = -1;
+  VI off_, lo0_, lo1_;
+  hn::Vec<DU> w0_, w1_;
 };
 
 }  // namespace HWY_NAMESPACE

@@ -31,15 +31,16 @@ constexpr size_t kCodeSlots = 65536 + 32768;
 // the increments from waiting on each other's stores. Merged when the pass ends.
 constexpr int kSubHists = 4;
 
+// Each copy has n_bins + 1 counters: slot 0 takes the outside values (bin -1), so the
+// increments need no branch.
 inline void count_bins(const int32_t* bins, int64_t n, uint64_t* hist, int n_bins) {
-  uint64_t* h[kSubHists] = {hist, hist + n_bins, hist + 2 * n_bins, hist + 3 * n_bins};
+  const int64_t stride = n_bins + 1;
+  uint64_t* h[kSubHists] = {hist + 1, hist + 1 + stride, hist + 1 + 2 * stride, hist + 1 + 3 * stride};
   int64_t k = 0;
   for (; k + kSubHists <= n; k += kSubHists) {
-    for (int j = 0; j < kSubHists; ++j)
-      if (bins[k + j] >= 0) ++h[j][bins[k + j]];
+    for (int j = 0; j < kSubHists; ++j) ++h[j][bins[k + j]];
   }
-  for (; k < n; ++k)
-    if (bins[k] >= 0) ++h[0][bins[k]];
+  for (; k < n; ++k) ++h[0][bins[k]];
 }
 
 // Codes used, per thread: one byte per code slot, plus up to two intervals of slots known
@@ -56,9 +57,22 @@ struct CodeSet {
     while (lo > 0 && s[lo - 1]) --lo;
     while (hi + 1 < int32_t(seen.size()) && s[hi + 1]) ++hi;
   }
-  // Marks the codes of an all-finite tile.
-  void mark(const int32_t* q, int64_t n, int32_t offset) {
-    const int32_t last = kernels::mark_codes(q, n, offset, seen.data(), iv);
+  // The kernels' view: seen table and intervals as (lo, width).
+  kernels::CodeMarks marks() {
+    kernels::CodeMarks m;
+    m.seen = seen.data();
+    m.offset = kCodeOffset;
+    for (int k = 0; k < 2; ++k) {
+      if (iv[2 * k] > iv[2 * k + 1]) continue;
+      m.lo[k] = iv[2 * k];
+      m.width[k] = uint32_t(iv[2 * k + 1] - iv[2 * k]);
+    }
+    return m;
+  }
+  // Marks the codes of an all-finite tile (the scalar paths; the SIMD kernels mark).
+  void mark(const int32_t* q, int64_t n) { update(kernels::mark_codes(q, n, kCodeOffset, seen.data(), iv)); }
+  // After new marks, `last` the last slot stored: grow the intervals.
+  void update(int32_t last) {
     if (last < 0) return;
     grow(iv[0], iv[1]);
     grow(iv[2], iv[3]);
@@ -207,8 +221,10 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
 
   // Everything after a tile's kernel: codes used, histograms, the signed shift.
   auto finish_tile = [&](ThreadState& st, const float* xi, int32_t* q, const float* xh, int64_t len,
-                         bool all_finite) {
-    if (code_hist) {
+                         bool all_finite, bool marked) {
+    if (marked) {
+      // the kernel marked the codes used
+    } else if (code_hist) {
       uint32_t* cc = st.code_count.data();
       if (all_finite) {
         for (int64_t k = 0; k < len; ++k) ++cc[q[k] + kCodeOffset];
@@ -217,7 +233,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
           if (std::isfinite(xi[k])) ++cc[q[k] + kCodeOffset];
       }
     } else if (all_finite) {
-      st.codes.mark(q, len, kCodeOffset);
+      st.codes.mark(q, len);
     } else {
       uint8_t* seen = st.codes.seen.data();
       for (int64_t k = 0; k < len; ++k)
@@ -273,9 +289,12 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       kernels::IntKernelArgs a = int_args(xi, len, q, xh);
       a.block = B;
       a.params = gp;
+      kernels::CodeMarks marks = st.codes.marks();
+      if (!code_hist) a.marks = &marks;
       const int64_t finite_before = acc.n;
       kernels::int_quantize(a, &acc);
-      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len);
+      if (!code_hist) st.codes.update(marks.last);
+      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, !code_hist);
       t0 += len;
     }
   };
@@ -290,9 +309,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     if (!st.ready) {
       st.codes.seen.assign(kCodeSlots, 0);
       if (code_hist) st.code_count.assign(kCodeSlots, 0);
-      if (hx) st.hx.assign(size_t(kSubHists * hx->bins), 0);
-      if (hd) st.hd.assign(size_t(kSubHists * hd->bins), 0);
-      if (he) st.he.assign(size_t(kSubHists * he->bins), 0);
+      if (hx) st.hx.assign(size_t(kSubHists * (hx->bins + 1)), 0);
+      if (hd) st.hd.assign(size_t(kSubHists * (hd->bins + 1)), 0);
+      if (he) st.he.assign(size_t(kSubHists * (he->bins + 1)), 0);
       st.q_tile.resize(size_t(tile_cap));
       st.xhat_tile.resize(size_t(tile_cap));
       st.bins.resize(size_t(tile_cap));
@@ -339,6 +358,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       const float* xi = x.data() + i;
       if (i + len < end) prefetch_range(xi + len, std::min(len, end - i - len));
       const int64_t finite_before = acc.n;
+      kernels::CodeMarks marks = st.codes.marks();
+      const bool kernel_marks = (float_simd || simd) && !code_hist;
       if (float_simd) {
         kernels::FloatKernelArgs a;
         a.x = xi;
@@ -347,6 +368,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         a.params = gp;
         a.q = q;
         a.xhat = xh;
+        if (kernel_marks) a.marks = &marks;
         kernels::float_quantize(a, &acc);
       } else if (simd) {
         kernels::IntKernelArgs a = int_args(xi, len, q, xh);
@@ -358,6 +380,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
           a.scale = gp->scale; a.inv = gp->inv; a.zero_point = gp->zero_point;
           a.clip_lo = gp->clip_lo; a.clip_hi = gp->clip_hi;
         }
+        if (kernel_marks) a.marks = &marks;
         kernels::int_quantize(a, &acc);
       } else {
         ErrorSums ts;  // this tile's sums, kept in registers (acc's address escapes above)
@@ -388,7 +411,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       // A tile without non-finite values (the usual case: every element reached the
       // sums) skips the per-element test.
-      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len);
+      if (kernel_marks) st.codes.update(marks.last);
+      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, kernel_marks);
       i += len;
     }
     item_sums[size_t(item)] = acc;
@@ -412,7 +436,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     h.counts.assign(size_t(spec->bins), 0);
     for (const ThreadState& st : state) {
       const auto& c = st.*member;
-      for (size_t b = 0; b < c.size(); ++b) h.counts[b % size_t(spec->bins)] += c[b];
+      const size_t stride = size_t(spec->bins) + 1;  // slot 0 of each copy: outside
+      for (size_t b = 0; b < c.size(); ++b)
+        if (b % stride != 0) h.counts[b % stride - 1] += c[b];
     }
     out = std::move(h);
   };

@@ -19,7 +19,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // One element of float_quantize, scalar (the fallback for special lanes and the tail).
-inline void FloatQuantizeOne(const FloatKernelArgs& a, int64_t i, ErrorSums* acc, double* max_err) {
+template <class Marker>
+inline void FloatQuantizeOne(const FloatKernelArgs& a, int64_t i, ErrorSums* acc, double* max_err,
+                             Marker& marker) {
   const float v = a.x[i];
   if (!std::isfinite(v)) {
     a.q[i] = 0;
@@ -29,6 +31,7 @@ inline void FloatQuantizeOne(const FloatKernelArgs& a, int64_t i, ErrorSums* acc
   const ElementResult r = quantize_element(*a.scheme, *a.params, v, 0.0f);
   a.q[i] = r.code;
   a.xhat[i] = r.xhat;
+  marker.one(r.code);
   AddScalar(v, r.xhat, r.clipped, acc, max_err);
 }
 
@@ -58,6 +61,7 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
   const auto v_bias_shift = hn::Set(di, t.bias - 127);
 
   TileSums<decltype(df)> sums(df);
+  CodeMarker<decltype(di)> marker(di, a.marks);
   ErrorSums local;
   double max_err = 0;
   int64_t n_clipped = 0, n_fast = 0;
@@ -109,17 +113,20 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
     const auto special = hn::Or(hn::Not(hn::And(hn::IsFinite(v), hn::IsFinite(y))),
                                 hn::Gt(hn::Abs(yh), maxf));
     if (HWY_UNLIKELY(!hn::AllFalse(df, special))) {
-      for (int64_t k = 0; k < L; ++k) FloatQuantizeOne(a, i + k, &local, &max_err);
+      for (int64_t k = 0; k < L; ++k) FloatQuantizeOne(a, i + k, &local, &max_err, marker);
       continue;
     }
     const auto xh = scaled ? hn::Mul(yh, scale) : yh;
-    hn::StoreU(hn::BitCast(di, code), di, qo + i);
+    const auto ci = hn::BitCast(di, code);
+    hn::StoreU(ci, di, qo + i);
     hn::StoreU(xh, df, xo + i);
+    marker.vec(ci, qo + i, L);
     if (HWY_UNLIKELY(!hn::AllFalse(df, clipped))) n_clipped += int64_t(hn::CountTrue(df, clipped));
     n_fast += L;
     sums.add(df, v, xh);
   }
-  for (; i < a.n; ++i) FloatQuantizeOne(a, i, &local, &max_err);
+  for (; i < a.n; ++i) FloatQuantizeOne(a, i, &local, &max_err, marker);
+  marker.finish();
   ErrorSums fast;
   fast.n = n_fast;
   fast.n_clipped = n_clipped;

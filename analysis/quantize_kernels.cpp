@@ -89,8 +89,9 @@ void BlockRanges(const float* x, int64_t n, int64_t block, float* mn, float* mx,
 
 // One element, scalar: the same operations in the same order as the vector body (and as
 // quantize_element in quant_math.h).
+template <class Marker>
 inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv, float zp,
-                           float lo, float hi, ErrorSums* acc, double* max_err) {
+                           float lo, float hi, ErrorSums* acc, double* max_err, Marker& marker) {
   const float v = a.x[i];
   if (!std::isfinite(v)) {
     a.q[i] = 0;
@@ -111,6 +112,7 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
   const float xh = a.float_zp ? q * s + zp : (a.has_zp ? (q - zp) * s : q * s);
   a.q[i] = int32_t(q);
   a.xhat[i] = xh;
+  marker.one(int32_t(q));
   AddScalar(v, xh, clipped, acc, max_err);
 }
 
@@ -130,11 +132,12 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   const VF qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
 
   TileSums<decltype(df)> sums(df);
+  CodeMarker<decltype(di)> marker(di, a.marks);
   ErrorSums local;  // scalar elements go straight into float64
   double max_err = 0;
   int64_t n_clipped = 0, n_finite = 0;
 
-  auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR {
+  auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
     const VF v = hn::LoadU(df, x + i);
     const auto fin = hn::IsFinite(v);
     VF xc = v;
@@ -150,7 +153,8 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
     // Two roundings (q·s, then + zp), as the scalar rule: no fused multiply-add.
     VF xh = float_zp ? hn::Add(hn::Mul(q, scale), zp) : (has_zp ? hn::Mul(hn::Sub(q, zp), scale) : hn::Mul(q, scale));
     VF vs = v, xs = xh;  // what the sums see: 0 in non-finite lanes
-    if (HWY_LIKELY(hn::AllTrue(df, fin))) {
+    const bool all_finite = hn::AllTrue(df, fin);
+    if (HWY_LIKELY(all_finite)) {
       n_finite += L;
     } else {
       q = hn::IfThenElseZero(fin, q);
@@ -160,8 +164,15 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       clipped = hn::And(clipped, fin);
       n_finite += int64_t(hn::CountTrue(df, fin));
     }
-    hn::StoreU(hn::ConvertTo(di, q), di, qo + i);
+    const auto qi = hn::ConvertTo(di, q);
+    hn::StoreU(qi, di, qo + i);
     hn::StoreU(xh, df, xo + i);
+    if (HWY_LIKELY(all_finite)) {
+      marker.vec(qi, qo + i, L);
+    } else {
+      for (int64_t k = 0; k < L; ++k)
+        if (std::isfinite(x[i + k])) marker.one(qo[i + k]);
+    }
     if (HWY_UNLIKELY(!hn::AllFalse(df, clipped))) n_clipped += int64_t(hn::CountTrue(df, clipped));
     sums.add(df, vs, xs);
   };
@@ -172,7 +183,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
              lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
     int64_t i = 0;
     for (; i + L <= n; i += L) body(i, scale, inv, zp, lo, hi);
-    for (; i < n; ++i) IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local, &max_err);
+    for (; i < n; ++i) IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local, &max_err, marker);
   } else if constexpr (kMode == kBlockParams) {
     const int64_t B = a.block;
     for (int64_t j = 0, b0 = 0; b0 < n; ++j, b0 += B) {
@@ -182,7 +193,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       const int64_t b1 = std::min(n, b0 + B);
       int64_t i = b0;
       for (; i + L <= b1; i += L) body(i, scale, inv, zp, lo, hi);
-      for (; i < b1; ++i) IntQuantizeOne(a, i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi, &local, &max_err);
+      for (; i < b1; ++i) IntQuantizeOne(a, i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi, &local, &max_err, marker);
     }
   } else {
     int64_t i = 0;
@@ -191,9 +202,10 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
            hn::LoadU(df, a.lo_arr + i), hn::LoadU(df, a.hi_arr + i));
     }
     for (; i < n; ++i) {
-      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i], &local, &max_err);
+      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i], &local, &max_err, marker);
     }
   }
+  marker.finish();
   ErrorSums vec;
   vec.n = n_finite;
   vec.n_clipped = n_clipped;

@@ -24,6 +24,20 @@ int64_t range_finite_positions(const float* x, int64_t n, float* mn, float* mx);
 // finite min/max (+inf/-inf when none) and nf[j] its non-finite count.
 void block_ranges(const float* x, int64_t n, int64_t block, float* mn, float* mx, int64_t* nf);
 
+// Codes used, marked by the kernels as they go: seen[code + offset] = 1 for every finite
+// element, except that a vector whose slots all lie in one of the two fully-seen intervals
+// [lo_k, lo_k + width_k] (kept by the caller; lo_k = kEmpty for none) skips the stores:
+// nearly every vector once the dense middle of the distribution has been seen. `last` is
+// the last slot stored (-1 for none), for the caller to grow its intervals.
+struct CodeMarks {
+  static constexpr int32_t kEmpty = 0x40000000;  // slot - kEmpty < 0: outside as unsigned
+  uint8_t* seen = nullptr;
+  int32_t offset = 0;
+  int32_t lo[2] = {kEmpty, kEmpty};
+  uint32_t width[2] = {0, 0};
+  int32_t last = -1;
+};
+
 // Integer (absmax / minmax) quantization with round-half-to-even, q = rne(x·inv) (+ z),
 // for one run of elements. Params: the scalars (block = 0), one GroupParams per block of
 // `block` consecutive elements (block > 0, `params` set; the last block may be short),
@@ -47,6 +61,7 @@ struct IntKernelArgs {
   float qmin = 0, qmax = 0;
   int32_t* q = nullptr;
   float* xhat = nullptr;
+  CodeMarks* marks = nullptr;  // codes used (codes before the signed shift), or none
 };
 void int_quantize(const IntKernelArgs& a, ErrorSums* acc);
 
@@ -64,6 +79,7 @@ struct FloatKernelArgs {
   const GroupParams* params = nullptr;  // the run's params (scale, clip range)
   int32_t* q = nullptr;
   float* xhat = nullptr;
+  CodeMarks* marks = nullptr;
 };
 void float_quantize(const FloatKernelArgs& a, ErrorSums* acc);
 
