@@ -87,12 +87,14 @@ class TileSums {
   // Carries one float vector into a float64 vector: lanes in order, half a vector at a time.
   static HWY_INLINE VD carry(DF df, VF v, VD acc) {
     const DD dd;
-    const hn::Rebind<float, DD> dh;
-    HWY_ALIGN float buf[64];
-    hn::Store(v, df, buf);
-    const size_t L = hn::Lanes(df), Ld = hn::Lanes(dd);
-    for (size_t j = 0; j < L; j += Ld) acc = hn::Add(acc, hn::PromoteTo(dd, hn::LoadU(dh, buf + j)));
-    return acc;
+#if HWY_TARGET == HWY_SCALAR
+    (void)df;
+    return hn::Add(acc, hn::PromoteTo(dd, v));
+#else
+    const hn::Half<DF> dh;
+    acc = hn::Add(acc, hn::PromoteTo(dd, hn::LowerHalf(dh, v)));
+    return hn::Add(acc, hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+#endif
   }
   HWY_INLINE void flush(DF df) {
     if (count_ == 0) return;
@@ -130,8 +132,14 @@ class CodeMarker {
     const auto slot = hn::Add(codes, off_);
     const auto out0 = hn::Gt(hn::BitCast(du, hn::Sub(slot, lo0_)), w0_);
     const auto out1 = hn::Gt(hn::BitCast(du, hn::Sub(slot, lo1_)), w1_);
-    if (HWY_LIKELY(hn::AllFalse(du, hn::And(out0, out1)))) return;
-    for (int64_t k = 0; k < L; ++k) one(q[k]);
+    const auto out = hn::And(out0, out1);
+    if (HWY_LIKELY(hn::AllFalse(du, out))) return;
+    // Only the lanes outside (usually one): walk the mask's bits.
+    uint8_t bytes[8] = {};
+    hn::StoreMaskBits(du, out, bytes);
+    for (int64_t b = 0; b * 8 < L; ++b) {
+      for (unsigned m = bytes[b]; m != 0; m &= m - 1) one(q[b * 8 + __builtin_ctz(m)]);
+    }
   }
   HWY_INLINE void one(int32_t code) {
     if (!seen_) return;

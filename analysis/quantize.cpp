@@ -204,6 +204,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   // histogram with each code's x̂ binned once, instead of binning every element's x̂. The
   // code's x̂ is computed with the kernel's float arithmetic, so the bins are identical.
   const bool code_hist = hd && simd && !periodic && R.groups.size() == 1;
+  // The int kernel skips the x̂ stores when nothing reads them.
+  const bool need_xhat = opt.keep_dequant || (hd && !code_hist) || he;
 
   auto int_args = [&](const float* xi, int64_t len, int32_t* q, float* xh) {
     kernels::IntKernelArgs a;
@@ -215,7 +217,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     a.qmin = float(cr.qmin);
     a.qmax = float(cr.qmax);
     a.q = q;
-    a.xhat = xh;
+    a.xhat = need_xhat ? xh : nullptr;
     return a;
   };
 

@@ -110,8 +110,11 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
     }
     // Lanes the arithmetic does not cover: non-finite input or y, and x̂ past the
     // largest finite value (saturation and the Inf/NaN rules live in the scalar codec).
-    const auto special = hn::Or(hn::Not(hn::And(hn::IsFinite(v), hn::IsFinite(y))),
-                                hn::Gt(hn::Abs(yh), maxf));
+    // Without clipping one test covers them all: a NaN or infinite x or y gives a NaN or
+    // infinite x̂ (bf16: its own pattern; others: Round(±inf)·ulp or NaN), and
+    // !(|x̂| <= max) holds for those. Clipping maps ±inf (and NaN) into the range.
+    auto special = hn::Not(hn::Le(hn::Abs(yh), maxf));
+    if (clipping) special = hn::Or(special, hn::Not(hn::IsFinite(v)));
     if (HWY_UNLIKELY(!hn::AllFalse(df, special))) {
       for (int64_t k = 0; k < L; ++k) FloatQuantizeOne(a, i + k, &local, &max_err, marker);
       continue;
@@ -121,7 +124,7 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
     hn::StoreU(ci, di, qo + i);
     hn::StoreU(xh, df, xo + i);
     marker.vec(ci, qo + i, L);
-    if (HWY_UNLIKELY(!hn::AllFalse(df, clipped))) n_clipped += int64_t(hn::CountTrue(df, clipped));
+    if (clipping && !hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
     n_fast += L;
     sums.add(df, v, xh);
   }

@@ -95,7 +95,7 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
   const float v = a.x[i];
   if (!std::isfinite(v)) {
     a.q[i] = 0;
-    a.xhat[i] = v;
+    if (a.xhat) a.xhat[i] = v;
     return;
   }
   bool clipped = false;
@@ -111,7 +111,7 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
   else if (q < a.qmin) { q = a.qmin; clipped = true; }
   const float xh = a.float_zp ? q * s + zp : (a.has_zp ? (q - zp) * s : q * s);
   a.q[i] = int32_t(q);
-  a.xhat[i] = xh;
+  if (a.xhat) a.xhat[i] = xh;
   marker.one(int32_t(q));
   AddScalar(v, xh, clipped, acc, max_err);
 }
@@ -166,7 +166,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
     }
     const auto qi = hn::ConvertTo(di, q);
     hn::StoreU(qi, di, qo + i);
-    hn::StoreU(xh, df, xo + i);
+    if (xo) hn::StoreU(xh, df, xo + i);
     if (HWY_LIKELY(all_finite)) {
       marker.vec(qi, qo + i, L);
     } else {

@@ -41,9 +41,9 @@ struct CodeMarks {
 // Integer (absmax / minmax) quantization with round-half-to-even, q = rne(x·inv) (+ z),
 // for one run of elements. Params: the scalars (block = 0), one GroupParams per block of
 // `block` consecutive elements (block > 0, `params` set; the last block may be short),
-// or per element (the *_arr pointers set). Writes q (before any signed shift) and x̂ for
-// every element (non-finite x: q = 0, x̂ = x) and accumulates the error sums over the
-// finite elements.
+// or per element (the *_arr pointers set). Writes q (before any signed shift) and, unless
+// xhat is null, x̂ for every element (non-finite x: q = 0, x̂ = x) and accumulates the
+// error sums over the finite elements.
 struct IntKernelArgs {
   const float* x = nullptr;
   int64_t n = 0;
