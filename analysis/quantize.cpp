@@ -196,6 +196,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   const bool float_zp = s.kind == Kind::Minmax && s.zero_point == ZeroPointKind::Float;
   const int32_t signed_shift =
       (s.kind == Kind::Minmax && s.is_signed) ? (int32_t(1) << (s.bits - 1)) : 0;
+  const GroupParams empty_params = choose_params(s, 0.0f, 0.0f, false);
+  const bool absmax_f32 = s.kind == Kind::Absmax && s.scale_dtype == ScaleDType::F32;
+  const float qmax_f = float(cr.qmax);
   const GroupParams range_clip_params =
       s.clip.method == ClipMethod::Range ? choose_params(s, float(s.clip.lo), float(s.clip.hi), true)
                                          : GroupParams{};
@@ -278,12 +281,27 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       GroupParams* gp = R.groups.data() + g0;
       for (int64_t j = 0; j < nb; ++j) {
         const int64_t blen = std::min(B, len - j * B);
+        const float mn = st.bmn[size_t(j)], mx = st.bmx[size_t(j)];
         if (st.bnf[size_t(j)] == blen) {
-          gp[j] = choose_params(s, 0.0f, 0.0f, false);
+          gp[j] = empty_params;
         } else if (clipping) {
           gp[j] = range_clip_params;
+        } else if (absmax_f32) {
+          // choose_params for absmax with f32 scales, inline (the tests compare the two):
+          // s = amax/qmax, 0 → the smallest subnormal (round_scale), inv = 1/s.
+          const float amax = std::max(std::fabs(mn), std::fabs(mx));
+          float sc = amax / qmax_f;
+          if (amax == 0.0f) sc = 1.0f;
+          else if (sc == 0.0f) sc = std::numeric_limits<float>::denorm_min();
+          GroupParams& p = gp[j];
+          p.scale = sc;
+          p.inv = inverse_scale(sc);
+          p.zero_point = 0.0f;
+          p.clip_lo = mn;
+          p.clip_hi = mx;
+          p.clipping = false;
         } else {
-          gp[j] = choose_params(s, st.bmn[size_t(j)], st.bmx[size_t(j)], false);
+          gp[j] = choose_params(s, mn, mx, false);
         }
       }
       int32_t* q = opt.keep_codes ? R.codes.data() + i : st.q_tile.data();

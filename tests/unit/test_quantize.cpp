@@ -312,6 +312,12 @@ void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::st
   for (size_t g = 0; g < a.groups.size(); ++g) {
     ASSERT_EQ(a.groups[g].scale, b.groups[g].scale) << what << " group " << g;
     ASSERT_EQ(a.groups[g].zero_point, b.groups[g].zero_point) << what << " group " << g;
+    ASSERT_EQ(a.groups[g].inv, b.groups[g].inv) << what << " group " << g;
+    ASSERT_EQ(a.groups[g].clipping, b.groups[g].clipping) << what << " group " << g;
+    if (a.groups[g].clipping) {  // the clip range means something (is reported) only then
+      ASSERT_EQ(a.groups[g].clip_lo, b.groups[g].clip_lo) << what << " group " << g;
+      ASSERT_EQ(a.groups[g].clip_hi, b.groups[g].clip_hi) << what << " group " << g;
+    }
   }
   ASSERT_EQ(a.codes.size(), b.codes.size());
   for (size_t i = 0; i < a.codes.size(); ++i) {
@@ -369,7 +375,8 @@ TEST(QuantizeFastVsRef, ManySchemesAndLayouts) {
       "minmax:bits=4,rounding=stochastic,seed=3,signed=true",
       "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp8_e4m3:saturate=false", "fp4_e2m1",
       "fp8_e4m3:gran=channel,scale=absmax", "fp4_e2m1:gran=block,block=32,scale=absmax",
-      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1"};
+      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1", "absmax:bits=8,gran=block,block=16",
+      "minmax:bits=8,gran=block,block=32,zp=float", "absmax:bits=8,gran=block,block=5,clip=range,lo=-0.02,hi=0.03"};
   const std::vector<std::vector<int64_t>> shapes = {{3000}, {37, 53}, {4, 3, 130}, {1, 1}};
   uint64_t seed = 1;
   for (const auto& shape : shapes) {
@@ -507,6 +514,20 @@ TEST(QuantizeFastVsRef, HistogramOfXOnEveryEdge) {
     const QuantizeResult f = quantize(x, shape, spec("absmax:bits=8"), o);
     const QuantizeResult r = quantize_ref(x, shape, spec("absmax:bits=8"), o);
     EXPECT_EQ(f.hist_x->counts, r.hist_x->counts) << hs.lo << ".." << hs.hi << " / " << hs.bins;
+  }
+}
+
+// The one-pass block path on degenerate blocks: all non-finite, all zero, a subnormal
+// range (s underflows to the smallest subnormal), a short last block per row.
+TEST(QuantizeFastVsRef, DegenerateBlocks) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float tiny = std::numeric_limits<float>::denorm_min();
+  const std::vector<float> x = {nan, inf, -inf, nan, 0, 0, -0.0f, 0, tiny, -tiny, 3 * tiny, 0, 0.5f, -1, 2, 7,
+                                1, 2, 3, 4, nan, 0.25f, -0.75f, 1e-3f, 5, 6, 7, 8, 9, 10, 11, 12, 0.1f, 0.2f};
+  const std::vector<int64_t> shape = {2, 17};
+  for (const char* sp : {"absmax:bits=8,gran=block,block=4", "minmax:bits=4,gran=block,block=4",
+                         "absmax:bits=4,gran=block,block=4,scale_dtype=f16", "minmax:bits=8,gran=block,block=3,zp=float"}) {
+    for (int t : {1, 2}) expect_same(quantize(x, shape, spec(sp), keep_all(t)), quantize_ref(x, shape, spec(sp), keep_all(t)), sp);
   }
 }
 
