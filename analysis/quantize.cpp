@@ -23,8 +23,29 @@ using namespace detail;
 namespace {
 
 constexpr int64_t kTile = 1024;      // elements per kernel call (scratch stays in L1)
-constexpr int32_t kCodeOffset = 32768;  // codes live in [-32767, 65535]
-constexpr size_t kCodeSlots = 65536 + 32768;
+
+// The slots of the codes-used table: every code the scheme can produce (integer codes
+// before and after the signed shift, nf4 indices, a cast's bit patterns), offset to 0.
+struct CodeSlots {
+  int32_t offset = 0;
+  size_t count = 1;
+};
+CodeSlots code_slots(const Scheme& s) {
+  int32_t lo = 0, hi = 0;
+  switch (s.kind) {
+    case Kind::Absmax:
+    case Kind::Minmax: {
+      const CodeRange cr = code_range(s);
+      lo = std::min(cr.qmin, s.kind == Kind::Minmax ? -(int32_t(1) << (s.bits - 1)) : cr.qmin);
+      hi = cr.qmax;
+      break;
+    }
+    case Kind::NF4: hi = 15; break;
+    case Kind::Float: hi = (int32_t(1) << numeric::traits(s.format).bits) - 1; break;
+    case Kind::Preset: break;
+  }
+  return {-lo, size_t(hi - lo + 1)};
+}
 
 // Histogram increments go to kSubHists interleaved copies (element k to copy k % 4):
 // neighbouring values usually fall in the same bin, and four independent counters keep
@@ -49,6 +70,7 @@ inline void count_bins(const int32_t* bins, int64_t n, uint64_t* hist, int n_bin
 // each sign for casts) costs two compares instead of a store per element.
 struct CodeSet {
   std::vector<uint8_t> seen;
+  int32_t offset = 0;
   int32_t iv[4] = {1, 0, 1, 0};  // [lo1, hi1], [lo2, hi2]; empty when lo > hi
 
   void grow(int32_t& lo, int32_t& hi) const {
@@ -61,7 +83,7 @@ struct CodeSet {
   kernels::CodeMarks marks() {
     kernels::CodeMarks m;
     m.seen = seen.data();
-    m.offset = kCodeOffset;
+    m.offset = offset;
     for (int k = 0; k < 2; ++k) {
       if (iv[2 * k] > iv[2 * k + 1]) continue;
       m.lo[k] = iv[2 * k];
@@ -70,7 +92,7 @@ struct CodeSet {
     return m;
   }
   // Marks the codes of an all-finite tile (the scalar paths; the SIMD kernels mark).
-  void mark(const int32_t* q, int64_t n) { update(kernels::mark_codes(q, n, kCodeOffset, seen.data(), iv)); }
+  void mark(const int32_t* q, int64_t n) { update(kernels::mark_codes(q, n, offset, seen.data(), iv)); }
   // After new marks, `last` the last slot stored: grow the intervals.
   void update(int32_t last) {
     if (last < 0) return;
@@ -207,6 +229,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   // histogram with each code's x̂ binned once, instead of binning every element's x̂. The
   // code's x̂ is computed with the kernel's float arithmetic, so the bins are identical.
   const bool code_hist = hd && simd && !periodic && R.groups.size() == 1;
+  const CodeSlots slots = code_slots(s);
   // The int kernel skips the x̂ stores when nothing reads them.
   const bool need_xhat = opt.keep_dequant || (hd && !code_hist) || he;
 
@@ -232,17 +255,17 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     } else if (code_hist) {
       uint32_t* cc = st.code_count.data();
       if (all_finite) {
-        for (int64_t k = 0; k < len; ++k) ++cc[q[k] + kCodeOffset];
+        for (int64_t k = 0; k < len; ++k) ++cc[q[k] + slots.offset];
       } else {
         for (int64_t k = 0; k < len; ++k)
-          if (std::isfinite(xi[k])) ++cc[q[k] + kCodeOffset];
+          if (std::isfinite(xi[k])) ++cc[q[k] + slots.offset];
       }
     } else if (all_finite) {
       st.codes.mark(q, len);
     } else {
       uint8_t* seen = st.codes.seen.data();
       for (int64_t k = 0; k < len; ++k)
-        if (std::isfinite(xi[k])) seen[q[k] + kCodeOffset] = 1;
+        if (std::isfinite(xi[k])) seen[q[k] + slots.offset] = 1;
     }
     if (simd && signed_shift && opt.keep_codes) {  // quantize_element already shifted
       for (int64_t k = 0; k < len; ++k) {
@@ -327,8 +350,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     }
     ThreadState& st = state[size_t(t)];
     if (!st.ready) {
-      st.codes.seen.assign(kCodeSlots, 0);
-      if (code_hist) st.code_count.assign(kCodeSlots, 0);
+      st.codes.seen.assign(slots.count, 0);
+      st.codes.offset = slots.offset;
+      if (code_hist) st.code_count.assign(slots.count, 0);
       if (hx) st.hx.assign(size_t(kSubHists * (hx->bins + 1)), 0);
       if (hd) st.hd.assign(size_t(kSubHists * (hd->bins + 1)), 0);
       if (he) st.he.assign(size_t(kSubHists * (he->bins + 1)), 0);
@@ -447,7 +471,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   ErrorSums sums;
   for (const ErrorSums& e : item_sums) sums.merge(e);
   int64_t codes_used = 0;
-  std::vector<uint8_t> seen(kCodeSlots, 0);
+  std::vector<uint8_t> seen(slots.count, 0);
   auto merge_hist = [&](std::optional<HistogramSpec>& spec, std::optional<Histogram>& out,
                         std::vector<uint64_t> ThreadState::*member) {
     if (!spec) return;
@@ -462,22 +486,22 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     }
     out = std::move(h);
   };
-  std::vector<uint64_t> code_count(code_hist ? kCodeSlots : 0, 0);
+  std::vector<uint64_t> code_count(code_hist ? slots.count : 0, 0);
   for (const ThreadState& st : state) {
     if (!st.ready) continue;
-    for (size_t k = 0; k < kCodeSlots; ++k) seen[k] |= st.codes.seen[k];
+    for (size_t k = 0; k < slots.count; ++k) seen[k] |= st.codes.seen[k];
     if (code_hist)
-      for (size_t k = 0; k < kCodeSlots; ++k) code_count[k] += st.code_count[k];
+      for (size_t k = 0; k < slots.count; ++k) code_count[k] += st.code_count[k];
   }
   if (code_hist) {
-    for (size_t k = 0; k < kCodeSlots; ++k) seen[k] |= code_count[k] > 0 ? 1 : 0;
+    for (size_t k = 0; k < slots.count; ++k) seen[k] |= code_count[k] > 0 ? 1 : 0;
     const GroupParams& g = R.groups[0];
     Histogram h;
     h.spec = *hd;
     h.counts.assign(size_t(hd->bins), 0);
-    for (size_t k = 0; k < kCodeSlots; ++k) {
+    for (size_t k = 0; k < slots.count; ++k) {
       if (code_count[k] == 0) continue;
-      const float q = float(int32_t(k) - kCodeOffset);
+      const float q = float(int32_t(k) - slots.offset);
       const float xh = float_zp ? q * g.scale + g.zero_point : has_zp ? (q - g.zero_point) * g.scale : q * g.scale;
       const int32_t b = histogram_bin(*hd, double(xh));
       if (b >= 0) h.counts[size_t(b)] += code_count[k];
