@@ -2,12 +2,84 @@
 #include "analysis/quantize_passes.h"
 
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 
 #include "analysis/calibrate.h"
 #include "analysis/quantize_kernels.h"
 
 namespace qs::detail {
+
+namespace {
+
+// Workers sleep on `wake` until a new generation names them (index < wanted), run the
+// job, and count themselves finished. Never destroyed: the workers block forever at exit
+// instead of racing static destructors.
+class Pool {
+ public:
+  // Runs job on `threads` threads if the pool is free; false if it is busy.
+  bool run(int threads, const std::function<void(int)>& job) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      while (int(workers_.size()) < threads - 1) {
+        const int index = int(workers_.size()) + 1;
+        workers_.emplace_back([this, index] { loop(index); });
+        workers_.back().detach();
+      }
+      job_ = &job;
+      wanted_ = threads;
+      finished_ = 0;
+      ++gen_;
+    }
+    wake_.notify_all();
+    job(0);
+    std::unique_lock<std::mutex> lk(m_);
+    done_.wait(lk, [&] { return finished_ == wanted_ - 1; });
+    job_ = nullptr;
+    return true;
+  }
+
+ private:
+  void loop(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* job;
+      {
+        std::unique_lock<std::mutex> lk(m_);
+        wake_.wait(lk, [&] { return gen_ != seen && index < wanted_; });
+        seen = gen_;
+        job = job_;
+      }
+      (*job)(index);
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        ++finished_;
+      }
+      done_.notify_one();
+    }
+  }
+
+  std::mutex busy_, m_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int)>* job_ = nullptr;
+  uint64_t gen_ = 0;
+  int wanted_ = 0, finished_ = 0;
+};
+
+}  // namespace
+
+void run_on_threads(int threads, const std::function<void(int)>& job) {
+  static Pool* pool = new Pool();  // see Pool: never destroyed
+  if (pool->run(threads, job)) return;
+  std::vector<std::thread> extra;
+  for (int t = 1; t < threads; ++t) extra.emplace_back(job, t);
+  job(0);
+  for (auto& th : extra) th.join();
+}
 
 GroupRanges range_pass(std::span<const float> x, const GroupLayout& L, int threads) {
   const int64_t G = L.groups;

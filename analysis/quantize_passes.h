@@ -5,6 +5,7 @@
 // quantize.cpp and quantize_passes.cpp.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <span>
 #include <thread>
 #include <vector>
@@ -21,7 +22,14 @@ inline int resolve_threads(int t) {
   return hc == 0 ? 1 : int(std::min(hc, 64u));
 }
 
-// Calls fn(item, thread) for item in [0, n_items), dynamically scheduled.
+// Runs job(t) for t in [0, threads) at once: t = 0 on the caller, the others on a
+// process-wide pool of workers started on first use and reused by later calls (waking a
+// sleeping worker costs far less than starting a thread, twice per quantize call). When
+// the pool is busy (another caller, or a nested call) it starts threads for this call.
+void run_on_threads(int threads, const std::function<void(int)>& job);
+
+// Calls fn(item, thread) for item in [0, n_items), dynamically scheduled. Which thread
+// runs an item never changes a result: callers reduce per item, in item order.
 template <class F>
 void parallel_for(int64_t n_items, int threads, F&& fn) {
   threads = int(std::min<int64_t>(threads, n_items));
@@ -30,13 +38,9 @@ void parallel_for(int64_t n_items, int threads, F&& fn) {
     return;
   }
   std::atomic<int64_t> next{0};
-  auto worker = [&](int t) {
+  run_on_threads(threads, [&](int t) {
     for (int64_t i = next.fetch_add(1); i < n_items; i = next.fetch_add(1)) fn(i, t);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
-  worker(0);
-  for (auto& th : pool) th.join();
+  });
 }
 
 inline HistogramSpec sanitize(HistogramSpec s) {
