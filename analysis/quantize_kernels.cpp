@@ -168,7 +168,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
     hn::StoreU(qi, di, qo + i);
     if (xo) hn::StoreU(xh, df, xo + i);
     if (HWY_LIKELY(all_finite)) {
-      marker.vec(qi, qo + i, L);
+      marker.span(qi);
     } else {
       for (int64_t k = 0; k < L; ++k)
         if (std::isfinite(x[i + k])) marker.one(qo[i + k]);
@@ -205,6 +205,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i], &local, &max_err, marker);
     }
   }
+  marker.settle(di, x, qo, n);
   marker.finish();
   ErrorSums vec;
   vec.n = n_finite;
