@@ -233,8 +233,14 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   // The int kernel skips the x̂ stores when nothing reads them.
   const bool need_xhat = opt.keep_dequant || (hd && !code_hist) || he;
 
-  auto int_args = [&](const float* xi, int64_t len, int32_t* q, float* xh) {
+  // The int kernel bins x for the histogram itself when the fast rule applies.
+  const bool kernel_bins = hx && fast_hx.usable;
+  auto int_args = [&](const float* xi, int64_t len, int32_t* q, float* xh, int32_t* bins) {
     kernels::IntKernelArgs a;
+    if (kernel_bins) {
+      a.bins = &fast_hx;
+      a.bin_out = bins;
+    }
     a.x = xi;
     a.n = len;
     a.clipping = clipping;
@@ -249,7 +255,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
 
   // Everything after a tile's kernel: codes used, histograms, the signed shift.
   auto finish_tile = [&](ThreadState& st, const float* xi, int32_t* q, const float* xh, int64_t len,
-                         bool all_finite, bool marked) {
+                         bool all_finite, bool marked, bool binned) {
     if (marked) {
       // the kernel marked the codes used
     } else if (code_hist) {
@@ -273,7 +279,9 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
     }
     if (hx) {
-      if (fast_hx.usable) {
+      if (binned) {
+        // the int kernel computed the bins
+      } else if (fast_hx.usable) {
         kernels::bin_indices_fast(xi, len, fast_hx, st.bins.data());
       } else {
         kernels::bin_indices(xi, nullptr, len, *hx, st.bins.data());
@@ -329,7 +337,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       int32_t* q = opt.keep_codes ? R.codes.data() + i : st.q_tile.data();
       float* xh = opt.keep_dequant ? R.dequant.data() + i : st.xhat_tile.data();
-      kernels::IntKernelArgs a = int_args(xi, len, q, xh);
+      kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins.data());
       a.block = B;
       a.params = gp;
       kernels::CodeMarks marks = st.codes.marks();
@@ -337,7 +345,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       const int64_t finite_before = acc.n;
       kernels::int_quantize(a, &acc);
       if (!code_hist) st.codes.update(marks.last);
-      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, !code_hist);
+      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, !code_hist, kernel_bins);
       t0 += len;
     }
   };
@@ -415,7 +423,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         if (kernel_marks) a.marks = &marks;
         kernels::float_quantize(a, &acc);
       } else if (simd) {
-        kernels::IntKernelArgs a = int_args(xi, len, q, xh);
+        kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins.data());
         if (periodic) {
           a.scale_arr = p_scale.data() + pos;
           a.inv_arr = p_inv.data() + pos;
@@ -456,7 +464,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       // A tile without non-finite values (the usual case: every element reached the
       // sums) skips the per-element test.
       if (kernel_marks) st.codes.update(marks.last);
-      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, kernel_marks);
+      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, kernel_marks, simd && kernel_bins);
       i += len;
     }
     item_sums[size_t(item)] = acc;

@@ -116,9 +116,41 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
   AddScalar(v, xh, clipped, acc, max_err);
 }
 
+// The x histogram's bin indices (bin_indices_fast's rule) computed in the int kernel's
+// loop, while x is in registers: out[i] for every element.
+template <class DF>
+struct XBins {
+  using VF = hn::Vec<DF>;
+  using DI = hn::RebindToSigned<DF>;
+  const FastBins* fb;
+  const float* x;
+  int32_t* out;
+  VF in_lo, in_hi, lo, norm, eps, one_m_eps, zero, last;
+  hn::Vec<DI> minus1;
+  XBins(DF df, const FastBins* f, const float* xs, int32_t* o)
+      : fb(f), x(xs), out(o), in_lo(hn::Set(df, f ? f->in_lo : 0.0f)), in_hi(hn::Set(df, f ? f->in_hi : 0.0f)),
+        lo(hn::Set(df, f ? f->lo : 0.0f)), norm(hn::Set(df, f ? f->norm : 0.0f)), eps(hn::Set(df, f ? f->eps : 0.0f)),
+        one_m_eps(hn::Set(df, f ? 1.0f - f->eps : 0.0f)), zero(hn::Zero(df)),
+        last(hn::Set(df, f ? float(f->spec.bins - 1) : 0.0f)), minus1(hn::Set(DI(), -1)) {}
+  HWY_INLINE void vec(DF df, VF v, int64_t i) {
+    const DI di;
+    const auto inside = hn::And(hn::Ge(v, in_lo), hn::Le(v, in_hi));  // false for NaN
+    const auto t = hn::Mul(hn::Sub(v, lo), norm);
+    const auto f = hn::Floor(t);
+    const auto fr = hn::Sub(t, f);
+    const auto sure = hn::And(hn::Gt(fr, eps), hn::Lt(fr, one_m_eps));
+    const auto g = hn::ConvertTo(di, hn::Min(hn::Max(f, zero), last));
+    hn::StoreU(hn::IfThenElse(hn::RebindMask(di, inside), g, minus1), di, out + i);
+    if (HWY_UNLIKELY(!hn::AllTrue(df, hn::Or(hn::Not(inside), sure)))) {
+      for (int64_t k = 0; k < int64_t(hn::Lanes(df)); ++k) one(i + k);
+    }
+  }
+  void one(int64_t i) { out[i] = histogram_bin(fb->spec, double(x[i])); }
+};
+
 enum ParamMode { kScalarParams, kBlockParams, kElementParams };
 
-template <int kMode>
+template <int kMode, bool kBins>
 void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -133,12 +165,14 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
 
   TileSums<decltype(df)> sums(df);
   CodeMarker<decltype(di)> marker(di, a.marks);
+  XBins<decltype(df)> xbins(df, kBins ? a.bins : nullptr, a.x, a.bin_out);
   ErrorSums local;  // scalar elements go straight into float64
   double max_err = 0;
   int64_t n_clipped = 0, n_finite = 0;
 
   auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
     const VF v = hn::LoadU(df, x + i);
+    if constexpr (kBins) xbins.vec(df, v, i);
     const auto fin = hn::IsFinite(v);
     VF xc = v;
     auto clipped = hn::Lt(qmax, qmin);  // all false
@@ -183,7 +217,10 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
              lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
     int64_t i = 0;
     for (; i + L <= n; i += L) body(i, scale, inv, zp, lo, hi);
-    for (; i < n; ++i) IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local, &max_err, marker);
+    for (; i < n; ++i) {
+      IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local, &max_err, marker);
+      if constexpr (kBins) xbins.one(i);
+    }
   } else if constexpr (kMode == kBlockParams) {
     const int64_t B = a.block;
     for (int64_t j = 0, b0 = 0; b0 < n; ++j, b0 += B) {
@@ -193,7 +230,10 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
       const int64_t b1 = std::min(n, b0 + B);
       int64_t i = b0;
       for (; i + L <= b1; i += L) body(i, scale, inv, zp, lo, hi);
-      for (; i < b1; ++i) IntQuantizeOne(a, i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi, &local, &max_err, marker);
+      for (; i < b1; ++i) {
+        IntQuantizeOne(a, i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi, &local, &max_err, marker);
+        if constexpr (kBins) xbins.one(i);
+      }
     }
   } else {
     int64_t i = 0;
@@ -203,6 +243,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
     }
     for (; i < n; ++i) {
       IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i], &local, &max_err, marker);
+      if constexpr (kBins) xbins.one(i);
     }
   }
   marker.settle(di, x, qo, n);
@@ -218,13 +259,22 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   acc->merge(vec);
 }
 
-void IntQuantize(const IntKernelArgs& a, ErrorSums* acc) {
+template <bool kBins>
+void IntQuantizeB(const IntKernelArgs& a, ErrorSums* acc) {
   if (a.scale_arr) {
-    IntQuantizeT<kElementParams>(a, acc);
+    IntQuantizeT<kElementParams, kBins>(a, acc);
   } else if (a.block > 0) {
-    IntQuantizeT<kBlockParams>(a, acc);
+    IntQuantizeT<kBlockParams, kBins>(a, acc);
   } else {
-    IntQuantizeT<kScalarParams>(a, acc);
+    IntQuantizeT<kScalarParams, kBins>(a, acc);
+  }
+}
+
+void IntQuantize(const IntKernelArgs& a, ErrorSums* acc) {
+  if (a.bins && a.bin_out) {
+    IntQuantizeB<true>(a, acc);
+  } else {
+    IntQuantizeB<false>(a, acc);
   }
 }
 

@@ -24,6 +24,8 @@ int64_t range_finite_positions(const float* x, int64_t n, float* mn, float* mx);
 // finite min/max (+inf/-inf when none) and nf[j] its non-finite count.
 void block_ranges(const float* x, int64_t n, int64_t block, float* mn, float* mx, int64_t* nf);
 
+struct FastBins;  // below
+
 // Codes used, marked by the kernels as they go: seen[code + offset] = 1 for every finite
 // element, except that a vector whose slots all lie in one of the two fully-seen intervals
 // [lo_k, lo_k + width_k] (kept by the caller; lo_k = kEmpty for none) skips the stores:
@@ -62,6 +64,9 @@ struct IntKernelArgs {
   int32_t* q = nullptr;
   float* xhat = nullptr;
   CodeMarks* marks = nullptr;  // codes used (codes before the signed shift), or none
+  // The x histogram's bins (bin_indices_fast's rule, fb->usable) into bin_out[0..n), or none.
+  const FastBins* bins = nullptr;
+  int32_t* bin_out = nullptr;
 };
 void int_quantize(const IntKernelArgs& a, ErrorSums* acc);
 
