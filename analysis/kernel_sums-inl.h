@@ -124,9 +124,7 @@ class CodeMarker {
       : m_(m), seen_(m ? m->seen : nullptr), offset_(m ? m->offset : 0),
         off_(hn::Set(di, offset_)),
         lo0_(hn::Set(di, m ? m->lo[0] : CodeMarks::kEmpty)), lo1_(hn::Set(di, m ? m->lo[1] : CodeMarks::kEmpty)),
-        w0_(hn::Set(DU(), m ? m->width[0] : 0u)), w1_(hn::Set(DU(), m ? m->width[1] : 0u)),
-        cmin_(hn::Set(di, std::numeric_limits<int32_t>::max())),
-        cmax_(hn::Set(di, std::numeric_limits<int32_t>::min())) {}
+        w0_(hn::Set(DU(), m ? m->width[0] : 0u)), w1_(hn::Set(DU(), m ? m->width[1] : 0u)) {}
 
   // All lanes finite; `q` holds the same codes, already stored.
   HWY_INLINE void vec(VI codes, const int32_t* q, int64_t L) {
@@ -144,19 +142,12 @@ class CodeMarker {
       for (unsigned m = bytes[b]; m != 0; m &= m - 1) one(q[b * 8 + __builtin_ctz(m)]);
     }
   }
-  // All lanes finite: only widens the span of codes seen; settle() decides at the end
-  // whether any of them needs a store (the integer kernel: two ops per vector).
-  HWY_INLINE void span(VI codes) {
-    cmin_ = hn::Min(cmin_, codes);
-    cmax_ = hn::Max(cmax_, codes);
-  }
-  // After a kernel that used span(): if the codes' span lies inside one interval, nothing
-  // to store; else every finite element's code of q[0..n) goes through the vector test.
-  void settle(DI di, const float* x, const int32_t* q, int64_t n) {
+  // After a kernel that tracked the span [code_lo, code_hi] of its all-finite vectors'
+  // codes: if it lies inside one interval, nothing to store; else every finite element's
+  // code of q[0..n) goes through the vector test.
+  void settle(DI di, const float* x, const int32_t* q, int64_t n, int32_t code_lo, int32_t code_hi) {
     if (!seen_) return;
-    const int32_t lo = hn::GetLane(hn::MinOfLanes(di, cmin_)) + offset_;
-    const int32_t hi = hn::GetLane(hn::MaxOfLanes(di, cmax_)) + offset_;
-    if (lo > hi) return;  // no vector went through span()
+    const int32_t lo = code_lo + offset_, hi = code_hi + offset_;
     for (int k = 0; k < 2; ++k) {
       if (m_->lo[k] != CodeMarks::kEmpty && lo >= m_->lo[k] && int64_t(hi) <= int64_t(m_->lo[k]) + m_->width[k]) return;
     }
@@ -191,7 +182,6 @@ class CodeMarker {
   int32_t last_ = -1;
   VI off_, lo0_, lo1_;
   hn::Vec<DU> w0_, w1_;
-  VI cmin_, cmax_;
 };
 
 }  // namespace HWY_NAMESPACE

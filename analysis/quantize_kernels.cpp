@@ -169,84 +169,108 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   ErrorSums local;  // scalar elements go straight into float64
   double max_err = 0;
   int64_t n_clipped = 0, n_finite = 0;
+  // Span of the unclamped q over the all-finite vectors: the codes used (clamped span)
+  // and, without a clip method, whether any lane was clamped at all (then recounted).
+  VF q_lo = hn::Set(df, std::numeric_limits<float>::infinity()), q_hi = hn::Neg(q_lo);
 
-  auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
-    const VF v = hn::LoadU(df, x + i);
-    if constexpr (kBins) xbins.vec(df, v, i);
-    const auto fin = hn::IsFinite(v);
+  // q before the clamp, and the clip-range mask (all false without a clip method).
+  auto raw_q = [&](VF v, VF inv, VF zp, VF lo, VF hi, hn::Mask<decltype(df)>* clipped) HWY_ATTR
+      __attribute__((always_inline)) {
     VF xc = v;
-    auto clipped = hn::Lt(qmax, qmin);  // all false
     if (clipping) {
-      clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
+      *clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
       xc = hn::Min(hn::Max(v, lo), hi);
     }
     VF q = hn::Round(float_zp ? hn::Mul(hn::Sub(xc, zp), inv) : hn::Mul(xc, inv));
     if (has_zp) q = hn::Add(q, zp);
-    clipped = hn::Or(clipped, hn::Or(hn::Lt(q, qmin), hn::Gt(q, qmax)));
-    q = hn::Min(hn::Max(q, qmin), qmax);
+    return q;
+  };
+  auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
+    const VF v = hn::LoadU(df, x + i);
+    if constexpr (kBins) xbins.vec(df, v, i);
+    const auto fin = hn::IsFinite(v);
+    auto clipped = hn::Lt(qmax, qmin);  // all false
+    const VF qr = raw_q(v, inv, zp, lo, hi, &clipped);
+    VF q = hn::Min(hn::Max(qr, qmin), qmax);
     // Two roundings (q·s, then + zp), as the scalar rule: no fused multiply-add.
     VF xh = float_zp ? hn::Add(hn::Mul(q, scale), zp) : (has_zp ? hn::Mul(hn::Sub(q, zp), scale) : hn::Mul(q, scale));
     VF vs = v, xs = xh;  // what the sums see: 0 in non-finite lanes
     const bool all_finite = hn::AllTrue(df, fin);
     if (HWY_LIKELY(all_finite)) {
       n_finite += L;
-    } else {
+      q_lo = hn::Min(q_lo, qr);
+      q_hi = hn::Max(q_hi, qr);
+      if (clipping) {
+        clipped = hn::Or(clipped, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax)));
+        if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
+      }
+    } else {  // rare: exact per-lane bookkeeping
+      clipped = hn::And(hn::Or(clipped, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax))), fin);
+      n_clipped += int64_t(hn::CountTrue(df, clipped));
       q = hn::IfThenElseZero(fin, q);
       vs = hn::IfThenElseZero(fin, v);
       xs = hn::IfThenElseZero(fin, xh);
       xh = hn::IfThenElse(fin, xh, v);
-      clipped = hn::And(clipped, fin);
       n_finite += int64_t(hn::CountTrue(df, fin));
     }
     const auto qi = hn::ConvertTo(di, q);
     hn::StoreU(qi, di, qo + i);
     if (xo) hn::StoreU(xh, df, xo + i);
-    if (HWY_LIKELY(all_finite)) {
-      marker.span(qi);
-    } else {
+    if (HWY_UNLIKELY(!all_finite)) {
       for (int64_t k = 0; k < L; ++k)
         if (std::isfinite(x[i + k])) marker.one(qo[i + k]);
     }
-    if (HWY_UNLIKELY(!hn::AllFalse(df, clipped))) n_clipped += int64_t(hn::CountTrue(df, clipped));
     sums.add(df, vs, xs);
   };
+  // Without a clip method, an all-finite vector's clamped lanes counted only when the
+  // span shows there are some (rare: x·inv beyond qmax ± 0.5 needs a rounded scale).
+  auto recount = [&](int64_t i, VF, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
+    const VF v = hn::LoadU(df, x + i);
+    if (!hn::AllTrue(df, hn::IsFinite(v))) return;  // counted exactly in body
+    auto clipped = hn::Lt(qmax, qmin);
+    const VF qr = raw_q(v, inv, zp, lo, hi, &clipped);
+    n_clipped += int64_t(hn::CountTrue(df, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax))));
+  };
 
+  // Walks the run: vec(i, params...) for whole vectors, one(i, params...) for the rest.
   const int64_t n = a.n;
-  if constexpr (kMode == kScalarParams) {
-    const VF scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv), zp = hn::Set(df, a.zero_point),
-             lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
-    int64_t i = 0;
-    for (; i + L <= n; i += L) body(i, scale, inv, zp, lo, hi);
-    for (; i < n; ++i) {
-      IntQuantizeOne(a, i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi, &local, &max_err, marker);
-      if constexpr (kBins) xbins.one(i);
-    }
-  } else if constexpr (kMode == kBlockParams) {
-    const int64_t B = a.block;
-    for (int64_t j = 0, b0 = 0; b0 < n; ++j, b0 += B) {
-      const GroupParams& g = a.params[j];
-      const VF scale = hn::Set(df, g.scale), inv = hn::Set(df, g.inv), zp = hn::Set(df, g.zero_point),
-               lo = hn::Set(df, g.clip_lo), hi = hn::Set(df, g.clip_hi);
-      const int64_t b1 = std::min(n, b0 + B);
-      int64_t i = b0;
-      for (; i + L <= b1; i += L) body(i, scale, inv, zp, lo, hi);
-      for (; i < b1; ++i) {
-        IntQuantizeOne(a, i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi, &local, &max_err, marker);
-        if constexpr (kBins) xbins.one(i);
+  auto walk = [&](auto&& vec, auto&& one) HWY_ATTR __attribute__((always_inline)) {
+    if constexpr (kMode == kScalarParams) {
+      const VF scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv), zp = hn::Set(df, a.zero_point),
+               lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
+      int64_t i = 0;
+      for (; i + L <= n; i += L) vec(i, scale, inv, zp, lo, hi);
+      for (; i < n; ++i) one(i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi);
+    } else if constexpr (kMode == kBlockParams) {
+      const int64_t B = a.block;
+      for (int64_t j = 0, b0 = 0; b0 < n; ++j, b0 += B) {
+        const GroupParams& g = a.params[j];
+        const VF scale = hn::Set(df, g.scale), inv = hn::Set(df, g.inv), zp = hn::Set(df, g.zero_point),
+                 lo = hn::Set(df, g.clip_lo), hi = hn::Set(df, g.clip_hi);
+        const int64_t b1 = std::min(n, b0 + B);
+        int64_t i = b0;
+        for (; i + L <= b1; i += L) vec(i, scale, inv, zp, lo, hi);
+        for (; i < b1; ++i) one(i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi);
       }
+    } else {
+      int64_t i = 0;
+      for (; i + L <= n; i += L) {
+        vec(i, hn::LoadU(df, a.scale_arr + i), hn::LoadU(df, a.inv_arr + i), hn::LoadU(df, a.zp_arr + i),
+            hn::LoadU(df, a.lo_arr + i), hn::LoadU(df, a.hi_arr + i));
+      }
+      for (; i < n; ++i) one(i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i]);
     }
-  } else {
-    int64_t i = 0;
-    for (; i + L <= n; i += L) {
-      body(i, hn::LoadU(df, a.scale_arr + i), hn::LoadU(df, a.inv_arr + i), hn::LoadU(df, a.zp_arr + i),
-           hn::LoadU(df, a.lo_arr + i), hn::LoadU(df, a.hi_arr + i));
-    }
-    for (; i < n; ++i) {
-      IntQuantizeOne(a, i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i], &local, &max_err, marker);
-      if constexpr (kBins) xbins.one(i);
-    }
+  };
+  walk(body, [&](int64_t i, float sc, float inv, float zp, float lo, float hi) {
+    IntQuantizeOne(a, i, sc, inv, zp, lo, hi, &local, &max_err, marker);
+    if constexpr (kBins) xbins.one(i);
+  });
+  const float span_lo = hn::GetLane(hn::MinOfLanes(df, q_lo)), span_hi = hn::GetLane(hn::MaxOfLanes(df, q_hi));
+  if (!clipping && (span_lo < a.qmin || span_hi > a.qmax)) walk(recount, [](int64_t, float, float, float, float, float) {});
+  if (span_lo <= span_hi) {
+    marker.settle(di, x, qo, n, int32_t(std::clamp(span_lo, a.qmin, a.qmax)),
+                  int32_t(std::clamp(span_hi, a.qmin, a.qmax)));
   }
-  marker.settle(di, x, qo, n);
   marker.finish();
   ErrorSums vec;
   vec.n = n_finite;
