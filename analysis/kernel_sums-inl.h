@@ -53,11 +53,16 @@ class TileSums {
   static constexpr int kFlushVectors = 16;
   using VF = hn::Vec<DF>;
   using DD = hn::Repartition<double, DF>;
-  using VD = hn::Vec<DD>;
 
-  explicit TileSums(DF df)
-      : x2_(hn::Zero(df)), y2_(x2_), xy_(x2_), e2_(x2_), ae_(x2_), mx_(x2_),
-        X2_(hn::Zero(DD())), Y2_(X2_), XY_(X2_), E2_(X2_), AE_(X2_) {}
+  // The float64 accumulators live in memory the caller owns (kAccDoubles doubles, aligned):
+  // touched once per kFlushVectors vectors, in registers they would hold five vectors
+  // through the kernels' loops (and spill); inside this object they kept it, float
+  // accumulators included, in memory.
+  static constexpr size_t kMaxD = 64 / sizeof(double) * 4;  // ≥ Lanes(DD) on every target
+  static constexpr size_t kAccDoubles = 5 * kMaxD;
+  TileSums(DF df, double* acc) : x2_(hn::Zero(df)), y2_(x2_), xy_(x2_), e2_(x2_), ae_(x2_), mx_(x2_), acc_(acc) {
+    for (size_t k = 0; k < kAccDoubles; ++k) acc_[k] = 0.0;
+  }
 
   // x and x̂ of one vector (zero in lanes that must not count).
   HWY_INLINE void add(DF df, VF x, VF y) {
@@ -69,48 +74,47 @@ class TileSums {
     const VF a = hn::Abs(e);
     ae_ = hn::Add(ae_, a);
     mx_ = hn::Max(mx_, a);
-    if (++count_ == kFlushVectors) flush(df);
+    if (HWY_UNLIKELY(++count_ == kFlushVectors)) flush(df);
   }
 
   // Adds the totals into *out (n and n_clipped are the caller's) and the max into *max_err.
   void finish(DF df, ErrorSums* out, double* max_err) {
     flush(df);
     const DD dd;
-    out->sum_x2 += hn::GetLane(hn::SumOfLanes(dd, X2_));
-    out->sum_y2 += hn::GetLane(hn::SumOfLanes(dd, Y2_));
-    out->sum_xy += hn::GetLane(hn::SumOfLanes(dd, XY_));
-    out->sum_err2 += hn::GetLane(hn::SumOfLanes(dd, E2_));
-    out->sum_abs_err += hn::GetLane(hn::SumOfLanes(dd, AE_));
+    double* sums[5] = {&out->sum_x2, &out->sum_y2, &out->sum_xy, &out->sum_err2, &out->sum_abs_err};
+    for (int k = 0; k < 5; ++k) *sums[k] += hn::GetLane(hn::SumOfLanes(dd, hn::Load(dd, acc_ + k * kMaxD)));
     *max_err = std::max(*max_err, double(hn::GetLane(hn::MaxOfLanes(df, mx_))));
   }
 
  private:
-  // Carries one float vector into a float64 vector: lanes in order, half a vector at a time.
-  static HWY_INLINE VD carry(DF df, VF v, VD acc) {
+  // Carries one float vector into acc_[k]: lanes in order, half a vector at a time.
+  HWY_INLINE void carry(DF df, int k, VF v) {
     const DD dd;
+    double* p = acc_ + k * kMaxD;
 #if HWY_TARGET == HWY_SCALAR
     (void)df;
-    return hn::Add(acc, hn::PromoteTo(dd, v));
+    hn::Store(hn::Add(hn::Load(dd, p), hn::PromoteTo(dd, v)), dd, p);
 #else
     const hn::Half<DF> dh;
-    acc = hn::Add(acc, hn::PromoteTo(dd, hn::LowerHalf(dh, v)));
-    return hn::Add(acc, hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+    auto a = hn::Add(hn::Load(dd, p), hn::PromoteTo(dd, hn::LowerHalf(dh, v)));
+    a = hn::Add(a, hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+    hn::Store(a, dd, p);
 #endif
   }
   HWY_INLINE void flush(DF df) {
     if (count_ == 0) return;
-    X2_ = carry(df, x2_, X2_);
-    Y2_ = carry(df, y2_, Y2_);
-    XY_ = carry(df, xy_, XY_);
-    E2_ = carry(df, e2_, E2_);
-    AE_ = carry(df, ae_, AE_);
+    carry(df, 0, x2_);
+    carry(df, 1, y2_);
+    carry(df, 2, xy_);
+    carry(df, 3, e2_);
+    carry(df, 4, ae_);
     x2_ = y2_ = xy_ = e2_ = ae_ = hn::Zero(df);
     count_ = 0;
   }
 
   VF x2_, y2_, xy_, e2_, ae_, mx_;
-  VD X2_, Y2_, XY_, E2_, AE_;
   int count_ = 0;
+  double* acc_;
 };
 
 // Codes used (CodeMarks in quantize_kernels.h) from inside a kernel: one unsigned compare

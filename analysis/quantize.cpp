@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <hwy/cache_control.h>
@@ -110,11 +111,28 @@ struct CodeSet {
   }
 };
 
+// The same for the int kernel's uint16 bins (bin + 1, 0 outside), four per 64-bit load.
+inline void count_bins16(const uint16_t* bins, int64_t n, uint64_t* hist, int n_bins) {
+  const int64_t stride = n_bins + 1;
+  uint64_t* h[kSubHists] = {hist, hist + stride, hist + 2 * stride, hist + 3 * stride};
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    uint64_t w;
+    std::memcpy(&w, bins + k, 8);
+    ++h[0][w & 0xFFFF];
+    ++h[1][(w >> 16) & 0xFFFF];
+    ++h[2][(w >> 32) & 0xFFFF];
+    ++h[3][w >> 48];
+  }
+  for (; k < n; ++k) ++h[0][bins[k]];
+}
+
 struct ThreadState {
   CodeSet codes;
   std::vector<uint32_t> code_count;  // per-tensor x̂ histogram via codes (see code_hist)
   std::vector<uint64_t> hx, hd, he;
   std::vector<int32_t> q_tile, bins;
+  std::vector<uint16_t> bins16;  // the int kernel's x bins
   std::vector<float> xhat_tile;
   std::vector<float> bmn, bmx;  // fused blocks: one tile's block ranges
   std::vector<int64_t> bnf;
@@ -234,8 +252,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   const bool need_xhat = opt.keep_dequant || (hd && !code_hist) || he;
 
   // The int kernel bins x for the histogram itself when the fast rule applies.
-  const bool kernel_bins = hx && fast_hx.usable;
-  auto int_args = [&](const float* xi, int64_t len, int32_t* q, float* xh, int32_t* bins) {
+  const bool kernel_bins = hx && fast_hx.usable && hx->bins < 65535;
+  auto int_args = [&](const float* xi, int64_t len, int32_t* q, float* xh, uint16_t* bins) {
     kernels::IntKernelArgs a;
     if (kernel_bins) {
       a.bins = &fast_hx;
@@ -279,14 +297,14 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
     }
     if (hx) {
-      if (binned) {
-        // the int kernel computed the bins
+      if (binned) {  // the int kernel computed the bins
+        count_bins16(st.bins16.data(), len, st.hx.data(), hx->bins);
       } else if (fast_hx.usable) {
         kernels::bin_indices_fast(xi, len, fast_hx, st.bins.data());
       } else {
         kernels::bin_indices(xi, nullptr, len, *hx, st.bins.data());
       }
-      count_bins(st.bins.data(), len, st.hx.data(), hx->bins);
+      if (!binned) count_bins(st.bins.data(), len, st.hx.data(), hx->bins);
     }
     // x̂ of non-finite inputs is the input itself: never inside a histogram.
     if (hd && !code_hist) {
@@ -337,7 +355,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       }
       int32_t* q = opt.keep_codes ? R.codes.data() + i : st.q_tile.data();
       float* xh = opt.keep_dequant ? R.dequant.data() + i : st.xhat_tile.data();
-      kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins.data());
+      kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins16.data());
       a.block = B;
       a.params = gp;
       kernels::CodeMarks marks = st.codes.marks();
@@ -367,6 +385,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       st.q_tile.resize(size_t(tile_cap));
       st.xhat_tile.resize(size_t(tile_cap));
       st.bins.resize(size_t(tile_cap));
+      if (kernel_bins) st.bins16.resize(size_t(tile_cap));
       if (fused_blocks) {
         st.bmn.resize(size_t(tile_blocks));
         st.bmx.resize(size_t(tile_blocks));
@@ -423,7 +442,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
         if (kernel_marks) a.marks = &marks;
         kernels::float_quantize(a, &acc);
       } else if (simd) {
-        kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins.data());
+        kernels::IntKernelArgs a = int_args(xi, len, q, xh, st.bins16.data());
         if (periodic) {
           a.scale_arr = p_scale.data() + pos;
           a.inv_arr = p_inv.data() + pos;

@@ -60,7 +60,8 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
   const auto v_emin = hn::Set(di, emin), v_127 = hn::Set(di, 127), v_M = hn::Set(di, M);
   const auto v_bias_shift = hn::Set(di, t.bias - 127);
 
-  TileSums<decltype(df)> sums(df);
+  HWY_ALIGN double sum_acc[TileSums<decltype(df)>::kAccDoubles];
+  TileSums<decltype(df)> sums(df, sum_acc);
   CodeMarker<decltype(di)> marker(di, a.marks);
   ErrorSums local;
   double max_err = 0;

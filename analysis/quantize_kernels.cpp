@@ -116,36 +116,37 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv
   AddScalar(v, xh, clipped, acc, max_err);
 }
 
-// The x histogram's bin indices (bin_indices_fast's rule) computed in the int kernel's
-// loop, while x is in registers: out[i] for every element.
+// The x histogram's bins (bin_indices_fast's rule) computed in the int kernel's loop,
+// while x is in registers: out[i] = bin + 1, or 0 outside, as uint16 (the counting loop
+// then takes four from one 64-bit load: fewer memory operations per increment).
 template <class DF>
 struct XBins {
   using VF = hn::Vec<DF>;
   using DI = hn::RebindToSigned<DF>;
   const FastBins* fb;
   const float* x;
-  int32_t* out;
-  VF in_lo, in_hi, lo, norm, eps, one_m_eps, zero, last;
-  hn::Vec<DI> minus1;
-  XBins(DF df, const FastBins* f, const float* xs, int32_t* o)
+  uint16_t* out;
+  VF in_lo, in_hi, lo, norm, eps, one_m_eps, one, top;
+  XBins(DF df, const FastBins* f, const float* xs, uint16_t* o)
       : fb(f), x(xs), out(o), in_lo(hn::Set(df, f ? f->in_lo : 0.0f)), in_hi(hn::Set(df, f ? f->in_hi : 0.0f)),
         lo(hn::Set(df, f ? f->lo : 0.0f)), norm(hn::Set(df, f ? f->norm : 0.0f)), eps(hn::Set(df, f ? f->eps : 0.0f)),
-        one_m_eps(hn::Set(df, f ? 1.0f - f->eps : 0.0f)), zero(hn::Zero(df)),
-        last(hn::Set(df, f ? float(f->spec.bins - 1) : 0.0f)), minus1(hn::Set(DI(), -1)) {}
+        one_m_eps(hn::Set(df, f ? 1.0f - f->eps : 0.0f)), one(hn::Set(df, 1.0f)),
+        top(hn::Set(df, f ? float(f->spec.bins) : 0.0f)) {}
   HWY_INLINE void vec(DF df, VF v, int64_t i) {
     const DI di;
+    const hn::Rebind<uint16_t, DI> d16;
     const auto inside = hn::And(hn::Ge(v, in_lo), hn::Le(v, in_hi));  // false for NaN
     const auto t = hn::Mul(hn::Sub(v, lo), norm);
     const auto f = hn::Floor(t);
     const auto fr = hn::Sub(t, f);
     const auto sure = hn::And(hn::Gt(fr, eps), hn::Lt(fr, one_m_eps));
-    const auto g = hn::ConvertTo(di, hn::Min(hn::Max(f, zero), last));
-    hn::StoreU(hn::IfThenElse(hn::RebindMask(di, inside), g, minus1), di, out + i);
+    const auto g = hn::IfThenElseZero(inside, hn::Min(hn::Max(hn::Add(f, one), one), top));  // bin + 1
+    hn::StoreU(hn::DemoteTo(d16, hn::ConvertTo(di, g)), d16, out + i);
     if (HWY_UNLIKELY(!hn::AllTrue(df, hn::Or(hn::Not(inside), sure)))) {
-      for (int64_t k = 0; k < int64_t(hn::Lanes(df)); ++k) one(i + k);
+      for (int64_t k = 0; k < int64_t(hn::Lanes(df)); ++k) this->at(i + k);
     }
   }
-  void one(int64_t i) { out[i] = histogram_bin(fb->spec, double(x[i])); }
+  void at(int64_t i) { out[i] = uint16_t(histogram_bin(fb->spec, double(x[i])) + 1); }
 };
 
 enum ParamMode { kScalarParams, kBlockParams, kElementParams };
@@ -163,7 +164,8 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   const bool clipping = a.clipping, has_zp = a.has_zp, float_zp = a.float_zp;
   const VF qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
 
-  TileSums<decltype(df)> sums(df);
+  HWY_ALIGN double sum_acc[TileSums<decltype(df)>::kAccDoubles];
+  TileSums<decltype(df)> sums(df, sum_acc);
   CodeMarker<decltype(di)> marker(di, a.marks);
   XBins<decltype(df)> xbins(df, kBins ? a.bins : nullptr, a.x, a.bin_out);
   ErrorSums local;  // scalar elements go straight into float64
@@ -263,7 +265,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   };
   walk(body, [&](int64_t i, float sc, float inv, float zp, float lo, float hi) {
     IntQuantizeOne(a, i, sc, inv, zp, lo, hi, &local, &max_err, marker);
-    if constexpr (kBins) xbins.one(i);
+    if constexpr (kBins) xbins.at(i);
   });
   const float span_lo = hn::GetLane(hn::MinOfLanes(df, q_lo)), span_hi = hn::GetLane(hn::MaxOfLanes(df, q_hi));
   if (!clipping && (span_lo < a.qmin || span_hi > a.qmax)) walk(recount, [](int64_t, float, float, float, float, float) {});

@@ -64,9 +64,10 @@ struct IntKernelArgs {
   int32_t* q = nullptr;
   float* xhat = nullptr;
   CodeMarks* marks = nullptr;  // codes used (codes before the signed shift), or none
-  // The x histogram's bins (bin_indices_fast's rule, fb->usable) into bin_out[0..n), or none.
+  // The x histogram's bins (bin_indices_fast's rule, bins->usable, at most 65534 bins)
+  // into bin_out[0..n) as bin + 1 (0: outside or non-finite), or none.
   const FastBins* bins = nullptr;
-  int32_t* bin_out = nullptr;
+  uint16_t* bin_out = nullptr;
 };
 void int_quantize(const IntKernelArgs& a, ErrorSums* acc);
 
