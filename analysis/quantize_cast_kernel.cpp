@@ -57,8 +57,11 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
   const auto inv_min_sub = hn::Set(df, float(1.0 / t.min_subnormal));
   const auto sign_mask = hn::Set(du, 0x80000000u), abs_mask = hn::Set(du, 0x7FFFFFFFu);
   const auto code_sign = hn::Set(du, uint32_t(1) << (t.bits - 1));
-  const auto v_emin = hn::Set(di, emin), v_127 = hn::Set(di, 127), v_M = hn::Set(di, M);
-  const auto v_bias_shift = hn::Set(di, t.bias - 127);
+  // Bit patterns: exponent field of 2^emin, M in the exponent field, 2^127·2^127, and
+  // the offset between x̂'s float32 pattern (>> 23-M) and the format's normal code.
+  const auto exp_mask = hn::Set(di, 0x7F800000), emin_bits = hn::Set(di, (emin + 127) << 23);
+  const auto m_bits = hn::Set(di, M << 23), two254 = hn::Set(di, 254 << 23);
+  const auto code_shift = hn::Set(du, uint32_t(127 - t.bias) << M);
 
   HWY_ALIGN double sum_acc[TileSums<decltype(df)>::kAccDoubles];
   TileSums<decltype(df)> sums(df, sum_acc);
@@ -93,17 +96,16 @@ void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
       const auto a_abs = hn::BitCast(df, ua);
       // Exponent of |y| (float32 subnormals count as below emin), clamped to the
       // format's subnormal range; ulp and 1/ulp are exact powers of two.
-      const auto e = hn::Max(hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ua)), v_127), v_emin);
-      const auto ulp_e = hn::Sub(e, v_M);
-      const auto ulp = hn::BitCast(df, hn::ShiftLeft<23>(hn::Add(ulp_e, v_127)));
-      const auto inv_ulp = hn::BitCast(df, hn::ShiftLeft<23>(hn::Sub(v_127, ulp_e)));
+      // ulp = 2^(max(e, emin) - M) and 1/ulp built on the exponent field directly.
+      const auto ulp_bits = hn::Sub(hn::Max(hn::And(hn::BitCast(di, ua), exp_mask), emin_bits), m_bits);
+      const auto ulp = hn::BitCast(df, ulp_bits);
+      const auto inv_ulp = hn::BitCast(df, hn::Sub(two254, ulp_bits));
       const auto mag = hn::Mul(hn::Round(hn::Mul(a_abs, inv_ulp)), ulp);  // exact
       const auto umag = hn::BitCast(du, mag);
       // Normal x̂: the format's exponent and the top M mantissa bits of x̂'s float32
       // pattern; subnormal x̂: its multiple of the smallest subnormal.
-      const auto e_fmt = hn::BitCast(du, hn::Add(hn::BitCast(di, hn::ShiftRight<23>(umag)), v_bias_shift));
-      const auto m_fmt = hn::ShiftRightSame(hn::And(umag, hn::Set(du, 0x007FFFFFu)), 23 - M);
-      const auto normal_code = hn::Or(hn::ShiftLeftSame(e_fmt, M), m_fmt);
+      // (x̂'s low mantissa bits are zero: it is a value of the format.)
+      const auto normal_code = hn::Sub(hn::ShiftRightSame(umag, 23 - M), code_shift);
       const auto sub_code = hn::BitCast(du, hn::ConvertTo(di, hn::Mul(mag, inv_min_sub)));
       const auto mag_code = hn::IfThenElse(hn::RebindMask(du, hn::Ge(mag, min_normal)), normal_code, sub_code);
       code = hn::IfThenElse(hn::RebindMask(du, hn::Ne(sign, hn::Zero(du))), hn::Or(mag_code, code_sign), mag_code);
