@@ -1,5 +1,6 @@
-// Error sums for the fused kernels, over full float lanes (Highway per-target header:
-// included once per SIMD target from quantize_kernels.cpp and quantize_cast_kernel.cpp).
+// What the fused kernels share: the error sums over full float lanes (TileSums) and the
+// codes-used marks (CodeMarker). A Highway per-target header: included once per SIMD
+// target from quantize_kernels.cpp and quantize_cast_kernel.cpp.
 //
 // DESIGN.md allows float32 partial sums over tiles of at most 1024 elements, carried into
 // float64. Here each float lane sums at most kFlushVectors = 16 terms in float32 (FMA, so
