@@ -90,10 +90,10 @@ class TileSums {
  private:
   // Carries one float vector into acc_[k]: lanes in order, half a vector at a time.
   HWY_INLINE void carry(DF df, int k, VF v) {
+    (void)df;
     const DD dd;
     double* p = acc_ + k * kMaxD;
 #if HWY_TARGET == HWY_SCALAR
-    (void)df;
     hn::Store(hn::Add(hn::Load(dd, p), hn::PromoteTo(dd, v)), dd, p);
 #else
     const hn::Half<DF> dh;

@@ -453,7 +453,9 @@ TEST(QuantizeFastVsRef, ThreadCountDoesNotChangeResults) {
                          "minmax:bits=8,gran=block,block=7,clip=range,lo=-0.03,hi=0.02",
                          "absmax:bits=4,clip=percentile,p=99.9", "minmax:bits=8,zp=float"}) {
     const Scheme s = spec(sp);
-    for (const auto& [in, shp] : {std::pair{&x, &shape}, std::pair{&wide, &wide_shape}}) {
+    for (const auto& io : {std::pair{&x, &shape}, std::pair{&wide, &wide_shape}}) {
+      const std::vector<float>* in = io.first;  // (clang 14 cannot capture structured bindings)
+      const std::vector<int64_t>* shp = io.second;
       auto run = [&](int t) {
         QuantizeOptions o = keep_all(t);
         o.hist_x = HistogramSpec{-0.1, 0.1, 256};
