@@ -50,9 +50,10 @@ AbsmaxStep absmax_walkthrough(std::span<const float> x, int bits, bool full_nega
   } else {
     // s = max|x| / 2^(b−1): finer by one level, and +max|x| lands on 2^(b−1), one past qmax.
     const float s = amax == 0.0f ? 1.0f : amax / float(half);
+    const float inv = inverse_scale(s);  // q = rne(x·inv), as every scheme (DESIGN.md)
     r.scale = s;
     for (float v : x) {
-      float q = std::nearbyint(v / s);
+      float q = std::nearbyint(v * inv);
       if (q > float(r.qmax)) q = float(r.qmax), ++r.clipped;
       if (q < float(r.qmin)) q = float(r.qmin), ++r.clipped;
       r.codes.push_back(int(q));

@@ -54,7 +54,7 @@ GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping) {
           p.zero_point = 0.0f;
         } else {
           p.scale = round_scale((h - l) / levels, s.scale_dtype);
-          p.zero_point = std::clamp(std::nearbyint(-l / p.scale), 0.0f, levels);
+          p.zero_point = std::clamp(std::nearbyint(-l * inverse_scale(p.scale)), 0.0f, levels);
         }
       } else {
         const float l = round_to_dtype(lo, s.scale_dtype);
@@ -80,6 +80,7 @@ GroupParams choose_params(const Scheme& s, float lo, float hi, bool clipping) {
     }
     case Kind::Preset: break;  // presets choose their own params (analysis/presets)
   }
+  p.inv = inverse_scale(p.scale);
   return p;
 }
 

@@ -3,8 +3,9 @@
 // ChooseQuantizationParams + the per-element rule). The reference quantizer, the
 // calibrators and the tests all use these; the fast kernels must agree bit for bit.
 //
-// float32 arithmetic throughout: s and z are float32, q = rne(x/s) (+ z) with a true
-// division (DESIGN.md; x·(1/s) rounds differently on some ties), x̂ is float32.
+// float32 arithmetic throughout, as PyTorch does it: s, inv = 1/s and z are float32,
+// q = rne(x·inv) (+ z) — a multiply by the float32 inverse, never a division (DESIGN.md;
+// x/s rounds differently from x·inv on some ties, and torch multiplies) — x̂ is float32.
 #include <cmath>
 #include <cstdint>
 
@@ -16,11 +17,19 @@ namespace qs {
 // One group's quantization parameters.
 struct GroupParams {
   float scale = 1.0f;       // s (already rounded to the scheme's scale dtype)
+  float inv = 1.0f;         // 1.0f / scale in float32: every rule multiplies by it
   float zero_point = 0.0f;  // integer zp (as float), the float minimum for zp=float, else 0
   float clip_lo = 0.0f;     // values are clamped into [clip_lo, clip_hi] first
   float clip_hi = 0.0f;
   bool clipping = false;    // a clip method is active (clip_lo/hi may cut the data)
 };
+
+// inv = 1.0f/s in float32, as torch computes it (q = rne(x·inv)). A subnormal scale
+// below 2^-128 has no finite float32 inverse: FLT_MAX keeps 0·inv = 0 (inf gives NaN).
+inline float inverse_scale(float s) {
+  const float inv = 1.0f / s;
+  return std::isinf(inv) ? 3.40282347e+38f : inv;
+}
 
 // Integer code range of the scheme (before the `signed` shift).
 struct CodeRange {
@@ -95,7 +104,7 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
   switch (s.kind) {
     case Kind::Absmax: {
       const CodeRange cr = code_range(s);
-      float q = round_value(xc / p.scale, s.rounding, u);
+      float q = round_value(xc * p.inv, s.rounding, u);
       if (q > float(cr.qmax)) { q = float(cr.qmax); r.clipped = true; r.clip_side = 1; }
       else if (q < float(cr.qmin)) { q = float(cr.qmin); r.clipped = true; r.clip_side = -1; }
       r.code = int32_t(q);
@@ -106,9 +115,9 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
       const float levels = float((int32_t(1) << s.bits) - 1);
       float q;
       if (s.zero_point == ZeroPointKind::Int) {
-        q = round_value(xc / p.scale, s.rounding, u) + p.zero_point;
+        q = round_value(xc * p.inv, s.rounding, u) + p.zero_point;
       } else {
-        q = round_value((xc - p.zero_point) / p.scale, s.rounding, u);
+        q = round_value((xc - p.zero_point) * p.inv, s.rounding, u);
       }
       if (q > levels) { q = levels; r.clipped = true; r.clip_side = 1; }
       else if (q < 0.0f) { q = 0.0f; r.clipped = true; r.clip_side = -1; }
@@ -119,7 +128,7 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
       break;
     }
     case Kind::Float: {
-      const float y = s.scale == ScaleMode::Absmax ? xc / p.scale : xc;
+      const float y = s.scale == ScaleMode::Absmax ? xc * p.inv : xc;
       const uint32_t code = numeric::encode(s.format, y, s.saturate);
       if (numeric::overflows(s.format, y)) {
         r.clipped = true;
@@ -131,7 +140,7 @@ inline ElementResult quantize_element(const Scheme& s, const GroupParams& p, flo
       break;
     }
     case Kind::NF4: {
-      const uint8_t code = numeric::nf4_encode(xc / p.scale);
+      const uint8_t code = numeric::nf4_encode(xc * p.inv);
       r.code = code;
       r.xhat = numeric::nf4_decode(code) * p.scale;
       break;

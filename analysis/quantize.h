@@ -4,7 +4,9 @@
 // Passes: (1) per-group range (+ calibration when a clip method needs the data),
 // (2) params per group, (3) ONE fused pass over cache-sized chunks computing codes, x̂,
 // error sums, histograms and the set of codes used. Chunks are split over threads and
-// reduced in chunk order, so results do not depend on the thread count.
+// reduced in chunk order, so results do not depend on the thread count. Blocks of an
+// integer scheme whose params need only the block's own range take (1)-(3) in one pass,
+// tile by tile.
 // `quantize_ref` is the plain scalar twin the tests compare against.
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,6 @@
 // Highway kernels for quantize(): compiled once per SIMD target and dispatched at run
-// time (foreach_target). They work at double's lane count so that every float lane
-// promotes 1:1 into the float64 error sums that DESIGN.md requires.
+// time (foreach_target). Full float lanes; the error sums are float32 partial sums carried
+// into float64 (kernel_sums-inl.h). The float casts live in quantize_cast_kernel.cpp.
 #include "analysis/quantize_kernels.h"
 
 #include <algorithm>
@@ -11,6 +11,8 @@
 #define HWY_TARGET_INCLUDE "analysis/quantize_kernels.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+
+#include "analysis/kernel_sums-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qs::kernels {
@@ -75,55 +77,25 @@ int64_t RangeFinitePositions(const float* x, int64_t n, float* mn, float* mx) {
   return nonfinite;
 }
 
-// One element, scalar: the same operations in the same order as the vector body (and as
-// quantize_element in quant_math.cpp).
-// One finite element's contribution to the float64 error sums (the scalar paths).
-// NaN-propagating max: a non-saturating cast's NaN x̂ must not vanish.
-inline void AddScalar(float v, float xh, bool clipped, ErrorSums* acc, double* max_err) {
-  const double xd = v, yd = xh, e = xd - yd;
-  acc->n += 1;
-  acc->n_clipped += clipped ? 1 : 0;
-  acc->sum_x2 += xd * xd;
-  acc->sum_y2 += yd * yd;
-  acc->sum_xy += xd * yd;
-  acc->sum_err2 += e * e;
-  acc->sum_abs_err += std::fabs(e);
-  if (std::isnan(e) || std::fabs(e) > *max_err) *max_err = std::fabs(e);
+void BlockRanges(const float* x, int64_t n, int64_t block, float* mn, float* mx, int64_t* nf) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t j = 0, b = 0; b < n; ++j, b += block) {
+    float lo = inf, hi = -inf;
+    nf[j] = RangeFinite(x + b, std::min(block, n - b), &lo, &hi);
+    mn[j] = lo;
+    mx[j] = hi;
+  }
 }
 
-// The same sums over vectors of float64 lanes (x and x̂ promoted 1:1).
-template <class D>
-struct VecSums {
-  hn::Vec<D> x2, y2, xy, e2, ae, mx;
-  explicit VecSums(D d)
-      : x2(hn::Zero(d)), y2(hn::Zero(d)), xy(hn::Zero(d)), e2(hn::Zero(d)), ae(hn::Zero(d)), mx(hn::Zero(d)) {}
-  void add(hn::Vec<D> xd, hn::Vec<D> yd) {
-    const auto e = hn::Sub(xd, yd);
-    x2 = hn::MulAdd(xd, xd, x2);
-    y2 = hn::MulAdd(yd, yd, y2);
-    xy = hn::MulAdd(xd, yd, xy);
-    e2 = hn::MulAdd(e, e, e2);
-    const auto a = hn::Abs(e);
-    ae = hn::Add(ae, a);
-    mx = hn::Max(mx, a);
-  }
-  // Adds the lanes' totals into `out` (n and n_clipped are the caller's).
-  void reduce(D d, ErrorSums* out, double* max_err) const {
-    out->sum_x2 += hn::GetLane(hn::SumOfLanes(d, x2));
-    out->sum_y2 += hn::GetLane(hn::SumOfLanes(d, y2));
-    out->sum_xy += hn::GetLane(hn::SumOfLanes(d, xy));
-    out->sum_err2 += hn::GetLane(hn::SumOfLanes(d, e2));
-    out->sum_abs_err += hn::GetLane(hn::SumOfLanes(d, ae));
-    *max_err = std::max(*max_err, hn::GetLane(hn::MaxOfLanes(d, mx)));
-  }
-};
-
-inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
-                           float lo, float hi, ErrorSums* acc, double* max_err) {
+// One element, scalar: the same operations in the same order as the vector body (and as
+// quantize_element in quant_math.h).
+template <class Marker>
+inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float inv, float zp,
+                           float lo, float hi, ErrorSums* acc, double* max_err, Marker& marker) {
   const float v = a.x[i];
   if (!std::isfinite(v)) {
     a.q[i] = 0;
-    a.xhat[i] = v;
+    if (a.xhat) a.xhat[i] = v;
     return;
   }
   bool clipped = false;
@@ -132,197 +104,204 @@ inline void IntQuantizeOne(const IntKernelArgs& a, int64_t i, float s, float zp,
     if (v < lo) { xc = lo; clipped = true; }
     else if (v > hi) { xc = hi; clipped = true; }
   }
-  // q = rne(x/s): a true division, as DESIGN.md states (x·(1/s) differs on some ties).
-  float q = a.float_zp ? std::nearbyint((xc - zp) / s) : std::nearbyint(xc / s);
+  // q = rne(x·inv), inv = 1.0f/s: a multiply, never a division (DESIGN.md, torch).
+  float q = a.float_zp ? std::nearbyint((xc - zp) * inv) : std::nearbyint(xc * inv);
   if (a.has_zp) q = q + zp;
   if (q > a.qmax) { q = a.qmax; clipped = true; }
   else if (q < a.qmin) { q = a.qmin; clipped = true; }
   const float xh = a.float_zp ? q * s + zp : (a.has_zp ? (q - zp) * s : q * s);
   a.q[i] = int32_t(q);
-  a.xhat[i] = xh;
+  if (a.xhat) a.xhat[i] = xh;
+  marker.one(int32_t(q));
   AddScalar(v, xh, clipped, acc, max_err);
 }
 
-template <bool kArrayParams>
-void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
-  const hn::ScalableTag<double> dd;
-  const hn::Rebind<float, decltype(dd)> df;
-  const hn::Rebind<int32_t, decltype(dd)> di;
-  const int64_t L = int64_t(hn::Lanes(dd));
-
-  VecSums<decltype(dd)> sums(dd);
-  int64_t n_clipped = 0, n_finite = 0;
-  const auto qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
-  auto scale = hn::Set(df, a.scale),
-       zp = hn::Set(df, a.zero_point), lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
-
-  int64_t i = 0;
-  for (; i + L <= a.n; i += L) {
-    if constexpr (kArrayParams) {
-      scale = hn::LoadU(df, a.scale_arr + i);
-      zp = hn::LoadU(df, a.zp_arr + i);
-      lo = hn::LoadU(df, a.lo_arr + i);
-      hi = hn::LoadU(df, a.hi_arr + i);
+// The x histogram's bins (bin_indices_fast's rule) computed in the int kernel's loop,
+// while x is in registers: out[i] = bin + 1, or 0 outside, as uint16 (the counting loop
+// then takes four from one 64-bit load: fewer memory operations per increment).
+template <class DF>
+struct XBins {
+  using VF = hn::Vec<DF>;
+  using DI = hn::RebindToSigned<DF>;
+  const FastBins* fb;
+  const float* x;
+  uint16_t* out;
+  VF in_lo, in_hi, lo, norm, eps, one_m_eps, one, top;
+  XBins(DF df, const FastBins* f, const float* xs, uint16_t* o)
+      : fb(f), x(xs), out(o), in_lo(hn::Set(df, f ? f->in_lo : 0.0f)), in_hi(hn::Set(df, f ? f->in_hi : 0.0f)),
+        lo(hn::Set(df, f ? f->lo : 0.0f)), norm(hn::Set(df, f ? f->norm : 0.0f)), eps(hn::Set(df, f ? f->eps : 0.0f)),
+        one_m_eps(hn::Set(df, f ? 1.0f - f->eps : 0.0f)), one(hn::Set(df, 1.0f)),
+        top(hn::Set(df, f ? float(f->spec.bins) : 0.0f)) {}
+  HWY_INLINE void vec(DF df, VF v, int64_t i) {
+    const DI di;
+    const hn::Rebind<uint16_t, DI> d16;
+    const auto inside = hn::And(hn::Ge(v, in_lo), hn::Le(v, in_hi));  // false for NaN
+    const auto t = hn::Mul(hn::Sub(v, lo), norm);
+    const auto f = hn::Floor(t);
+    const auto fr = hn::Sub(t, f);
+    const auto sure = hn::And(hn::Gt(fr, eps), hn::Lt(fr, one_m_eps));
+    const auto g = hn::IfThenElseZero(inside, hn::Min(hn::Max(hn::Add(f, one), one), top));  // bin + 1
+    hn::StoreU(hn::DemoteTo(d16, hn::ConvertTo(di, g)), d16, out + i);
+    if (HWY_UNLIKELY(!hn::AllTrue(df, hn::Or(hn::Not(inside), sure)))) {
+      for (int64_t k = 0; k < int64_t(hn::Lanes(df)); ++k) this->at(i + k);
     }
-    const auto v = hn::LoadU(df, a.x + i);
-    const auto fin = hn::IsFinite(v);
-    auto xc = v;
-    auto clipped = hn::Lt(qmax, qmin);  // all false
-    if (a.clipping) {
-      clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
+  }
+  void at(int64_t i) { out[i] = uint16_t(histogram_bin(fb->spec, double(x[i])) + 1); }
+};
+
+enum ParamMode { kScalarParams, kBlockParams, kElementParams };
+
+template <int kMode, bool kBins>
+void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  using VF = hn::Vec<decltype(df)>;
+  const int64_t L = int64_t(hn::Lanes(df));
+  // Locals, not a.*: the code and x̂ stores could alias the argument struct.
+  const float* HWY_RESTRICT x = a.x;
+  int32_t* HWY_RESTRICT qo = a.q;
+  float* HWY_RESTRICT xo = a.xhat;
+  const bool clipping = a.clipping, has_zp = a.has_zp, float_zp = a.float_zp;
+  const VF qmin = hn::Set(df, a.qmin), qmax = hn::Set(df, a.qmax);
+
+  HWY_ALIGN double sum_acc[TileSums<decltype(df)>::kAccDoubles];
+  TileSums<decltype(df)> sums(df, sum_acc);
+  CodeMarker<decltype(di)> marker(di, a.marks);
+  XBins<decltype(df)> xbins(df, kBins ? a.bins : nullptr, a.x, a.bin_out);
+  ErrorSums local;  // scalar elements go straight into float64
+  double max_err = 0;
+  int64_t n_clipped = 0, n_finite = 0;
+  // Span of the unclamped q over the all-finite vectors: the codes used (clamped span)
+  // and, without a clip method, whether any lane was clamped at all (then recounted).
+  VF q_lo = hn::Set(df, std::numeric_limits<float>::infinity()), q_hi = hn::Neg(q_lo);
+
+  // q before the clamp, and the clip-range mask (all false without a clip method).
+  auto raw_q = [&](VF v, VF inv, VF zp, VF lo, VF hi, hn::Mask<decltype(df)>* clipped) HWY_ATTR
+      __attribute__((always_inline)) {
+    VF xc = v;
+    if (clipping) {
+      *clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
       xc = hn::Min(hn::Max(v, lo), hi);
     }
-    auto q = a.float_zp ? hn::Round(hn::Div(hn::Sub(xc, zp), scale)) : hn::Round(hn::Div(xc, scale));
-    if (a.has_zp) q = hn::Add(q, zp);
-    clipped = hn::Or(clipped, hn::Or(hn::Lt(q, qmin), hn::Gt(q, qmax)));
-    q = hn::Min(hn::Max(q, qmin), qmax);
-    auto xh = a.float_zp ? hn::Add(hn::Mul(q, scale), zp)
-                         : (a.has_zp ? hn::Mul(hn::Sub(q, zp), scale) : hn::Mul(q, scale));
+    VF q = hn::Round(float_zp ? hn::Mul(hn::Sub(xc, zp), inv) : hn::Mul(xc, inv));
+    if (has_zp) q = hn::Add(q, zp);
+    return q;
+  };
+  auto body = [&](int64_t i, VF scale, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
+    const VF v = hn::LoadU(df, x + i);
+    if constexpr (kBins) xbins.vec(df, v, i);
+    const auto fin = hn::IsFinite(v);
+    auto clipped = hn::Lt(qmax, qmin);  // all false
+    const VF qr = raw_q(v, inv, zp, lo, hi, &clipped);
+    VF q = hn::Min(hn::Max(qr, qmin), qmax);
+    // Two roundings (q·s, then + zp), as the scalar rule: no fused multiply-add.
+    VF xh = float_zp ? hn::Add(hn::Mul(q, scale), zp) : (has_zp ? hn::Mul(hn::Sub(q, zp), scale) : hn::Mul(q, scale));
+    VF vs = v, xs = xh;  // what the sums see: 0 in non-finite lanes
     const bool all_finite = hn::AllTrue(df, fin);
-    if (!all_finite) {
+    if (HWY_LIKELY(all_finite)) {
+      n_finite += L;
+      q_lo = hn::Min(q_lo, qr);
+      q_hi = hn::Max(q_hi, qr);
+      if (clipping) {
+        clipped = hn::Or(clipped, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax)));
+        if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
+      }
+    } else {  // rare: exact per-lane bookkeeping
+      clipped = hn::And(hn::Or(clipped, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax))), fin);
+      n_clipped += int64_t(hn::CountTrue(df, clipped));
       q = hn::IfThenElseZero(fin, q);
+      vs = hn::IfThenElseZero(fin, v);
+      xs = hn::IfThenElseZero(fin, xh);
       xh = hn::IfThenElse(fin, xh, v);
-      clipped = hn::And(clipped, fin);
+      n_finite += int64_t(hn::CountTrue(df, fin));
     }
-    hn::StoreU(hn::ConvertTo(di, q), di, a.q + i);
-    hn::StoreU(xh, df, a.xhat + i);
-    if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
-    n_finite += all_finite ? L : int64_t(hn::CountTrue(df, fin));
+    const auto qi = hn::ConvertTo(di, q);
+    hn::StoreU(qi, di, qo + i);
+    if (xo) hn::StoreU(xh, df, xo + i);
+    if (HWY_UNLIKELY(!all_finite)) {
+      for (int64_t k = 0; k < L; ++k)
+        if (std::isfinite(x[i + k])) marker.one(qo[i + k]);
+    }
+    sums.add(df, vs, xs);
+  };
+  // Without a clip method, an all-finite vector's clamped lanes counted only when the
+  // span shows there are some (rare: x·inv beyond qmax ± 0.5 needs a rounded scale).
+  auto recount = [&](int64_t i, VF, VF inv, VF zp, VF lo, VF hi) HWY_ATTR __attribute__((always_inline)) {
+    const VF v = hn::LoadU(df, x + i);
+    if (!hn::AllTrue(df, hn::IsFinite(v))) return;  // counted exactly in body
+    auto clipped = hn::Lt(qmax, qmin);
+    const VF qr = raw_q(v, inv, zp, lo, hi, &clipped);
+    n_clipped += int64_t(hn::CountTrue(df, hn::Or(hn::Lt(qr, qmin), hn::Gt(qr, qmax))));
+  };
 
-    sums.add(hn::PromoteTo(dd, all_finite ? v : hn::IfThenElseZero(fin, v)),
-             hn::PromoteTo(dd, all_finite ? xh : hn::IfThenElseZero(fin, xh)));
-  }
-  ErrorSums local;
-  local.n = n_finite;
-  local.n_clipped = n_clipped;
-  double max_err = 0;
-  sums.reduce(dd, &local, &max_err);
-  for (; i < a.n; ++i) {
-    if constexpr (kArrayParams) {
-      IntQuantizeOne(a, i, a.scale_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i],
-                     &local, &max_err);
+  // Walks the run: vec(i, params...) for whole vectors, one(i, params...) for the rest.
+  const int64_t n = a.n;
+  auto walk = [&](auto&& vec, auto&& one) HWY_ATTR __attribute__((always_inline)) {
+    if constexpr (kMode == kScalarParams) {
+      const VF scale = hn::Set(df, a.scale), inv = hn::Set(df, a.inv), zp = hn::Set(df, a.zero_point),
+               lo = hn::Set(df, a.clip_lo), hi = hn::Set(df, a.clip_hi);
+      int64_t i = 0;
+      for (; i + L <= n; i += L) vec(i, scale, inv, zp, lo, hi);
+      for (; i < n; ++i) one(i, a.scale, a.inv, a.zero_point, a.clip_lo, a.clip_hi);
+    } else if constexpr (kMode == kBlockParams) {
+      const int64_t B = a.block;
+      for (int64_t j = 0, b0 = 0; b0 < n; ++j, b0 += B) {
+        const GroupParams& g = a.params[j];
+        const VF scale = hn::Set(df, g.scale), inv = hn::Set(df, g.inv), zp = hn::Set(df, g.zero_point),
+                 lo = hn::Set(df, g.clip_lo), hi = hn::Set(df, g.clip_hi);
+        const int64_t b1 = std::min(n, b0 + B);
+        int64_t i = b0;
+        for (; i + L <= b1; i += L) vec(i, scale, inv, zp, lo, hi);
+        for (; i < b1; ++i) one(i, g.scale, g.inv, g.zero_point, g.clip_lo, g.clip_hi);
+      }
     } else {
-      IntQuantizeOne(a, i, a.scale, a.zero_point, a.clip_lo, a.clip_hi, &local,
-                     &max_err);
+      int64_t i = 0;
+      for (; i + L <= n; i += L) {
+        vec(i, hn::LoadU(df, a.scale_arr + i), hn::LoadU(df, a.inv_arr + i), hn::LoadU(df, a.zp_arr + i),
+            hn::LoadU(df, a.lo_arr + i), hn::LoadU(df, a.hi_arr + i));
+      }
+      for (; i < n; ++i) one(i, a.scale_arr[i], a.inv_arr[i], a.zp_arr[i], a.lo_arr[i], a.hi_arr[i]);
     }
+  };
+  walk(body, [&](int64_t i, float sc, float inv, float zp, float lo, float hi) {
+    IntQuantizeOne(a, i, sc, inv, zp, lo, hi, &local, &max_err, marker);
+    if constexpr (kBins) xbins.at(i);
+  });
+  const float span_lo = hn::GetLane(hn::MinOfLanes(df, q_lo)), span_hi = hn::GetLane(hn::MaxOfLanes(df, q_hi));
+  if (!clipping && (span_lo < a.qmin || span_hi > a.qmax)) walk(recount, [](int64_t, float, float, float, float, float) {});
+  if (span_lo <= span_hi) {
+    marker.settle(di, x, qo, n, int32_t(std::clamp(span_lo, a.qmin, a.qmax)),
+                  int32_t(std::clamp(span_hi, a.qmin, a.qmax)));
   }
+  marker.finish();
+  ErrorSums vec;
+  vec.n = n_finite;
+  vec.n_clipped = n_clipped;
+  double vec_max = 0;
+  sums.finish(df, &vec, &vec_max);
+  vec.max_abs_err = vec_max;
   local.max_abs_err = max_err;
-  acc->merge(local);
+  vec.merge(local);
+  acc->merge(vec);
+}
+
+template <bool kBins>
+void IntQuantizeB(const IntKernelArgs& a, ErrorSums* acc) {
+  if (a.scale_arr) {
+    IntQuantizeT<kElementParams, kBins>(a, acc);
+  } else if (a.block > 0) {
+    IntQuantizeT<kBlockParams, kBins>(a, acc);
+  } else {
+    IntQuantizeT<kScalarParams, kBins>(a, acc);
+  }
 }
 
 void IntQuantize(const IntKernelArgs& a, ErrorSums* acc) {
-  if (a.scale_arr) {
-    IntQuantizeT<true>(a, acc);
+  if (a.bins && a.bin_out) {
+    IntQuantizeB<true>(a, acc);
   } else {
-    IntQuantizeT<false>(a, acc);
+    IntQuantizeB<false>(a, acc);
   }
-}
-
-// One element of float_quantize, scalar (the fallback for special lanes and the tail).
-inline void FloatQuantizeOne(const FloatKernelArgs& a, int64_t i, ErrorSums* acc, double* max_err) {
-  const float v = a.x[i];
-  if (!std::isfinite(v)) {
-    a.q[i] = 0;
-    a.xhat[i] = v;
-    return;
-  }
-  const ElementResult r = quantize_element(*a.scheme, *a.params, v, 0.0f);
-  a.q[i] = r.code;
-  a.xhat[i] = r.xhat;
-  AddScalar(v, r.xhat, r.clipped, acc, max_err);
-}
-
-void FloatQuantize(const FloatKernelArgs& a, ErrorSums* acc) {
-  const hn::ScalableTag<double> dd;
-  const hn::Rebind<float, decltype(dd)> df;
-  const hn::Rebind<int32_t, decltype(dd)> di;
-  const hn::Rebind<uint32_t, decltype(dd)> du;
-  const int64_t L = int64_t(hn::Lanes(dd));
-  const Scheme& s = *a.scheme;
-  const GroupParams& p = *a.params;
-  const numeric::FormatTraits& t = numeric::traits(s.format);
-  const bool bf16 = s.format == numeric::FloatFormat::BF16;
-  const bool scaled = s.scale == ScaleMode::Absmax;
-  const int M = t.mantissa_bits, emin = 1 - t.bias;
-
-  const auto scale = hn::Set(df, p.scale), lo = hn::Set(df, p.clip_lo), hi = hn::Set(df, p.clip_hi);
-  const auto maxf = hn::Set(df, float(t.max)), min_normal = hn::Set(df, float(t.min_normal));
-  const auto inv_min_sub = hn::Set(df, float(1.0 / t.min_subnormal));
-  const auto sign_mask = hn::Set(du, 0x80000000u), abs_mask = hn::Set(du, 0x7FFFFFFFu);
-  const auto code_sign = hn::Set(du, uint32_t(1) << (t.bits - 1));
-  const auto v_emin = hn::Set(di, emin), v_127 = hn::Set(di, 127), v_M = hn::Set(di, M);
-  const auto v_bias_shift = hn::Set(di, t.bias - 127);
-
-  VecSums<decltype(dd)> sums(dd);
-  ErrorSums local;
-  double max_err = 0;
-  int64_t n_clipped = 0, n_fast = 0;
-
-  int64_t i = 0;
-  for (; i + L <= a.n; i += L) {
-    const auto v = hn::LoadU(df, a.x + i);
-    auto xc = v;
-    auto clipped = hn::Lt(scale, hn::Zero(df));  // all false
-    if (p.clipping) {
-      clipped = hn::Or(hn::Lt(v, lo), hn::Gt(v, hi));
-      xc = hn::Min(hn::Max(v, lo), hi);
-    }
-    const auto y = scaled ? hn::Div(xc, scale) : xc;
-    const auto uy = hn::BitCast(du, y);
-    const auto sign = hn::And(uy, sign_mask);
-    hn::Vec<decltype(df)> yh;
-    hn::Vec<decltype(du)> code;
-    if (bf16) {
-      // Round the float32 pattern to its top 16 bits, ties to even (carries into the
-      // exponent are the right answer, including to Inf: caught as special below).
-      const auto lsb = hn::And(hn::ShiftRight<16>(uy), hn::Set(du, 1u));
-      const auto r = hn::And(hn::Add(hn::Add(uy, hn::Set(du, 0x7FFFu)), lsb), hn::Set(du, 0xFFFF0000u));
-      yh = hn::BitCast(df, r);
-      code = hn::ShiftRight<16>(r);
-    } else {
-      const auto ua = hn::And(uy, abs_mask);
-      const auto a_abs = hn::BitCast(df, ua);
-      // Exponent of |y| (float32 subnormals count as below emin), clamped to the
-      // format's subnormal range; ulp and 1/ulp are exact powers of two.
-      const auto e = hn::Max(hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ua)), v_127), v_emin);
-      const auto ulp_e = hn::Sub(e, v_M);
-      const auto ulp = hn::BitCast(df, hn::ShiftLeft<23>(hn::Add(ulp_e, v_127)));
-      const auto inv_ulp = hn::BitCast(df, hn::ShiftLeft<23>(hn::Sub(v_127, ulp_e)));
-      const auto mag = hn::Mul(hn::Round(hn::Mul(a_abs, inv_ulp)), ulp);  // exact
-      const auto umag = hn::BitCast(du, mag);
-      // Normal x̂: the format's exponent and the top M mantissa bits of x̂'s float32
-      // pattern; subnormal x̂: its multiple of the smallest subnormal.
-      const auto e_fmt = hn::BitCast(du, hn::Add(hn::BitCast(di, hn::ShiftRight<23>(umag)), v_bias_shift));
-      const auto m_fmt = hn::ShiftRightSame(hn::And(umag, hn::Set(du, 0x007FFFFFu)), 23 - M);
-      const auto normal_code = hn::Or(hn::ShiftLeftSame(e_fmt, M), m_fmt);
-      const auto sub_code = hn::BitCast(du, hn::ConvertTo(di, hn::Mul(mag, inv_min_sub)));
-      const auto mag_code = hn::IfThenElse(hn::RebindMask(du, hn::Ge(mag, min_normal)), normal_code, sub_code);
-      code = hn::IfThenElse(hn::RebindMask(du, hn::Ne(sign, hn::Zero(du))), hn::Or(mag_code, code_sign), mag_code);
-      yh = hn::BitCast(df, hn::Or(umag, sign));
-    }
-    // Lanes the arithmetic does not cover: non-finite input or y, and x̂ past the
-    // largest finite value (saturation and the Inf/NaN rules live in the scalar codec).
-    const auto special = hn::Or(hn::Not(hn::And(hn::IsFinite(v), hn::IsFinite(y))),
-                                hn::Gt(hn::Abs(yh), maxf));
-    if (!hn::AllFalse(df, special)) {
-      for (int64_t k = 0; k < L; ++k) FloatQuantizeOne(a, i + k, &local, &max_err);
-      continue;
-    }
-    const auto xh = scaled ? hn::Mul(yh, scale) : yh;
-    hn::StoreU(hn::BitCast(di, code), di, a.q + i);
-    hn::StoreU(xh, df, a.xhat + i);
-    if (!hn::AllFalse(df, clipped)) n_clipped += int64_t(hn::CountTrue(df, clipped));
-    n_fast += L;
-    sums.add(hn::PromoteTo(dd, v), hn::PromoteTo(dd, xh));
-  }
-  for (; i < a.n; ++i) FloatQuantizeOne(a, i, &local, &max_err);
-  ErrorSums fast;
-  fast.n = n_fast;
-  fast.n_clipped = n_clipped;
-  sums.reduce(dd, &fast, &fast.max_abs_err);
-  local.max_abs_err = max_err;
-  fast.merge(local);
-  acc->merge(fast);
 }
 
 void BinIndices(const float* v, const float* b, int64_t n, const HistogramSpec& spec,
@@ -356,6 +335,59 @@ void BinIndices(const float* v, const float* b, int64_t n, const HistogramSpec& 
   }
 }
 
+void BinIndicesFast(const float* v, int64_t n, const FastBins& fb, int32_t* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const int64_t L = int64_t(hn::Lanes(df));
+  const auto in_lo = hn::Set(df, fb.in_lo), in_hi = hn::Set(df, fb.in_hi);
+  const auto lo = hn::Set(df, fb.lo), norm = hn::Set(df, fb.norm);
+  const auto eps = hn::Set(df, fb.eps), one_m_eps = hn::Set(df, 1.0f - fb.eps);
+  const auto zero = hn::Zero(df), last = hn::Set(df, float(fb.spec.bins - 1));
+  const auto minus1 = hn::Set(di, -1);
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto x = hn::LoadU(df, v + i);
+    const auto inside = hn::And(hn::Ge(x, in_lo), hn::Le(x, in_hi));  // false for NaN
+    const auto t = hn::Mul(hn::Sub(x, lo), norm);
+    const auto f = hn::Floor(t);
+    const auto fr = hn::Sub(t, f);
+    const auto sure = hn::And(hn::Gt(fr, eps), hn::Lt(fr, one_m_eps));
+    if (HWY_LIKELY(hn::AllTrue(df, hn::Or(hn::Not(inside), sure)))) {
+      const auto g = hn::ConvertTo(di, hn::Min(hn::Max(f, zero), last));
+      hn::StoreU(hn::IfThenElse(hn::RebindMask(di, inside), g, minus1), di, out + i);
+    } else {
+      for (int64_t k = 0; k < L; ++k) out[i + k] = histogram_bin(fb.spec, double(v[i + k]));
+    }
+  }
+  for (; i < n; ++i) out[i] = histogram_bin(fb.spec, double(v[i]));
+}
+
+int32_t MarkCodes(const int32_t* q, int64_t n, int32_t offset, uint8_t* seen, const int32_t iv[4]) {
+  const hn::ScalableTag<int32_t> di;
+  const int64_t L = int64_t(hn::Lanes(di));
+  const auto off = hn::Set(di, offset);
+  const auto lo1 = hn::Set(di, iv[0]), hi1 = hn::Set(di, iv[1]);
+  const auto lo2 = hn::Set(di, iv[2]), hi2 = hn::Set(di, iv[3]);
+  uint8_t* HWY_RESTRICT s = seen;
+  int32_t last = -1;
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto slot = hn::Add(hn::LoadU(di, q + i), off);
+    const auto out1 = hn::Or(hn::Lt(slot, lo1), hn::Gt(slot, hi1));
+    const auto out2 = hn::Or(hn::Lt(slot, lo2), hn::Gt(slot, hi2));
+    if (HWY_LIKELY(hn::AllFalse(di, hn::And(out1, out2)))) continue;
+    for (int64_t k = 0; k < L; ++k) {
+      last = q[i + k] + offset;
+      s[last] = 1;
+    }
+  }
+  for (; i < n; ++i) {
+    last = q[i] + offset;
+    s[last] = 1;
+  }
+  return last;
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace qs::kernels
 HWY_AFTER_NAMESPACE();
@@ -364,15 +396,20 @@ HWY_AFTER_NAMESPACE();
 namespace qs::kernels {
 HWY_EXPORT(RangeFinite);
 HWY_EXPORT(RangeFinitePositions);
+HWY_EXPORT(BlockRanges);
 HWY_EXPORT(IntQuantize);
 HWY_EXPORT(BinIndices);
-HWY_EXPORT(FloatQuantize);
+HWY_EXPORT(BinIndicesFast);
+HWY_EXPORT(MarkCodes);
 
 int64_t range_finite(const float* x, int64_t n, float* mn, float* mx) {
   return HWY_DYNAMIC_DISPATCH(RangeFinite)(x, n, mn, mx);
 }
 int64_t range_finite_positions(const float* x, int64_t n, float* mn, float* mx) {
   return HWY_DYNAMIC_DISPATCH(RangeFinitePositions)(x, n, mn, mx);
+}
+void block_ranges(const float* x, int64_t n, int64_t block, float* mn, float* mx, int64_t* nf) {
+  HWY_DYNAMIC_DISPATCH(BlockRanges)(x, n, block, mn, mx, nf);
 }
 void int_quantize(const IntKernelArgs& a, ErrorSums* acc) {
   HWY_DYNAMIC_DISPATCH(IntQuantize)(a, acc);
@@ -381,8 +418,35 @@ void bin_indices(const float* v, const float* b, int64_t n, const HistogramSpec&
                  int32_t* out) {
   HWY_DYNAMIC_DISPATCH(BinIndices)(v, b, n, spec, out);
 }
-void float_quantize(const FloatKernelArgs& a, ErrorSums* acc) {
-  HWY_DYNAMIC_DISPATCH(FloatQuantize)(a, acc);
+void bin_indices_fast(const float* v, int64_t n, const FastBins& fb, int32_t* out) {
+  HWY_DYNAMIC_DISPATCH(BinIndicesFast)(v, n, fb, out);
+}
+int32_t mark_codes(const int32_t* q, int64_t n, int32_t offset, uint8_t* seen, const int32_t iv[4]) {
+  return HWY_DYNAMIC_DISPATCH(MarkCodes)(q, n, offset, seen, iv);
+}
+
+// Float32 steps of the first guess t = (x - lo)·norm: lo and norm rounded (2^-24 each,
+// relative), x - lo rounded (|x - lo| ≤ hi - lo inside), the product rounded: the error
+// in t is ≤ 2^-24·(|lo|·norm + 3·bins) plus second-order terms; NumPy's float64 edges add
+// ≤ 2^-50·(|lo| + |hi|)·norm. eps is twice that.
+FastBins make_fast_bins(const HistogramSpec& spec) {
+  FastBins fb;
+  fb.spec = spec;
+  if (!(spec.hi > spec.lo) || spec.bins < 1 || !std::isfinite(spec.lo) || !std::isfinite(spec.hi)) return fb;
+  const double norm = spec.bins / (spec.hi - spec.lo);
+  const double err = std::ldexp(std::fabs(spec.lo) * norm + 3.0 * spec.bins, -24) +
+                     std::ldexp((std::fabs(spec.lo) + std::fabs(spec.hi)) * norm, -50);
+  fb.eps = float(2.0 * err);
+  fb.lo = float(spec.lo);
+  fb.norm = float(norm);
+  float a = float(spec.lo), b = float(spec.hi);
+  if (double(a) < spec.lo) a = std::nextafter(a, std::numeric_limits<float>::infinity());
+  if (double(b) > spec.hi) b = std::nextafter(b, -std::numeric_limits<float>::infinity());
+  fb.in_lo = a;
+  fb.in_hi = b;
+  fb.usable = fb.eps < 0.05f && std::isfinite(fb.norm) && std::isfinite(fb.lo) && a <= b &&
+              spec.bins < (1 << 22);
+  return fb;
 }
 }  // namespace qs::kernels
 #endif

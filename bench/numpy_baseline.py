@@ -4,10 +4,10 @@
 Prints one line per case: name, N, the best of 5 (2^20) or 3 (2^24) runs in ms and GB/s
 of input (N*4 bytes).
 
-  absmax_int8_full  s = max|x|/127, q = rint(x/s) clipped, x̂ = q*s, error sums (SQNR,
+  absmax_int8_full  s = max|x|/127, inv = 1/s (float32), q = rint(x*inv) clipped, x̂ = q*s, error sums (SQNR,
                     MSE, max error), codes used (np.bincount of q: cheaper than
                     np.unique, which sorts), 256-bin histogram of x
-  minmax_uint8      s = (max-min)/255, z = rint(-min/s), q = clip(rint(x/s)+z), x̂ = (q-z)*s,
+  minmax_uint8      s = (max-min)/255, z = rint(-min*inv), q = clip(rint(x*inv)+z), x̂ = (q-z)*s,
                     error sums
   block_absmax_int8 blocks of 32 along rows: per-block max|x|/127, then as above
   cast_bf16         round to nearest even on the bit pattern, error sums
@@ -15,7 +15,7 @@ of input (N*4 bytes).
                     table (ties to even by a second comparison), error sums
   percentile_99_9   np.percentile(|x|, 99.9) (linear interpolation, NumPy's default)
   absmax_int4_p99_9 the full quantization with that clip: T = P99.9(|x|), s = T/7,
-                    q = clip(rint(clip(x, -T, T)/s), -7, 7), x̂ = q*s, error sums and the
+                    q = clip(rint(clip(x, -T, T)*inv), -7, 7), x̂ = q*s, error sums and the
                     clipped fraction (bench_quantize's BM_PercentileClip)
 Allocator: every NumPy expression allocates fresh temporaries. glibc returns freed blocks
 of >= 128 KB to the OS, so each new 4-8 MB temporary (N = 2^20) is paged in again, and a
@@ -44,7 +44,7 @@ def errors(x, xh):
 
 def absmax_int8_full(x):
     s = np.float32(np.abs(x).max() / np.float32(127))
-    q = np.clip(np.rint(x / s), -127, 127)
+    q = np.clip(np.rint(x * (np.float32(1) / s)), -127, 127)
     xh = (q * s).astype(np.float32)
     m = errors(x, xh)
     used = np.count_nonzero(np.bincount((q + 127).astype(np.intp), minlength=255))
@@ -55,8 +55,9 @@ def absmax_int8_full(x):
 def minmax_uint8(x):
     lo, hi = min(x.min(), 0), max(x.max(), 0)
     s = np.float32((hi - lo) / np.float32(255))
-    z = np.float32(np.clip(np.rint(-lo / s), 0, 255))
-    q = np.clip(np.rint(x / s) + z, 0, 255)
+    inv = np.float32(1) / s
+    z = np.float32(np.clip(np.rint(-lo * inv), 0, 255))
+    q = np.clip(np.rint(x * inv) + z, 0, 255)
     xh = ((q - z) * s).astype(np.float32)
     return errors(x, xh)
 
@@ -65,7 +66,7 @@ def block_absmax_int8(x):
     b = x.reshape(-1, 32)
     s = (np.abs(b).max(axis=1, keepdims=True) / np.float32(127)).astype(np.float32)
     s[s == 0] = 1
-    q = np.clip(np.rint(b / s), -127, 127)
+    q = np.clip(np.rint(b * (np.float32(1) / s)), -127, 127)
     xh = (q * s).astype(np.float32).reshape(-1)
     return errors(x, xh)
 
@@ -108,7 +109,7 @@ def absmax_int4_p99_9(x):
     t = np.float32(np.percentile(np.abs(x), 99.9))
     xc = np.clip(x, -t, t)
     s = np.float32(t / np.float32(7))
-    q = np.clip(np.rint(xc / s), -7, 7)
+    q = np.clip(np.rint(xc * (np.float32(1) / s)), -7, 7)
     xh = (q * s).astype(np.float32)
     clipped = np.count_nonzero((x < -t) | (x > t)) / x.size
     return errors(x, xh), clipped

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -33,7 +34,7 @@ QuantizeOptions keep_all(int threads = 0) {
 
 // x = [-1.2, 0.5, 3.4, -0.1], absmax int8 (DESIGN.md):
 //   amax = 3.4, qmax = 127, s = 3.4/127 = 0.026771654
-//   x/s = [-44.82, 18.68, 127.0, -3.74] → q = [-45, 19, 127, -4]
+//   x·inv = [-44.82, 18.68, 127.0, -3.74] (inv = fl(1/s)) → q = [-45, 19, 127, -4]
 //   x̂ = q·s = [-1.2047244, 0.5086614, 3.4, -0.1070866]
 //   err = x - x̂ = [0.0047244, -0.0086614, 0, 0.0070866]
 //   MSE = (0.0047244² + 0.0086614² + 0 + 0.0070866²)/4 = 1.4756e-4/4 = 3.6890e-5
@@ -65,7 +66,7 @@ TEST(QuantizeHand, AbsmaxInt8FourValues) {
 
 // minmax uint8 with an exact power-of-two scale so every tie is exact:
 //   lo = -0.5, hi = 1.4921875 → s = 1.9921875/255 = 2^-7, z = rne(0.5·128) = 64
-//   x = 1.5·2^-7 → x/s = 1.5 → rne 2 (tie to even) → q = 66
+//   x = 1.5·2^-7 → x·inv = 1.5 (inv = 128, exact) → rne 2 (tie to even) → q = 66
 //   x = 2.5·2^-7 → 2.5 → rne 2 → q = 66;  x = -0.5 → -64 + 64 = 0;  hi → 191 + 64 = 255
 TEST(QuantizeHand, MinmaxUint8TiesToEven) {
   const float u = 1.0f / 128.0f;
@@ -152,7 +153,8 @@ TEST(QuantizeHand, NonFinitePassThrough) {
     EXPECT_EQ(r.dequant[2], -inf);
     EXPECT_EQ(r.dequant[4], inf);
     EXPECT_EQ(r.codes[1], 7);
-    // s = fl(1/7) = 0.14285715 > 1/7, so -0.5/s = -3.4999998 in float32 (NumPy agrees): -3
+    // s = fl(1/7) = 0.14285715 > 1/7, inv = fl(1/s) = 6.9999995, so -0.5·inv = -3.4999998
+    // in float32 (NumPy agrees): -3
     EXPECT_EQ(r.codes[3], -3);
     EXPECT_EQ(r.codes[5], 2);   // 1.75 → 2
     EXPECT_TRUE(std::isfinite(*r.metrics.mse));
@@ -163,18 +165,20 @@ TEST(QuantizeHand, NonFinitePassThrough) {
 
 // Clip range: values beyond it saturate and count as clipped.
 //   minmax:clip=range,lo=-5,hi=5 on [-10, -2, 0, 3, 10]: s = fl(10/255) = 0.039215688,
-//   -lo/s = 127.49999 in float32 (np.float32(5)/s), so z = 127, not rne(127.5) = 128.
+//   inv = fl(1/s) = 25.5 exactly, so -lo·inv = 127.5 and z = rne(127.5) = 128 (a division
+//   would give np.float32(5)/s = 127.49999 and z = 127). -10 clips to -5: rne(-127.5) + 128
+//   = 0; 10 clips to 5: 128 + 128 = 256, clamped to 255.
 TEST(QuantizeHand, ClipRangeSaturates) {
   const std::vector<float> x = {-10, -2, 0, 3, 10};
   const std::vector<int64_t> shape = {5};
   for (auto* fn : {&quantize, &quantize_ref}) {
     const QuantizeResult r = fn(x, shape, spec("minmax:clip=range,lo=-5,hi=5"), keep_all());
     EXPECT_FLOAT_EQ(r.groups[0].scale, 10.0f / 255.0f);
-    EXPECT_EQ(r.groups[0].zero_point, 127.0f);
+    EXPECT_EQ(r.groups[0].zero_point, 128.0f);
     EXPECT_EQ(r.codes[0], 0);
-    EXPECT_EQ(r.codes[4], 254);                 // rne(5/s) + z = 127 + 127
-    EXPECT_NEAR(r.dequant[0], -4.98039, 1e-4);  // (0 - 127)·s
-    EXPECT_NEAR(r.dequant[4], 4.98039, 1e-4);   // (254 - 127)·s
+    EXPECT_EQ(r.codes[4], 255);                 // rne(5·inv) + z = 128 + 128, clamped
+    EXPECT_NEAR(r.dequant[0], -5.01961, 1e-4);  // (0 - 128)·s
+    EXPECT_NEAR(r.dequant[4], 4.98039, 1e-4);   // (255 - 128)·s
     EXPECT_DOUBLE_EQ(*r.metrics.clipped_fraction, 2.0 / 5.0);
     // absmax with a range: s = max(|lo|,|hi|)/127
     const QuantizeResult a = fn(x, shape, spec("absmax:clip=range,lo=-5,hi=5"), keep_all());
@@ -183,6 +187,44 @@ TEST(QuantizeHand, ClipRangeSaturates) {
     EXPECT_EQ(a.codes[4], 127);
     EXPECT_DOUBLE_EQ(*a.metrics.clipped_fraction, 2.0 / 5.0);
   }
+}
+
+// DESIGN.md: q = rne(x·inv) with inv = 1.0f/s in float32, never rne(x/s). Two values
+// (found by a search over the ties k + 0.5 of absmax int8 and their float32 neighbours)
+// where the two rules round to different codes, in both directions:
+//   amax = 1: s = fl(1/127) = 0x1.020408p-7, inv = fl(1/s) = 127 exactly;
+//     x = 0x1.62c58ap-5 (0.0433070846): x/s = 5.5 exactly → 6, x·inv = 5.4999995 → 5.
+//   amax = 3.4f: s = 0x1.b6a074p-6, inv = 0x1.2ad2d2p+5 (37.35294);
+//     x = 0x1.12244ap-4 (0.0669291392): x/s = 2.5000002 → 3, x·inv = 2.5 exactly → 2 (even).
+// NumPy agrees: np.rint(np.float32(x) * (np.float32(1) / s)) gives 5 and 2.
+TEST(QuantizeHand, MultipliesByTheFloat32Inverse) {
+  const std::vector<int64_t> shape = {2};
+  const float x1 = 0x1.62c58ap-5f, x2 = 0x1.12244ap-4f;
+  // The premise: the two rules really differ on these values in float32.
+  const float s1 = 1.0f / 127.0f, s2 = 3.4f / 127.0f;
+  ASSERT_EQ(std::nearbyint(x1 / s1), 6.0f);
+  ASSERT_EQ(std::nearbyint(x1 * (1.0f / s1)), 5.0f);
+  ASSERT_EQ(std::nearbyint(x2 / s2), 3.0f);
+  ASSERT_EQ(std::nearbyint(x2 * (1.0f / s2)), 2.0f);
+  for (auto* fn : {&quantize, &quantize_ref}) {
+    const QuantizeResult a = fn(std::vector<float>{1.0f, x1}, shape, spec("absmax:bits=8"), keep_all());
+    EXPECT_EQ(a.groups[0].scale, s1);
+    EXPECT_EQ(a.groups[0].inv, 127.0f);
+    EXPECT_EQ(a.codes, (std::vector<int32_t>{127, 5}));
+    EXPECT_EQ(a.dequant[1], 5.0f * s1);
+    const QuantizeResult b = fn(std::vector<float>{3.4f, x2}, shape, spec("absmax:bits=8"), keep_all());
+    EXPECT_EQ(b.groups[0].inv, 1.0f / s2);
+    EXPECT_EQ(b.codes, (std::vector<int32_t>{127, 2}));
+  }
+  // quantize_element itself, and the per-element SIMD path (a channel layout, many lanes).
+  const Scheme s = spec("absmax:bits=8");
+  const GroupParams p = choose_params(s, -1.0f, 1.0f, false);
+  EXPECT_EQ(quantize_element(s, p, x1, 0.0f).code, 5);
+  EXPECT_EQ(quantize_element(s, p, -x1, 0.0f).code, -5);
+  std::vector<float> many(64, x1);
+  many[0] = 1.0f;
+  const QuantizeResult m = quantize(many, std::vector<int64_t>{64}, s, keep_all(2));
+  EXPECT_EQ(m.codes[63], 5);
 }
 
 // bits/weight = 8 + 32·G/N: per tensor, per row channel, per column channel, blocks.
@@ -270,6 +312,12 @@ void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::st
   for (size_t g = 0; g < a.groups.size(); ++g) {
     ASSERT_EQ(a.groups[g].scale, b.groups[g].scale) << what << " group " << g;
     ASSERT_EQ(a.groups[g].zero_point, b.groups[g].zero_point) << what << " group " << g;
+    ASSERT_EQ(a.groups[g].inv, b.groups[g].inv) << what << " group " << g;
+    ASSERT_EQ(a.groups[g].clipping, b.groups[g].clipping) << what << " group " << g;
+    if (a.groups[g].clipping) {  // the clip range means something (is reported) only then
+      ASSERT_EQ(a.groups[g].clip_lo, b.groups[g].clip_lo) << what << " group " << g;
+      ASSERT_EQ(a.groups[g].clip_hi, b.groups[g].clip_hi) << what << " group " << g;
+    }
   }
   ASSERT_EQ(a.codes.size(), b.codes.size());
   for (size_t i = 0; i < a.codes.size(); ++i) {
@@ -284,11 +332,18 @@ void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::st
   EXPECT_EQ(m.sums.n_clipped, n.sums.n_clipped) << what;
   // Overflowing casts make sums infinite and non-saturating ones NaN: equal outcomes.
   auto same = [](double p, double q) { return p == q || (std::isnan(p) && std::isnan(q)); };
-  EXPECT_TRUE(same(m.sums.max_abs_err, n.sums.max_abs_err))
+  // The fast kernels take x - x̂ in float32 (exact when x̂ is within a factor 2 of x,
+  // else one rounding: 2^-24 relative), so the max error may differ by that rounding.
+  EXPECT_TRUE(same(m.sums.max_abs_err, n.sums.max_abs_err) ||
+              std::fabs(m.sums.max_abs_err - n.sums.max_abs_err) <= 0x1p-23 * n.sums.max_abs_err)
       << what << " max_abs_err " << m.sums.max_abs_err << " vs " << n.sums.max_abs_err;
+  // Sums: the fast kernels add at most 16 terms per lane in float32 before carrying into
+  // float64 (kernel_sums-inl.h): relative error ≤ 17·2^-24 ≈ 1.02e-6 for sums of
+  // non-negative terms; 2e-6 leaves room for the reference's own float64 rounding.
+  // Σx·x̂ has terms of both signs only where x and x̂ differ in sign (tiny terms).
   auto near = [&](double p, double q, const char* name) {
     if (same(p, q)) return;
-    EXPECT_NEAR(p, q, 1e-10 * std::max(std::fabs(p), std::fabs(q)) + 1e-300) << what << " " << name;
+    EXPECT_NEAR(p, q, 2e-6 * std::max(std::fabs(p), std::fabs(q)) + 1e-300) << what << " " << name;
   };
   near(m.sums.sum_x2, n.sums.sum_x2, "sum_x2");
   near(m.sums.sum_y2, n.sums.sum_y2, "sum_y2");
@@ -320,7 +375,8 @@ TEST(QuantizeFastVsRef, ManySchemesAndLayouts) {
       "minmax:bits=4,rounding=stochastic,seed=3,signed=true",
       "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp8_e4m3:saturate=false", "fp4_e2m1",
       "fp8_e4m3:gran=channel,scale=absmax", "fp4_e2m1:gran=block,block=32,scale=absmax",
-      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1"};
+      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1", "absmax:bits=8,gran=block,block=16",
+      "minmax:bits=8,gran=block,block=32,zp=float", "absmax:bits=8,gran=block,block=5,clip=range,lo=-0.02,hi=0.03"};
   const std::vector<std::vector<int64_t>> shapes = {{3000}, {37, 53}, {4, 3, 130}, {1, 1}};
   uint64_t seed = 1;
   for (const auto& shape : shapes) {
@@ -383,20 +439,97 @@ TEST(QuantizeFastVsRef, FloatCastsOnEveryCodeMidpointAndNeighbour) {
   }
 }
 
-// Chunks reduce in a fixed order: the float64 sums are bit-identical for any thread count.
+// Chunks reduce in a fixed order, and the float32 partial sums group elements by their
+// position in a tile, never by thread: every result is bit-identical at 1, 2 and 3 threads
+// (and 8), codes, x̂, params, all sums, codes used and the histograms.
 TEST(QuantizeFastVsRef, ThreadCountDoesNotChangeResults) {
   const std::vector<float> x = random_tensor(200000, 99, true);
   const std::vector<int64_t> shape = {400, 500};
-  for (const char* sp : {"absmax:bits=8", "minmax:bits=4,gran=block,block=32", "bf16",
-                         "absmax:bits=8,gran=channel,axis=-1"}) {
+  const std::vector<float> wide = random_tensor(3 * 20000, 7, false);  // rows longer than a chunk
+  const std::vector<int64_t> wide_shape = {3, 20000};
+  auto bits = [](double v) { uint64_t u; std::memcpy(&u, &v, 8); return u; };
+  for (const char* sp : {"absmax:bits=8", "minmax:bits=4,gran=block,block=32", "bf16", "fp8_e4m3",
+                         "absmax:bits=8,gran=channel,axis=-1", "absmax:bits=8,gran=block,block=32",
+                         "minmax:bits=8,gran=block,block=7,clip=range,lo=-0.03,hi=0.02",
+                         "absmax:bits=4,clip=percentile,p=99.9", "minmax:bits=8,zp=float"}) {
     const Scheme s = spec(sp);
-    const QuantizeResult r1 = quantize(x, shape, s, keep_all(1));
-    for (int t : {2, 3, 8}) {
-      const QuantizeResult rt = quantize(x, shape, s, keep_all(t));
-      EXPECT_EQ(r1.metrics.sums.sum_err2, rt.metrics.sums.sum_err2) << sp << " threads " << t;
-      EXPECT_EQ(r1.metrics.sums.sum_x2, rt.metrics.sums.sum_x2) << sp << " threads " << t;
-      EXPECT_EQ(r1.codes, rt.codes) << sp;
+    for (const auto& io : {std::pair{&x, &shape}, std::pair{&wide, &wide_shape}}) {
+      const std::vector<float>* in = io.first;  // (clang 14 cannot capture structured bindings)
+      const std::vector<int64_t>* shp = io.second;
+      auto run = [&](int t) {
+        QuantizeOptions o = keep_all(t);
+        o.hist_x = HistogramSpec{-0.1, 0.1, 256};
+        o.hist_dequant = HistogramSpec{-0.1, 0.1, 64};
+        o.hist_error = HistogramSpec{-0.002, 0.002, 50};
+        return quantize(*in, *shp, s, o);
+      };
+      const QuantizeResult r1 = run(1);
+      for (int t : {2, 3, 8}) {
+        const QuantizeResult rt = run(t);
+        const std::string what = std::string(sp) + " threads " + std::to_string(t);
+        const ErrorSums &a = r1.metrics.sums, &b = rt.metrics.sums;
+        EXPECT_EQ(a.n, b.n) << what;
+        EXPECT_EQ(a.n_clipped, b.n_clipped) << what;
+        for (auto [p, q] : {std::pair{a.sum_x2, b.sum_x2}, std::pair{a.sum_y2, b.sum_y2},
+                            std::pair{a.sum_xy, b.sum_xy}, std::pair{a.sum_err2, b.sum_err2},
+                            std::pair{a.sum_abs_err, b.sum_abs_err}, std::pair{a.max_abs_err, b.max_abs_err}})
+          EXPECT_EQ(bits(p), bits(q)) << what;
+        EXPECT_EQ(r1.metrics.codes_used, rt.metrics.codes_used) << what;
+        EXPECT_EQ(r1.codes, rt.codes) << what;
+        EXPECT_EQ(r1.dequant.size(), rt.dequant.size()) << what;
+        EXPECT_EQ(0, std::memcmp(r1.dequant.data(), rt.dequant.data(), r1.dequant.size() * 4)) << what;
+        ASSERT_EQ(r1.groups.size(), rt.groups.size()) << what;
+        for (size_t g = 0; g < r1.groups.size(); ++g) {
+          EXPECT_EQ(r1.groups[g].scale, rt.groups[g].scale) << what;
+          EXPECT_EQ(r1.groups[g].inv, rt.groups[g].inv) << what;
+          EXPECT_EQ(r1.groups[g].zero_point, rt.groups[g].zero_point) << what;
+        }
+        EXPECT_EQ(r1.hist_x->counts, rt.hist_x->counts) << what;
+        EXPECT_EQ(r1.hist_dequant->counts, rt.hist_dequant->counts) << what;
+        EXPECT_EQ(r1.hist_error->counts, rt.hist_error->counts) << what;
+      }
     }
+  }
+}
+
+// The x histogram's float32 fast path (a float guess, float64 for lanes near an edge)
+// against the reference's float64 rule, on every bin edge's float32 neighbours, the range
+// ends, values just outside and non-finite ones, for specs with and without a wide offset.
+TEST(QuantizeFastVsRef, HistogramOfXOnEveryEdge) {
+  for (HistogramSpec hs : {HistogramSpec{-0.1, 0.1, 256}, HistogramSpec{0.0, 1.0, 10},
+                             HistogramSpec{1000.0, 1000.5, 7}, HistogramSpec{-3.0, 5.0, 1000}}) {
+    std::vector<float> x;
+    const double step = (hs.hi - hs.lo) / hs.bins;
+    for (int k = 0; k <= hs.bins; ++k) {
+      const float e = float(hs.lo + k * step);
+      float v = e;
+      for (int j = 0; j < 3; ++j) v = std::nextafter(v, -1e30f);
+      for (int j = 0; j < 7; ++j, v = std::nextafter(v, 1e30f)) x.push_back(v);
+      x.push_back(float(hs.lo + (k + 0.5) * step));
+    }
+    x.push_back(std::numeric_limits<float>::quiet_NaN());
+    x.push_back(std::numeric_limits<float>::infinity());
+    const std::vector<int64_t> shape = {int64_t(x.size())};
+    QuantizeOptions o;
+    o.hist_x = hs;
+    o.threads = 2;
+    const QuantizeResult f = quantize(x, shape, spec("absmax:bits=8"), o);
+    const QuantizeResult r = quantize_ref(x, shape, spec("absmax:bits=8"), o);
+    EXPECT_EQ(f.hist_x->counts, r.hist_x->counts) << hs.lo << ".." << hs.hi << " / " << hs.bins;
+  }
+}
+
+// The one-pass block path on degenerate blocks: all non-finite, all zero, a subnormal
+// range (s underflows to the smallest subnormal), a short last block per row.
+TEST(QuantizeFastVsRef, DegenerateBlocks) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float tiny = std::numeric_limits<float>::denorm_min();
+  const std::vector<float> x = {nan, inf, -inf, nan, 0, 0, -0.0f, 0, tiny, -tiny, 3 * tiny, 0, 0.5f, -1, 2, 7,
+                                1, 2, 3, 4, nan, 0.25f, -0.75f, 1e-3f, 5, 6, 7, 8, 9, 10, 11, 12, 0.1f, 0.2f};
+  const std::vector<int64_t> shape = {2, 17};
+  for (const char* sp : {"absmax:bits=8,gran=block,block=4", "minmax:bits=4,gran=block,block=4",
+                         "absmax:bits=4,gran=block,block=4,scale_dtype=f16", "minmax:bits=8,gran=block,block=3,zp=float"}) {
+    for (int t : {1, 2}) expect_same(quantize(x, shape, spec(sp), keep_all(t)), quantize_ref(x, shape, spec(sp), keep_all(t)), sp);
   }
 }
 
