@@ -121,29 +121,36 @@ const char* kSchemes[] = {
     "nf4:gran=tensor",
 };
 
-void expect_sum(double got, double want, const std::string& what) {
+// The sorted path's sums are double-double over the sorted values: within 1e-9 of the
+// float64 reference. quantize()'s fast kernels carry float32 partial sums over short
+// tiles (DESIGN.md allows it; their bound, kernel_sums-inl.h: ~1e-6 relative), so
+// against them the sums agree to that bound and everything else exactly.
+constexpr double kRefTol = 1e-9, kKernelTol = 2e-6;
+
+void expect_sum(double got, double want, const std::string& what, double tol) {
   if (std::isnan(want)) {
     EXPECT_TRUE(std::isnan(got)) << what;
   } else if (std::isinf(want)) {
     EXPECT_EQ(got, want) << what;
   } else {
-    EXPECT_NEAR(got, want, 1e-9 * std::fabs(want) + 1e-300) << what;
+    EXPECT_NEAR(got, want, tol * std::fabs(want) + 1e-300) << what;
   }
 }
 
-void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::string& what) {
+void expect_same(const QuantizeResult& a, const QuantizeResult& b, const std::string& what, double tol = kRefTol) {
   const ErrorSums &p = a.metrics.sums, &q = b.metrics.sums;
   EXPECT_EQ(p.n, q.n) << what;
   EXPECT_EQ(p.n_clipped, q.n_clipped) << what;
   EXPECT_EQ(a.metrics.codes_used, b.metrics.codes_used) << what;
   EXPECT_EQ(a.metrics.n_nonfinite, b.metrics.n_nonfinite) << what;
-  expect_sum(p.sum_x2, q.sum_x2, what + " sum_x2");
-  expect_sum(p.sum_y2, q.sum_y2, what + " sum_y2");
-  expect_sum(p.sum_xy, q.sum_xy, what + " sum_xy");
-  expect_sum(p.sum_err2, q.sum_err2, what + " sum_err2");
-  expect_sum(p.sum_abs_err, q.sum_abs_err, what + " sum_abs_err");
+  expect_sum(p.sum_x2, q.sum_x2, what + " sum_x2", tol);
+  expect_sum(p.sum_y2, q.sum_y2, what + " sum_y2", tol);
+  expect_sum(p.sum_xy, q.sum_xy, what + " sum_xy", tol);
+  expect_sum(p.sum_err2, q.sum_err2, what + " sum_err2", tol);
+  expect_sum(p.sum_abs_err, q.sum_abs_err, what + " sum_abs_err", tol);
   if (std::isnan(q.max_abs_err)) EXPECT_TRUE(std::isnan(p.max_abs_err)) << what;
-  else EXPECT_EQ(p.max_abs_err, q.max_abs_err) << what << " max_abs_err";
+  else if (tol == kRefTol || std::isinf(q.max_abs_err)) EXPECT_EQ(p.max_abs_err, q.max_abs_err) << what << " max_abs_err";
+  else EXPECT_NEAR(p.max_abs_err, q.max_abs_err, 1.2e-7 * q.max_abs_err) << what;  // the kernels: |x − x̂| in float32
   if (a.layout.numel == 0) return;  // nothing else to compare
   ASSERT_EQ(a.groups.size(), 1u);
   ASSERT_EQ(b.groups.size(), 1u);
@@ -253,7 +260,7 @@ TEST(QuantizeSorted, EqualsReferenceAndFastPath) {
       const QuantizeResult got = quantize_sorted(sv, shape, s, o);
       const std::string what = c.name + " / " + sp;
       expect_same(got, quantize_ref(c.x, shape, s, o), what + " vs ref");
-      expect_same(got, quantize(c.x, shape, s, o), what + " vs quantize");
+      expect_same(got, quantize(c.x, shape, s, o), what + " vs quantize", kKernelTol);
     }
   }
 }

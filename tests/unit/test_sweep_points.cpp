@@ -80,7 +80,8 @@ TEST(Sweeps, ClipOptimumOnLaplaceDataAndTheMarkers) {
 }
 
 // With the sorted-values cache, every sweep gives the same points: per-tensor points come
-// from quantize_sorted (equal counts, sums within 1e-9), the others from quantize().
+// from quantize_sorted (equal counts; sums within the kernels' float32-tile bound), the
+// others from quantize().
 TEST(Sweeps, SortedCacheGivesTheSamePoints) {
   const std::vector<float> x = gaussian(128 * 256, 9);
   const std::vector<int64_t> shape = {128, 256};
@@ -90,13 +91,14 @@ TEST(Sweeps, SortedCacheGivesTheSamePoints) {
     for (size_t i = 0; i < a.points.size(); ++i) {
       EXPECT_EQ(a.points[i].spec, b.points[i].spec);
       EXPECT_EQ(a.points[i].bits_per_weight, b.points[i].bits_per_weight) << a.points[i].spec;
-      EXPECT_NEAR(*a.points[i].mse, *b.points[i].mse, 1e-9 * *b.points[i].mse) << a.points[i].spec;
-      EXPECT_NEAR(*a.points[i].sqnr_db, *b.points[i].sqnr_db, 1e-8) << a.points[i].spec;
+      // The kernels' float32 tile sums hold ~1e-6 relative (kernel_sums-inl.h).
+      EXPECT_NEAR(*a.points[i].mse, *b.points[i].mse, 2e-6 * *b.points[i].mse) << a.points[i].spec;
+      EXPECT_NEAR(*a.points[i].sqnr_db, *b.points[i].sqnr_db, 1e-5) << a.points[i].spec;
     }
     ASSERT_EQ(a.markers.size(), b.markers.size());
     for (size_t k = 0; k < a.markers.size(); ++k) {
       EXPECT_EQ(a.markers[k].threshold, b.markers[k].threshold);
-      EXPECT_NEAR(*a.markers[k].mse, *b.markers[k].mse, 1e-9 * *b.markers[k].mse) << a.markers[k].name;
+      EXPECT_NEAR(*a.markers[k].mse, *b.markers[k].mse, 2e-6 * *b.markers[k].mse) << a.markers[k].name;
     }
   };
   const Scheme base = *parse_spec("absmax:bits=6");
