@@ -53,6 +53,17 @@ struct HistogramSpec {
   double lo = 0, hi = 1;
   int bins = 256;
 };
+// At least one bin, and an empty range widened by ±0.5 as NumPy does: every quantizer
+// bins with the same spec.
+inline HistogramSpec sanitize(HistogramSpec s) {
+  if (s.bins < 1) s.bins = 1;
+  if (!(s.hi > s.lo)) {
+    s.lo -= 0.5;
+    s.hi += 0.5;
+  }
+  return s;
+}
+
 struct Histogram {
   HistogramSpec spec;
   std::vector<uint64_t> counts;

@@ -43,15 +43,6 @@ void parallel_for(int64_t n_items, int threads, F&& fn) {
   });
 }
 
-inline HistogramSpec sanitize(HistogramSpec s) {
-  if (s.bins < 1) s.bins = 1;
-  if (!(s.hi > s.lo)) {
-    s.lo -= 0.5;
-    s.hi += 0.5;
-  }
-  return s;
-}
-
 // Channel groups with a short inner run (e.g. axis = -1) are handled per "period":
 // one row of dim·inner elements whose position decides the group.
 inline bool use_periodic(const GroupLayout& L) {

@@ -14,15 +14,6 @@ namespace qs {
 
 namespace {
 
-HistogramSpec sanitize(HistogramSpec s) {
-  if (s.bins < 1) s.bins = 1;
-  if (!(s.hi > s.lo)) {  // NumPy widens an empty range by ±0.5
-    s.lo -= 0.5;
-    s.hi += 0.5;
-  }
-  return s;
-}
-
 void count(std::optional<Histogram>& h, double v) {
   if (!h) return;
   const int b = histogram_bin(h->spec, v);

@@ -12,15 +12,6 @@ namespace qs {
 
 namespace {
 
-HistogramSpec sanitize(HistogramSpec s) {
-  if (s.bins < 1) s.bins = 1;
-  if (!(s.hi > s.lo)) {
-    s.lo -= 0.5;
-    s.hi += 0.5;
-  }
-  return s;
-}
-
 // histogram_bin() made monotone (below the range −1, above it `bins`), with its
 // per-call division hoisted: the same double operations, so the same bin for every v.
 struct BinKey {
