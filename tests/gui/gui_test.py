@@ -131,10 +131,21 @@ def bar_fraction(rows, x0, y0, x1, y1):
     return bars / n
 
 
+# The GUI answers per-tensor schemes from the sorted-values cache (double-double sums);
+# the CLI runs the fused kernels, whose float32 tile partial sums hold ~1e-6 relative
+# (analysis/kernel_sums-inl.h) and whose |x - x̂| is a float32. Counts agree exactly.
+METRIC_TOL = {"sqnr_db": ("abs", 1e-5), "mse": ("rel", 2e-6), "max_abs_error": ("rel", 1.2e-7)}
+
+
 def same_metrics(gui, cli, what):
     for k in ("sqnr_db", "mse", "max_abs_error", "clipped_fraction", "codes_used", "bits_per_weight"):
         a, b = gui[k], cli[k]
-        if a != b and not (isinstance(a, float) and abs(a - b) <= 1e-12 * max(1.0, abs(b))):
+        if a == b:
+            continue
+        kind, tol = METRIC_TOL.get(k, ("rel", 1e-12))
+        ok = isinstance(a, float) and isinstance(b, float) and (
+            abs(a - b) <= tol if kind == "abs" else abs(a - b) <= tol * max(abs(b), 1e-300))
+        if not ok:
             fail(f"{what}: {k} GUI {a} != CLI {b}")
 
 
