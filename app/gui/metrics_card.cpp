@@ -97,6 +97,10 @@ std::string formula(const Scheme& s, const GroupSummary& g) {
 void draw_metrics_card(App& app) {
   AppState& st = app.state();
   ImGui::TextDisabled("METRICS");
+  if (st.result_preview > 0 && st.result_tensor == st.tensor) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.55f, 0.7f, 0.95f, 1), "· preview, 1/%d of the groups", st.result_preview);
+  }
   if (st.schemes.empty()) return;
   const SchemeEntry& e = st.schemes[size_t(st.selected)];
   const bool current = st.result && st.result->q.scheme == e.scheme && st.result_tensor == st.tensor;
