@@ -226,12 +226,15 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
       const DD above = dd_add(px_j, dd_neg(px_s)), below = dd_add(px_s, dd_neg(px_i));
       ae = dd_add(ae, dd_add(dd_add(above, dd_neg(below)), dd_mul(DD{double((split - i) - (j - split)), 0}, c)));
     } else {
-      // x̂ = ±Inf or NaN (a non-saturating cast's overflow): every element of the run adds
-      // the same Inf or NaN, as the element-by-element sums would.
+      // x̂ = ±Inf or NaN (a non-saturating cast's overflow, an f16 minimum beyond ±65504):
+      // every element of the run adds the same Inf or NaN to Σ(x−x̂)², Σx̂² and Σ|x−x̂|.
+      // x·x̂ takes the sign of x, and 0·Inf is NaN: the run's two ends give every sign
+      // that occurs (a zero inside the run means the ends straddle it: +Inf + −Inf).
       const double err = double(v[i]) - c;
       special_e2 += err * err;
       special_y2 += c * c;
       special_xy += double(v[i]) * c;
+      if (m > 1) special_xy += double(v[j - 1]) * c;
       special_ae += std::fabs(err);
     }
     if (he) {

@@ -293,6 +293,38 @@ TEST(QuantizeSorted, HistogramEqualsMakeHistogram) {
   }
 }
 
+// Minimal cases the randomized test found. Each runs quantize_sorted and quantize_ref with
+// the options the other tests use and compares them by the same rules.
+void expect_same_as_ref(const std::vector<float>& x, const char* sp) {
+  const Scheme s = spec(sp);
+  const std::vector<int64_t> shape = {int64_t(x.size())};
+  const QuantizeOptions o = options(x, s);
+  expect_same(quantize_sorted(build_sorted_values(x), shape, s, o), quantize_ref(x, shape, s, o), sp);
+}
+
+// zp=float with an f16 minimum below −65504: the minimum rounds to −Inf, every x̂ is −Inf,
+// and x·x̂ is +Inf for the negative x, −Inf for the positive ones: Σx·x̂ is NaN.
+TEST(QuantizeSorted, InfiniteRunMixedSignsGivesNanSumXy) {
+  expect_same_as_ref({-70000.0f, 1.0f, 2.0f}, "minmax:bits=4,zp=float,scale_dtype=f16");
+  expect_same_as_ref({-70000.0f, 0.0f}, "minmax:bits=4,zp=float,scale_dtype=f16");  // 0·Inf
+}
+
+// bf16 with a bf16 scale that rounds down into the subnormals (0.07/bf16_max → 2⁻¹³²):
+// 0.06245/s is finite and rounds to bf16 Inf (an overflow, clipped), 0.07/s overflows
+// float32 to Inf already, which quantize_element does not count as clipped. The clipped
+// elements are not a suffix of the sorted values.
+TEST(QuantizeSorted, ClippedCountWhenScaledValueIsInf) {
+  expect_same_as_ref({0.03f, 0.06245f, 0.07f, -0.01f}, "bf16:scale=absmax,scale_dtype=bf16");
+}
+
+// A run far from the others in magnitude with zero error: Σ(x−x̂)² of the run is
+// Σx² − 2x̂Σx + m·x̂², all ≈ 1e43, whose double-double rounding (≈ 1e11) swamped the
+// tensor's whole error (≈ 1.26e14 ± 2e9).
+TEST(QuantizeSorted, ExactRunFarAboveTheRestKeepsErrorSum) {
+  const std::vector<float> x = {0x1.c0bf6p-35f, -0x1.358272p-4f, -0x1.82a284p-33f, -0x1.56a01p+23f, 0x1.b2468ep+69f};
+  expect_same_as_ref(x, "minmax:bits=5,signed=true,clip=kl");
+}
+
 // ---------------------------------------------------------------- randomized differential test
 // Random one-group schemes from the whole spec space against random tensors (sizes around
 // the 64-element sample stride, every value class DESIGN.md distinguishes), quantize_sorted
