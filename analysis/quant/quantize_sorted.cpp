@@ -112,6 +112,9 @@ int64_t run_end(const SortedValues& sv, int64_t i, int64_t end, Same same) {
   return lo;
 }
 
+// Runs at most this long take Σ(x−x̂)² and Σ|x−x̂| element by element (see below).
+constexpr int64_t kDirectRun = 32;
+
 // A code as a key that grows with x: integer codes and NF4 indices already do; a float
 // format's sign-magnitude bit pattern is turned into −1 − magnitude for negative signs
 // (so −0 sits just below +0, and NaN/Inf from an overflow at the ends).
@@ -214,17 +217,35 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
       else if (err > max_err) max_err = err;
     }
     if (std::isfinite(c)) {
-      const DD sx = dd_add(px_j, dd_neg(px_i)), sx2 = dd_add(px2_j, dd_neg(px2_i));
+      const DD sx = dd_add(px_j, dd_neg(px_i));
       const DD nc2 = dd_mul(DD{double(m), 0}, c * c);  // c² is exact: c is a float
-      // Σ(x−c)² = Σx² − 2cΣx + m·c², carried in double-double (see sorted_values.h).
-      e2 = dd_add(e2, dd_add(dd_add(sx2, dd_mul(sx, -2.0 * c)), nc2));
       y2 = dd_add(y2, nc2);
       xy = dd_add(xy, dd_mul(sx, c));
-      // Σ|x−c| = (Σ_{x≥c} x − Σ_{x<c} x) + c·(n_below − n_above).
-      const int64_t split = first_false(sv, i, j, [&](float f) { return double(f) < c; });
-      const DD px_s = sv.prefix_x(split);
-      const DD above = dd_add(px_j, dd_neg(px_s)), below = dd_add(px_s, dd_neg(px_i));
-      ae = dd_add(ae, dd_add(dd_add(above, dd_neg(below)), dd_mul(DD{double((split - i) - (j - split)), 0}, c)));
+      if (v[i] == v[j - 1]) {
+        // One value (all of a cast's exactly representable x, a tensor's duplicates): the
+        // error is m·(x − c)², exactly 0 when x̂ = x, whatever the prefix sums' rounding.
+        const double d = double(v[i]) - c;
+        e2 = dd_add(e2, dd_mul(DD{d * d, 0}, double(m)));
+        ae = dd_add(ae, dd_mul(DD{std::fabs(d), 0}, double(m)));
+      } else if (m <= kDirectRun) {
+        // A short run: element by element. The formulas below cancel terms of the size of
+        // m·c², so their rounding (≈ 2⁻¹⁰⁵·m·c², plus that of the prefix sums they start
+        // from) can exceed the run's error when c is far from 0 and the error is tiny.
+        for (int64_t a = i; a < j; ++a) {
+          const double d = double(v[a]) - c;
+          e2 = dd_add(e2, d * d);
+          ae = dd_add(ae, std::fabs(d));
+        }
+      } else {
+        // Σ(x−c)² = Σx² − 2cΣx + m·c², carried in double-double (see sorted_values.h).
+        const DD sx2 = dd_add(px2_j, dd_neg(px2_i));
+        e2 = dd_add(e2, dd_add(dd_add(sx2, dd_mul(sx, -2.0 * c)), nc2));
+        // Σ|x−c| = (Σ_{x≥c} x − Σ_{x<c} x) + c·(n_below − n_above).
+        const int64_t split = first_false(sv, i, j, [&](float f) { return double(f) < c; });
+        const DD px_s = sv.prefix_x(split);
+        const DD above = dd_add(px_j, dd_neg(px_s)), below = dd_add(px_s, dd_neg(px_i));
+        ae = dd_add(ae, dd_add(dd_add(above, dd_neg(below)), dd_mul(DD{double((split - i) - (j - split)), 0}, c)));
+      }
     } else {
       // x̂ = ±Inf or NaN (a non-saturating cast's overflow, an f16 minimum beyond ±65504):
       // every element of the run adds the same Inf or NaN to Σ(x−x̂)², Σx̂² and Σ|x−x̂|.
