@@ -197,6 +197,17 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
   bool max_nan = false;
   int64_t codes_used = 0;
   const BinKey ekey(he ? *he : HistogramSpec{});
+  // Clipped by the range: a prefix [0, a_end) below clip_lo and a suffix [b_begin, n)
+  // above clip_hi. In between, the quantizer's own clamp or a cast's overflow clips; that
+  // is counted run by run below (not as one prefix and suffix: a scaled cast whose x/s
+  // overflows float32 to ±Inf is not flagged by quantize_element, while a finite x/s
+  // just below it that rounds to Inf is).
+  int64_t a_end = 0, b_begin = n, n_clipped = 0;
+  if (p.clipping && n > 0) {
+    a_end = first_false(sv, 0, n, [&](float f) { return f < p.clip_lo; });
+    b_begin = first_false(sv, a_end, n, [&](float f) { return !(f > p.clip_hi); });
+  }
+  auto clipped = [&](float f) { return classify(f).clipped; };
   DD px_i = sv.prefix_x(0), px2_i = sv.prefix_x2(0);
   for (int64_t i = 0; i < n;) {
     const ElementResult first = classify(v[i]);
@@ -206,6 +217,15 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
     const int64_t m = j - i;
     ++codes_used;
     const DD px_j = sv.prefix_x(j), px2_j = sv.prefix_x2(j);
+    // The run's elements inside the clip range: within one code, the clamped or
+    // overflowing ones are a prefix (x̂ = ±Inf: finite x/s first, then x/s = Inf) or a
+    // suffix (the top code: x/s rounding to it, then beyond it).
+    if (const int64_t ri = std::max(i, a_end), rj = std::min(j, b_begin); ri < rj) {
+      const bool c0 = clipped(v[ri]), c1 = rj - ri == 1 ? c0 : clipped(v[rj - 1]);
+      if (c0 && c1) n_clipped += rj - ri;
+      else if (c0) n_clipped += first_false(sv, ri, rj, clipped) - ri;
+      else if (c1) n_clipped += rj - first_false(sv, ri, rj, [&](float f) { return !clipped(f); });
+    }
     if (hd) {
       const int b = histogram_bin(*hd, c);
       if (b >= 0) hist_d.counts[size_t(b)] += uint64_t(m);
@@ -282,13 +302,7 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
     i = j;
   }
 
-  // Clipped elements: a prefix (clipped below) and a suffix (clipped above).
-  int64_t n_clipped = 0;
-  if (n > 0) {
-    const int64_t low_end = first_false(sv, 0, n, [&](float f) { return classify(f).clip_side < 0; });
-    const int64_t high_begin = first_false(sv, low_end, n, [&](float f) { return classify(f).clip_side <= 0; });
-    n_clipped = low_end + (n - high_begin);
-  }
+  n_clipped += a_end + (n - b_begin);
 
   ErrorSums sums;
   sums.n = n;
