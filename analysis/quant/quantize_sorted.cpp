@@ -307,7 +307,7 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
   ErrorSums sums;
   sums.n = n;
   sums.n_clipped = n_clipped;
-  sums.sum_x2 = sv.prefix_x2(n).value();
+  sums.sum_x2 = dd_add(sv.prefix_x2(n), dd_neg(sv.prefix_x2(0))).value();
   sums.sum_err2 = e2.value() + special_e2;
   sums.sum_y2 = y2.value() + special_y2;
   sums.sum_xy = xy.value() + special_xy;

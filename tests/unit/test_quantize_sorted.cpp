@@ -202,7 +202,7 @@ TEST(SortedValues, FastBuildEqualsReference) {
       ASSERT_EQ(a.px.size(), b.px.size());
       for (int64_t i : {int64_t(0), a.n() / 3, std::min(a.n(), a.n() / 2 + 5), a.n()}) {
         EXPECT_NEAR(a.prefix_x(i).value(), b.prefix_x(i).value(), 1e-20 + 1e-15 * std::fabs(b.prefix_x(i).value()));
-        EXPECT_NEAR(a.prefix_x2(i).value(), b.prefix_x2(i).value(), 1e-15 * b.prefix_x2(i).value());
+        EXPECT_NEAR(a.prefix_x2(i).value(), b.prefix_x2(i).value(), 1e-15 * std::fabs(b.prefix_x2(i).value()));
       }
     }
   }
@@ -226,6 +226,15 @@ TEST(SortedValues, PrefixSumsByHand) {
   EXPECT_EQ(s.prefix_x(2).value(), 3.0);
   EXPECT_EQ(s.prefix_x(4).value(), 10.0);
   EXPECT_EQ(s.prefix_x2(4).value(), 30.0);
+  // With negatives the sums are anchored at the first value ≥ +0: prefix(i) is
+  // Σ v[0, i) − Σ v[0, zero), so differences are still range sums.
+  const std::vector<float> y = {3, -1, 4, -2, 0};  // sorted: −2 −1 0 3 4
+  const SortedValues t = build_sorted_values(y, 1);
+  EXPECT_EQ(t.zero, 2);
+  EXPECT_EQ(t.prefix_x(0).value(), 3.0);  // −(−2 − 1)
+  EXPECT_EQ(t.prefix_x(2).value(), 0.0);
+  EXPECT_EQ(t.prefix_x(5).value(), 7.0);
+  EXPECT_EQ(t.prefix_x2(5).value() - t.prefix_x2(0).value(), 30.0);
 }
 
 // The reason for double-double: Σ(x − x̂)² at 16 bits is 10⁻¹⁰ of Σx². 1 + k·2⁻²⁰ for
@@ -323,6 +332,22 @@ TEST(QuantizeSorted, ClippedCountWhenScaledValueIsInf) {
 TEST(QuantizeSorted, ExactRunFarAboveTheRestKeepsErrorSum) {
   const std::vector<float> x = {0x1.c0bf6p-35f, -0x1.358272p-4f, -0x1.82a284p-33f, -0x1.56a01p+23f, 0x1.b2468ep+69f};
   expect_same_as_ref(x, "minmax:bits=5,signed=true,clip=kl");
+}
+
+// Long runs after values 10³⁰ times larger. A prefix sum there is 10⁶²-ish in its high
+// double, so all the runs add lands in the low double: float64 precision, 2⁻⁵³ of the
+// prefix's small part, for each run's Σx² and Σx. The values sit within 2⁻¹⁶ of a bf16
+// value (bf16 weights nudged in float32), so a run's Σ(x−x̂)² is ≈ 2⁻³⁴ of its Σx²; the
+// huge values are exact in bf16 and add no error.
+TEST(QuantizeSorted, LongRunsAfterHugeValuesKeepErrorSum) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(1.0f, 4.0f), nudge(-0x1p-16f, 0x1p-16f);
+  std::vector<float> x(100, numeric::cast(numeric::FloatFormat::BF16, -1e30f));
+  for (int i = 0; i < 64000; ++i)  // 256 bf16 codes, ~250 values each
+    x.push_back(numeric::cast(numeric::FloatFormat::BF16, u(rng)) * (1.0f + nudge(rng)));
+  expect_same_as_ref(x, "bf16");
+  for (float& v : x) v = -v;  // the mirror image: the runs before the huge values
+  expect_same_as_ref(x, "bf16");
 }
 
 // ---------------------------------------------------------------- randomized differential test
