@@ -103,6 +103,9 @@ int64_t run_end(const SortedValues& sv, int64_t i, int64_t end, Same same) {
   return lo;
 }
 
+// Runs at most this long take Σ(x−x̂)² and Σ|x−x̂| element by element (see below).
+constexpr int64_t kDirectRun = 32;
+
 // A code as a key that grows with x: integer codes and NF4 indices already do; a float
 // format's sign-magnitude bit pattern is turned into −1 − magnitude for negative signs
 // (so −0 sits just below +0, and NaN/Inf from an overflow at the ends).
@@ -185,6 +188,17 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
   bool max_nan = false;
   int64_t codes_used = 0;
   const BinKey ekey(he ? *he : HistogramSpec{});
+  // Clipped by the range: a prefix [0, a_end) below clip_lo and a suffix [b_begin, n)
+  // above clip_hi. In between, the quantizer's own clamp or a cast's overflow clips; that
+  // is counted run by run below (not as one prefix and suffix: a scaled cast whose x/s
+  // overflows float32 to ±Inf is not flagged by quantize_element, while a finite x/s
+  // just below it that rounds to Inf is).
+  int64_t a_end = 0, b_begin = n, n_clipped = 0;
+  if (p.clipping && n > 0) {
+    a_end = first_false(sv, 0, n, [&](float f) { return f < p.clip_lo; });
+    b_begin = first_false(sv, a_end, n, [&](float f) { return !(f > p.clip_hi); });
+  }
+  auto clipped = [&](float f) { return classify(f).clipped; };
   DD px_i = sv.prefix_x(0), px2_i = sv.prefix_x2(0);
   for (int64_t i = 0; i < n;) {
     const ElementResult first = classify(v[i]);
@@ -194,6 +208,15 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
     const int64_t m = j - i;
     ++codes_used;
     const DD px_j = sv.prefix_x(j), px2_j = sv.prefix_x2(j);
+    // The run's elements inside the clip range: within one code, the clamped or
+    // overflowing ones are a prefix (x̂ = ±Inf: finite x/s first, then x/s = Inf) or a
+    // suffix (the top code: x/s rounding to it, then beyond it).
+    if (const int64_t ri = std::max(i, a_end), rj = std::min(j, b_begin); ri < rj) {
+      const bool c0 = clipped(v[ri]), c1 = rj - ri == 1 ? c0 : clipped(v[rj - 1]);
+      if (c0 && c1) n_clipped += rj - ri;
+      else if (c0) n_clipped += first_false(sv, ri, rj, clipped) - ri;
+      else if (c1) n_clipped += rj - first_false(sv, ri, rj, [&](float f) { return !clipped(f); });
+    }
     if (hd) {
       const int b = histogram_bin(*hd, c);
       if (b >= 0) hist_d.counts[size_t(b)] += uint64_t(m);
@@ -205,24 +228,45 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
       else if (err > max_err) max_err = err;
     }
     if (std::isfinite(c)) {
-      const DD sx = dd_add(px_j, dd_neg(px_i)), sx2 = dd_add(px2_j, dd_neg(px2_i));
+      const DD sx = dd_add(px_j, dd_neg(px_i));
       const DD nc2 = dd_mul(DD{double(m), 0}, c * c);  // c² is exact: c is a float
-      // Σ(x−c)² = Σx² − 2cΣx + m·c², carried in double-double (see sorted_values.h).
-      e2 = dd_add(e2, dd_add(dd_add(sx2, dd_mul(sx, -2.0 * c)), nc2));
       y2 = dd_add(y2, nc2);
       xy = dd_add(xy, dd_mul(sx, c));
-      // Σ|x−c| = (Σ_{x≥c} x − Σ_{x<c} x) + c·(n_below − n_above).
-      const int64_t split = first_false(sv, i, j, [&](float f) { return double(f) < c; });
-      const DD px_s = sv.prefix_x(split);
-      const DD above = dd_add(px_j, dd_neg(px_s)), below = dd_add(px_s, dd_neg(px_i));
-      ae = dd_add(ae, dd_add(dd_add(above, dd_neg(below)), dd_mul(DD{double((split - i) - (j - split)), 0}, c)));
+      if (v[i] == v[j - 1]) {
+        // One value (all of a cast's exactly representable x, a tensor's duplicates): the
+        // error is m·(x − c)², exactly 0 when x̂ = x, whatever the prefix sums' rounding.
+        const double d = double(v[i]) - c;
+        e2 = dd_add(e2, dd_mul(DD{d * d, 0}, double(m)));
+        ae = dd_add(ae, dd_mul(DD{std::fabs(d), 0}, double(m)));
+      } else if (m <= kDirectRun) {
+        // A short run: element by element. The formulas below cancel terms of the size of
+        // m·c², so their rounding (≈ 2⁻¹⁰⁵·m·c², plus that of the prefix sums they start
+        // from) can exceed the run's error when c is far from 0 and the error is tiny.
+        for (int64_t a = i; a < j; ++a) {
+          const double d = double(v[a]) - c;
+          e2 = dd_add(e2, d * d);
+          ae = dd_add(ae, std::fabs(d));
+        }
+      } else {
+        // Σ(x−c)² = Σx² − 2cΣx + m·c², carried in double-double (see sorted_values.h).
+        const DD sx2 = dd_add(px2_j, dd_neg(px2_i));
+        e2 = dd_add(e2, dd_add(dd_add(sx2, dd_mul(sx, -2.0 * c)), nc2));
+        // Σ|x−c| = (Σ_{x≥c} x − Σ_{x<c} x) + c·(n_below − n_above).
+        const int64_t split = first_false(sv, i, j, [&](float f) { return double(f) < c; });
+        const DD px_s = sv.prefix_x(split);
+        const DD above = dd_add(px_j, dd_neg(px_s)), below = dd_add(px_s, dd_neg(px_i));
+        ae = dd_add(ae, dd_add(dd_add(above, dd_neg(below)), dd_mul(DD{double((split - i) - (j - split)), 0}, c)));
+      }
     } else {
-      // x̂ = ±Inf or NaN (a non-saturating cast's overflow): every element of the run adds
-      // the same Inf or NaN, as the element-by-element sums would.
+      // x̂ = ±Inf or NaN (a non-saturating cast's overflow, an f16 minimum beyond ±65504):
+      // every element of the run adds the same Inf or NaN to Σ(x−x̂)², Σx̂² and Σ|x−x̂|.
+      // x·x̂ takes the sign of x, and 0·Inf is NaN: the run's two ends give every sign
+      // that occurs (a zero inside the run means the ends straddle it: +Inf + −Inf).
       const double err = double(v[i]) - c;
       special_e2 += err * err;
       special_y2 += c * c;
       special_xy += double(v[i]) * c;
+      if (m > 1) special_xy += double(v[j - 1]) * c;
       special_ae += std::fabs(err);
     }
     if (he) {
@@ -249,18 +293,12 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
     i = j;
   }
 
-  // Clipped elements: a prefix (clipped below) and a suffix (clipped above).
-  int64_t n_clipped = 0;
-  if (n > 0) {
-    const int64_t low_end = first_false(sv, 0, n, [&](float f) { return classify(f).clip_side < 0; });
-    const int64_t high_begin = first_false(sv, low_end, n, [&](float f) { return classify(f).clip_side <= 0; });
-    n_clipped = low_end + (n - high_begin);
-  }
+  n_clipped += a_end + (n - b_begin);
 
   ErrorSums sums;
   sums.n = n;
   sums.n_clipped = n_clipped;
-  sums.sum_x2 = sv.prefix_x2(n).value();
+  sums.sum_x2 = dd_add(sv.prefix_x2(n), dd_neg(sv.prefix_x2(0))).value();
   sums.sum_err2 = e2.value() + special_e2;
   sums.sum_y2 = y2.value() + special_y2;
   sums.sum_xy = xy.value() + special_xy;

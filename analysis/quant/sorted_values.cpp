@@ -50,22 +50,33 @@ DD dd_mul(DD a, double b) {
 namespace {
 template <bool kSquare>
 DD prefix(const SortedValues& s, const std::vector<DD>& p, int64_t i) {
-  const int64_t k = i / SortedValues::kStride, r = i % SortedValues::kStride;
+  constexpr int64_t S = SortedValues::kStride;
   const float* v = s.v.data();
-  if (r <= SortedValues::kStride / 2 || (k + 1) * SortedValues::kStride > s.n()) {
-    DD acc = p[size_t(k)];
-    for (int64_t j = k * SortedValues::kStride; j < i; ++j) {
-      const double d = v[j];
-      acc = dd_add(acc, kSquare ? d * d : d);  // d·d is exact: a float squared fits in 48 bits
-    }
-    return acc;
-  }
-  DD acc = p[size_t(k + 1)];
-  for (int64_t j = i; j < (k + 1) * SortedValues::kStride; ++j) {
+  const int64_t z = s.zero, k = i / S;
+  auto term = [&](int64_t j) {
     const double d = v[j];
-    acc = dd_add(acc, -(kSquare ? d * d : d));
+    return kSquare ? d * d : d;  // d·d is exact: a float squared fits in 48 bits
+  };
+  // Add v[b, i) to a sum at b ≤ i, or take v[i, e) off a sum at e ≥ i.
+  auto up = [&](DD acc, int64_t b) {
+    for (int64_t j = b; j < i; ++j) acc = dd_add(acc, term(j));
+    return acc;
+  };
+  auto down = [&](DD acc, int64_t e) {
+    for (int64_t j = i; j < e; ++j) acc = dd_add(acc, -term(j));
+    return acc;
+  };
+  if (i >= z) {
+    // The sample above i when it is near and its values no larger than 2·v[i], else the
+    // one at or below i (or the anchor itself).
+    const int64_t e = (k + 1) * S;
+    if (i - k * S > S / 2 && e <= s.n() && double(v[e - 1]) <= 2.0 * double(v[i])) return down(p[size_t(k + 1)], e);
+    return k * S >= z ? up(p[size_t(k)], k * S) : up(DD{}, z);
   }
-  return acc;
+  // Below the anchor (negative values): mirrored.
+  const int64_t e = (k + 1) * S;
+  if (e - i > S / 2 && -double(v[k * S]) <= -2.0 * double(v[i])) return up(p[size_t(k)], k * S);
+  return e <= z ? down(p[size_t(k + 1)], e) : down(DD{}, z);
 }
 }  // namespace
 
@@ -164,6 +175,11 @@ void fill_samples(SortedValues& s) {
   for (size_t k = 0; k < s.samples.size(); ++k) s.samples[k] = s.v[k * S];
 }
 
+// The prefix sums' anchor: the first value ≥ +0 (−0 sorts with the negatives).
+int64_t anchor_index(const SortedValues& s) {
+  return std::partition_point(s.v.begin(), s.v.end(), [](float f) { return std::signbit(f); }) - s.v.begin();
+}
+
 // px/px2 from the sorted values: block sums in parallel, then one sequential scan (so
 // the sums do not depend on the thread count).
 void build_prefix(SortedValues& s, int T) {
@@ -175,9 +191,30 @@ void build_prefix(SortedValues& s, int T) {
     block_sums(s.v.data(), n, seg_begin(blocks, T, t), seg_begin(blocks, T, t + 1), s.px.data() + 1,
                s.px2.data() + 1);
   });
-  for (int64_t b = 1; b <= blocks; ++b) {
-    s.px[size_t(b)] = dd_add(s.px[size_t(b - 1)], s.px[size_t(b)]);
-    s.px2[size_t(b)] = dd_add(s.px2[size_t(b - 1)], s.px2[size_t(b)]);
+  // px[b + 1] holds block b's sum; turn it into the anchored prefix sums. Below the
+  // anchor first (it reads px[kz], block kz − 1's sum, before the anchor's side writes
+  // it), each step from the anchor outwards.
+  const int64_t z = s.zero = anchor_index(s), kz = z / S, k0 = (z + S - 1) / S;
+  const float* v = s.v.data();
+  for (auto* p : {&s.px, &s.px2}) {
+    const bool sq = p == &s.px2;
+    auto term = [&](int64_t j) { return sq ? double(v[j]) * double(v[j]) : double(v[j]); };
+    std::vector<DD>& P = *p;
+    DD acc;
+    for (int64_t j = kz * S; j < z; ++j) acc = dd_add(acc, -term(j));
+    DD block = P[size_t(kz)];  // block kz − 1's sum (px[0]: unused)
+    P[size_t(kz)] = acc;
+    for (int64_t k = kz - 1; k >= 0; --k) {
+      const DD b = block;
+      block = P[size_t(k)];
+      acc = dd_add(acc, dd_neg(b));
+      P[size_t(k)] = acc;
+    }
+    if (k0 > blocks) continue;
+    acc = DD{};
+    for (int64_t j = z; j < k0 * S; ++j) acc = dd_add(acc, term(j));
+    P[size_t(k0)] = acc;
+    for (int64_t k = k0; k < blocks; ++k) P[size_t(k + 1)] = dd_add(P[size_t(k)], P[size_t(k + 1)]);
   }
   fill_samples(s);
 }
@@ -272,14 +309,26 @@ SortedValues build_sorted_values_ref(std::span<const float> x) {
   const int64_t blocks = s.n() / S;
   s.px.assign(size_t(blocks + 1), DD{});
   s.px2.assign(size_t(blocks + 1), DD{});
+  // Element by element from the anchor outwards.
+  const int64_t z = s.zero = anchor_index(s);
   DD a, q;
-  for (int64_t i = 0; i < blocks * S; ++i) {
+  for (int64_t i = z; i < blocks * S; ++i) {
     const double d = s.v[size_t(i)];
     a = dd_add(a, d);
     q = dd_add(q, d * d);
     if ((i + 1) % S == 0) {
       s.px[size_t((i + 1) / S)] = a;
       s.px2[size_t((i + 1) / S)] = q;
+    }
+  }
+  a = q = DD{};
+  for (int64_t i = z - 1; i >= 0; --i) {
+    const double d = s.v[size_t(i)];
+    a = dd_add(a, -d);
+    q = dd_add(q, -(d * d));
+    if (i % S == 0) {
+      s.px[size_t(i / S)] = a;
+      s.px2[size_t(i / S)] = q;
     }
   }
   fill_samples(s);

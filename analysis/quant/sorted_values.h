@@ -59,8 +59,14 @@ using FloatBuffer = std::vector<float, DefaultInitAllocator<float>>;
 struct SortedValues {
   static constexpr int64_t kStride = 64;
   FloatBuffer v;  // the finite values, ascending in the total order (−0 before +0)
-  // px[k] = Σ v[0, k·kStride), px2[k] = Σ v²[0, k·kStride); size = v.size()/kStride + 1.
+  // Prefix sums anchored at `zero`, the first value ≥ +0 (the smallest magnitudes):
+  // px[k] = Σ v[zero, k·kStride) above the anchor, −Σ v[k·kStride, zero) below it, and
+  // px2 the same for v²; size = v.size()/kStride + 1. Differences are range sums as with
+  // plain prefix sums, but a sum never holds values larger in magnitude than the range's
+  // own ends: from index 0 the sums would hold every value before the range (10³⁰s
+  // before a run of 1s leave the run float64 precision in the low double).
   std::vector<DD> px, px2;
+  int64_t zero = 0;
   // samples[k] = v[k·kStride]: a 1/64-size copy that stays in cache, so a binary search
   // over the values touches memory only in its last 64-element block.
   std::vector<float> samples;
@@ -69,7 +75,9 @@ struct SortedValues {
   bool cancelled = false;
 
   int64_t n() const { return int64_t(v.size()); }
-  // Σ v[0, i) and Σ v²[0, i): the nearest sample plus at most kStride/2 direct terms.
+  // Σ v[0, i) and Σ v²[0, i), minus the same sums up to `zero` (so prefix(j) − prefix(i)
+  // = Σ v[i, j)): the sample on the anchor's side of i plus at most kStride − 1 direct
+  // terms (the other side's sample when its values are within 2× of v[i] in magnitude).
   DD prefix_x(int64_t i) const;
   DD prefix_x2(int64_t i) const;
   size_t bytes() const {
