@@ -86,7 +86,7 @@ struct ElementResult {
   float xhat = 0.0f;    // dequantized value
   bool clipped = false; // outside the clip range, clamped to [qmin,qmax], or overflowed
   // Which end clipped it: -1 below the range (or a negative overflow), +1 above, 0 none.
-  // The sorted-values path (quantize_sorted) finds the clipped prefix and suffix with it.
+  // quantize_sorted uses it to find a run's clipped elements (a prefix or a suffix of the run).
   int8_t clip_side = 0;
 };
 
