@@ -263,9 +263,9 @@ void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t le
       const int32_t sign_bit = int32_t(1) << (t.exponent_bits + t.mantissa_bits);
       for (int64_t i = 0; i < len; ++i) {
         const float u = float(double(xf[i]) * down);
-        const float q = mx_cast(e, u);
+        const float q = mx_cast(t, u);
         xhat[i] = float(double(q) * up);
-        code[i] = mx_magnitude_index(e, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
+        code[i] = mx_magnitude_index(t, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
         clipped[i] = std::fabs(u) > t.max;
       }
     }
