@@ -157,11 +157,11 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   const int threads = resolve_threads(opt.threads);
   RunControl* ctl = opt.control;
   if (ctl) ctl->total.store(L.numel * 2);
-  const bool simd = is_int_simd(s);
+  const bool simd = is_int_simd(s), nf4 = s.kind == Kind::NF4;  // nf4: quantize_nf4_kernel.cpp
 
   // Blocks of an integer scheme whose params need no data beyond the block's own range:
   // one pass (block ranges, params and codes per tile), no tensor-sized range arrays.
-  const bool fused_blocks = simd && L.granularity == Granularity::Block && L.numel > 0 &&
+  const bool fused_blocks = (simd || nf4) && L.granularity == Granularity::Block && L.numel > 0 &&
                             (s.clip.method == ClipMethod::None || s.clip.method == ClipMethod::Range) &&
                             !opt.hist_error_from_params;
 
@@ -361,9 +361,10 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       kernels::CodeMarks marks = st.codes.marks();
       if (!code_hist) a.marks = &marks;
       const int64_t finite_before = acc.n;
-      kernels::int_quantize(a, &acc);
+      if (nf4) kernels::nf4_quantize({xi, len, B, gp, q, a.xhat, a.marks}, &acc);
+      else kernels::int_quantize(a, &acc);
       if (!code_hist) st.codes.update(marks.last);
-      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, !code_hist, kernel_bins);
+      finish_tile(st, xi, q, xh, len, acc.n - finite_before == len, !code_hist, kernel_bins && !nf4);
       t0 += len;
     }
   };
@@ -430,8 +431,10 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       if (i + len < end) prefetch_range(xi + len, std::min(len, end - i - len));
       const int64_t finite_before = acc.n;
       kernels::CodeMarks marks = st.codes.marks();
-      const bool kernel_marks = (float_simd || simd) && !code_hist;
-      if (float_simd) {
+      const bool kernel_marks = (float_simd || simd || (nf4 && !periodic)) && !code_hist;
+      if (nf4 && !periodic) {
+        kernels::nf4_quantize({xi, len, 0, gp, q, need_xhat ? xh : nullptr, kernel_marks ? &marks : nullptr}, &acc);
+      } else if (float_simd) {
         kernels::FloatKernelArgs a;
         a.x = xi;
         a.n = len;

@@ -76,10 +76,14 @@ QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> s
                             const Scheme& s, const QuantizeOptions& opt = {});
 
 // A preset scheme (Kind::Preset): the toolchain's rule (analysis/presets), then the same
-// metrics, histograms and codes as the other quantizers. quantize() and quantize_ref()
-// both send presets here: the rule is the reference.
+// metrics, histograms and codes as the other quantizers. quantize() sends presets to
+// quantize_with_preset (the rule on opt.threads threads, honouring opt.control; metrics per
+// fixed item, merged in item order: quantize_preset.cpp), quantize_ref() to its twin
+// quantize_with_preset_ref (one thread, every element in order through float64 sums).
 QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
                                     const QuantizeOptions& opt);
+QuantizeResult quantize_with_preset_ref(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+                                        const QuantizeOptions& opt);
 
 // Params for one group from its finite values (range or calibration, then
 // choose_params). Shared by both quantizers so they agree on calibration.

@@ -285,6 +285,41 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
   acc->merge(vec);
 }
 
+void ErrorSumsOf(const float* x, const float* xhat, const uint8_t* clipped, int64_t n, ErrorSums* acc) {
+  const hn::ScalableTag<float> df;
+  const int64_t L = int64_t(hn::Lanes(df));
+  HWY_ALIGN double sum_acc[TileSums<decltype(df)>::kAccDoubles];
+  TileSums<decltype(df)> sums(df, sum_acc);
+  ErrorSums local;
+  double max_err = 0;
+  int64_t n_vec = 0, n_clipped = 0;
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto v = hn::LoadU(df, x + i), xh = hn::LoadU(df, xhat + i);
+    const auto fin = hn::IsFinite(v);
+    if (HWY_LIKELY(hn::AllTrue(df, fin))) {
+      sums.add(df, v, xh);
+      n_vec += L;
+    } else {
+      sums.add(df, hn::IfThenElseZero(fin, v), hn::IfThenElseZero(fin, xh));
+      n_vec += int64_t(hn::CountTrue(df, fin));
+    }
+  }
+  for (; i < n; ++i)
+    if (std::isfinite(x[i])) AddScalar(x[i], xhat[i], false, &local, &max_err);
+  if (clipped)
+    for (int64_t k = 0; k < n; ++k) n_clipped += clipped[k] != 0 && std::isfinite(x[k]) ? 1 : 0;
+  ErrorSums vec;
+  vec.n = n_vec;
+  vec.n_clipped = n_clipped;
+  double vec_max = 0;
+  sums.finish(df, &vec, &vec_max);
+  vec.max_abs_err = vec_max;
+  local.max_abs_err = max_err;
+  vec.merge(local);
+  acc->merge(vec);
+}
+
 template <bool kBins>
 void IntQuantizeB(const IntKernelArgs& a, ErrorSums* acc) {
   if (a.scale_arr) {
@@ -401,6 +436,11 @@ HWY_EXPORT(IntQuantize);
 HWY_EXPORT(BinIndices);
 HWY_EXPORT(BinIndicesFast);
 HWY_EXPORT(MarkCodes);
+HWY_EXPORT(ErrorSumsOf);
+
+void error_sums(const float* x, const float* xhat, const uint8_t* clipped, int64_t n, ErrorSums* acc) {
+  HWY_DYNAMIC_DISPATCH(ErrorSumsOf)(x, xhat, clipped, n, acc);
+}
 
 int64_t range_finite(const float* x, int64_t n, float* mn, float* mx) {
   return HWY_DYNAMIC_DISPATCH(RangeFinite)(x, n, mn, mx);

@@ -89,6 +89,27 @@ struct FloatKernelArgs {
 };
 void float_quantize(const FloatKernelArgs& a, ErrorSums* acc);
 
+// NF4 (quantize_nf4_kernel.cpp): u = x_c·inv (x_c: x clamped into the clip range when
+// the params clip), code = #{k : u > t_k} over the code book's 15 ascending midpoints
+// (what nf4_encode's binary tree computes), x̂ = codebook[code]·s: 15 lane-wise compares
+// instead of a tree per element, the same bits as quantize_element. Params: one
+// GroupParams for the whole run (block = 0) or one per block of `block` elements (the
+// last may be short). Non-finite x: code 0, x̂ = x (xhat may be null: no x̂ stores).
+struct Nf4KernelArgs {
+  const float* x = nullptr;
+  int64_t n = 0;
+  int64_t block = 0;
+  const GroupParams* params = nullptr;
+  int32_t* q = nullptr;
+  float* xhat = nullptr;
+  CodeMarks* marks = nullptr;
+};
+void nf4_quantize(const Nf4KernelArgs& a, ErrorSums* acc);
+
+// The error sums of a run whose x̂ is already known (the presets' metrics): over the
+// finite x only, n_clipped counting clipped[i] != 0 (clipped may be null).
+void error_sums(const float* x, const float* xhat, const uint8_t* clipped, int64_t n, ErrorSums* acc);
+
 // Histogram bin index (NumPy rule, see histogram_bin) of each v[i], or of
 // a[i] - b[i] when b != nullptr (computed in double); -1 when outside or non-finite.
 void bin_indices(const float* v, const float* b, int64_t n, const HistogramSpec& spec,

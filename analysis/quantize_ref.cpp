@@ -60,7 +60,7 @@ GroupParams params_for_group(const Scheme& s, std::span<const float> finite_valu
   return choose_params(s, r.lo, r.hi, true);
 }
 
-QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+QuantizeResult quantize_with_preset_ref(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
                                     const QuantizeOptions& opt) {
   QuantizeResult R;
   R.scheme = s;
@@ -80,7 +80,9 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
   std::vector<uint8_t> seen_small(512, 0);
   std::set<int32_t> seen_other;
   int64_t n_nonfinite = 0;
-  // Streamed element by element: no tensor-sized buffers unless the caller keeps x̂ or codes.
+  // Streamed element by element on one thread: no tensor-sized buffers unless the caller
+  // keeps x̂ or codes.
+  const PresetRun run{1, opt.control};
   R.groups = visit_preset(s.preset, x, shape, [&](int64_t i, float xhat, int32_t c, bool clipped) {
     if (opt.keep_codes) R.codes[size_t(i)] = c;
     if (opt.keep_dequant) R.dequant[size_t(i)] = xhat;
@@ -92,14 +94,18 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
     if (c >= -256 && c < 256) seen_small[size_t(c + 256)] = 1;
     else if (seen_other.size() < 4096) seen_other.insert(c);
     add_element(R, sums, v, xhat, clipped);
-  });
+  }, run);
+  if (opt.control && opt.control->cancelled()) {
+    R.cancelled = true;
+    return R;
+  }
   if (opt.hist_error_from_params) {
     // The error range depends on the params, known only now: bin the errors in a second pass.
     if (auto spec = opt.hist_error_from_params(R.groups)) {
       R.hist_error = empty_histogram(spec);
       visit_preset(s.preset, x, shape, [&](int64_t i, float xhat, int32_t, bool) {
         if (std::isfinite(x[size_t(i)])) count(R.hist_error, double(x[size_t(i)]) - double(xhat));
-      });
+      }, run);
     }
   }
   int64_t codes_used = int64_t(seen_other.size());
@@ -111,7 +117,7 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
 
 QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> shape,
                             const Scheme& s, const QuantizeOptions& opt) {
-  if (s.kind == Kind::Preset) return quantize_with_preset(x, shape, s, opt);
+  if (s.kind == Kind::Preset) return quantize_with_preset_ref(x, shape, s, opt);
   QuantizeResult R;
   R.scheme = s;
   R.layout = *make_layout(shape, s);

@@ -66,6 +66,8 @@ void BM_MinmaxUint8(benchmark::State& s) { run_quantize(s, "minmax:bits=8", fals
 void BM_BlockAbsmaxInt8(benchmark::State& s) { run_quantize(s, "absmax:bits=8,gran=block,block=32", false); }
 void BM_CastBf16(benchmark::State& s) { run_quantize(s, "bf16", false); }
 void BM_CastFp8E4M3(benchmark::State& s) { run_quantize(s, "fp8_e4m3", false); }
+// NF4 (blocks of 64, absmax per block): the lane-wise threshold kernel in the one-pass block path.
+void BM_Nf4(benchmark::State& s) { run_quantize(s, "nf4", false); }
 void BM_PercentileClip(benchmark::State& s) { run_quantize(s, "absmax:bits=4,clip=percentile,p=99.9", false); }
 
 void BM_PercentileOnly(benchmark::State& state) {
@@ -145,6 +147,7 @@ BENCHMARK(BM_MinmaxUint8)->Apply(sizes_threads);
 BENCHMARK(BM_BlockAbsmaxInt8)->Apply(sizes_threads);
 BENCHMARK(BM_CastBf16)->Apply(sizes_threads);
 BENCHMARK(BM_CastFp8E4M3)->Apply(sizes_threads);
+BENCHMARK(BM_Nf4)->Apply(sizes_threads);
 BENCHMARK(BM_PercentileClip)->Apply(sizes_threads);
 BENCHMARK(BM_PercentileOnly)->Apply(sizes);
 

@@ -384,6 +384,10 @@ const std::array<float, 16>& nf4_codebook() {
   return kNF4;
 }
 
+const std::array<float, 15>& nf4_thresholds() {
+  return kNF4Threshold;
+}
+
 uint8_t nf4_encode(float normalized) {
   // bitsandbytes' dQuantizeNF4 is a depth-4 binary tree of `x > threshold` tests rooted at
   // the 7|8 threshold; walking the sorted thresholds with steps 8, 4, 2, 1 visits exactly

@@ -63,6 +63,8 @@ const std::array<float, 16>& nf4_codebook();
 // Index of the code nearest to a normalized value x/absmax in [-1, 1], with
 // bitsandbytes' decision thresholds (midpoints between neighbouring codes).
 uint8_t nf4_encode(float normalized);
+// Its 15 decision thresholds, ascending: nf4_encode(u) = #{k : u > t[k]} (7 for NaN).
+const std::array<float, 15>& nf4_thresholds();
 inline float nf4_decode(uint8_t code) { return nf4_codebook()[code & 15]; }
 
 }  // namespace qs::numeric

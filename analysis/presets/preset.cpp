@@ -17,86 +17,6 @@
 
 namespace qs {
 
-const std::vector<PresetInfo>& all_presets() {
-  using G = PresetGroups;
-  static const std::vector<PresetInfo> t = {
-      {Preset::TorchQuint8, "torch_quint8", "PyTorch 1.13 torch.ao MinMaxObserver (checked against it)",
-       "per-tensor affine quint8: s = (max(x⁺) − min(x⁻))/255 in float32 (≥ eps), zp = −round(min/s), "
-       "q = zp + nearbyint(x·(1/s))",
-       G::Tensor, 0},
-      {Preset::TorchQint8, "torch_qint8", "PyTorch 1.13 torch.ao MinMaxObserver (checked against it)",
-       "per-tensor symmetric qint8 in [−128, 127]: s = max|x| / 127.5 in float32 (≥ eps), q = nearbyint(x·(1/s))",
-       G::Tensor, 0},
-      {Preset::TorchQint8Channel, "torch_qint8_channel", "PyTorch 1.13 torch.ao PerChannelMinMaxObserver (checked against it)",
-       "per-channel (axis 0) symmetric qint8: s_c = max|x_c| / 127.5, as torch_qint8 per output channel",
-       G::Channel0, 0},
-      {Preset::Q8_0, "q8_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q8_0_ref",
-       "blocks of 32: d = max|x|/127 as fp16, q = roundf(x/d) (half away from zero); 8.5 bits/weight", G::RowBlocks,
-       32},
-      {Preset::Q4_0, "q4_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_0_ref",
-       "blocks of 32: d = max/−8 (signed max) as fp16, q = min(15, trunc(x/d + 8.5)); 4.5 bits/weight",
-       G::RowBlocks, 32},
-      {Preset::Q4_1, "q4_1", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_1_ref",
-       "blocks of 32: d = (max − min)/15 and m = min as fp16, q = min(15, trunc((x − m)/d + 0.5)); 5 bits/weight",
-       G::RowBlocks, 32},
-      {Preset::Q5_0, "q5_0", "llama.cpp 01243c5 ggml-quants.c quantize_row_q5_0_ref",
-       "blocks of 32: d = max/−16 as fp16, q = min(31, trunc(x/d + 16.5)); 5.5 bits/weight", G::RowBlocks, 32},
-      {Preset::Q5_1, "q5_1", "llama.cpp 01243c5 ggml-quants.c quantize_row_q5_1_ref",
-       "blocks of 32: d = (max − min)/31 and m = min as fp16, q = trunc((x − m)/d + 0.5); 6 bits/weight",
-       G::RowBlocks, 32},
-      {Preset::Q4_K, "q4_k", "llama.cpp 01243c5 ggml-quants.c quantize_row_q4_K_ref",
-       "super-blocks of 256: 8 × 32 with a searched (scale, min) each, 6-bit scales and mins over fp16 d, dmin; "
-       "4.5 bits/weight",
-       G::RowBlocks, 32},
-      {Preset::Q6_K, "q6_k", "llama.cpp 01243c5 ggml-quants.c quantize_row_q6_K_ref",
-       "super-blocks of 256: 16 × 16 with a searched symmetric scale each, int8 scales over fp16 d, codes −32..31; "
-       "6.5625 bits/weight",
-       G::RowBlocks, 16},
-      {Preset::BnbNf4, "bnb_nf4", "bitsandbytes >= 0.39 kernels.cu dQuantizeNF4",
-       "blocks of 64 over the flattened tensor: fp32 absmax, NF4 code of x·(1/absmax) by bitsandbytes' tree; 4.5 "
-       "bits/weight",
-       G::FlatBlocks, 64},
-      {Preset::BnbFp4, "bnb_fp4", "bitsandbytes >= 0.39 kernels.cu dQuantizeFP4",
-       "blocks of 64: fp32 absmax, bitsandbytes' FP4 (E2M1, bias 3, max 12 → 1) of x·(1/absmax); 4.5 bits/weight",
-       G::FlatBlocks, 64},
-      {Preset::BnbDynamic8, "bnb_dynamic8", "bitsandbytes >= 0.39 quantize_blockwise (8-bit optimizer states)",
-       "blocks of 4096: fp32 absmax, the signed dynamic 8-bit map (10⁻⁶ … 1) by dQuantize's binary search",
-       G::FlatBlocks, 4096},
-      {Preset::MxFp8E4M3, "mxfp8_e4m3", "OCP Microscaling Formats (MX) v1.0",
-       "blocks of 32 along rows: shared E8M0 scale 2^(⌊log2 max|x|⌋ − 8), FP8 E4M3 elements (RNE, saturating); "
-       "8.25 bits/weight",
-       G::RowBlocksPadded, 32},
-      {Preset::MxFp8E5M2, "mxfp8_e5m2", "OCP Microscaling Formats (MX) v1.0",
-       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 15), FP8 E5M2 elements; 8.25 bits/weight", G::RowBlocksPadded, 32},
-      {Preset::MxFp6E3M2, "mxfp6_e3m2", "OCP Microscaling Formats (MX) v1.0",
-       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 4), FP6 E3M2 elements (max 28); 6.25 bits/weight",
-       G::RowBlocksPadded, 32},
-      {Preset::MxFp6E2M3, "mxfp6_e2m3", "OCP Microscaling Formats (MX) v1.0",
-       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 2), FP6 E2M3 elements (max 7.5); 6.25 bits/weight",
-       G::RowBlocksPadded, 32},
-      {Preset::MxFp4, "mxfp4", "OCP Microscaling Formats (MX) v1.0",
-       "blocks of 32: scale 2^(⌊log2 max|x|⌋ − 2), FP4 E2M1 elements (max 6); 4.25 bits/weight", G::RowBlocksPadded,
-       32},
-      {Preset::Fp8E4M3Tensor, "fp8_e4m3_tensor", "vLLM / TensorRT-LLM static per-tensor FP8 (2024)",
-       "per-tensor FP8 E4M3: s = max|x|/448 in float32, q = e4m3(clamp(x/s, ±448)), x̂ = q·s", G::Tensor, 0},
-      {Preset::Fp8E4M3Channel, "fp8_e4m3_channel", "vLLM / TensorRT-LLM per-channel FP8 (2024)",
-       "per-channel (axis 0) FP8 E4M3: s_c = max|x_c|/448, as fp8_e4m3_tensor per output channel", G::Channel0, 0},
-  };
-  return t;
-}
-
-const PresetInfo& preset_info(Preset p) {
-  for (const PresetInfo& i : all_presets())
-    if (i.id == p) return i;
-  return all_presets().front();
-}
-
-const PresetInfo* preset_by_name(std::string_view name) {
-  for (const PresetInfo& i : all_presets())
-    if (i.name == name) return &i;
-  return nullptr;
-}
-
 namespace {
 
 DType ggml_type(Preset p) {
@@ -343,9 +263,9 @@ void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t le
       const int32_t sign_bit = int32_t(1) << (t.exponent_bits + t.mantissa_bits);
       for (int64_t i = 0; i < len; ++i) {
         const float u = float(double(xf[i]) * down);
-        const float q = mx_cast(e, u);
+        const float q = mx_cast(t, u);
         xhat[i] = float(double(q) * up);
-        code[i] = mx_magnitude_index(e, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
+        code[i] = mx_magnitude_index(t, std::fabs(q)) | (std::signbit(q) ? sign_bit : 0);
         clipped[i] = std::fabs(u) > t.max;
       }
     }
@@ -372,14 +292,33 @@ struct Range {
 
 constexpr int64_t kItemElems = 1 << 16;  // elements per work item (fixed: not per thread)
 
-// Every element once through sink(i, x̂, code, clipped), in element order on the
-// caller's thread; the rule itself runs on run.threads threads over fixed items (rows of
-// llama.cpp blocks, runs of whole groups, or element chunks of a per-tensor group), so the
-// stream, and anything the sink sums, is the same at any thread count. Returns the
-// per-group params. Non-finite inputs pass through (x̂ = x, code 0).
-template <class Sink>
+// The items: `per_item` units (rows for llama.cpp, groups, or elements of a per-tensor
+// group) of `unit_len` elements each.
+struct ItemPlan {
+  int64_t units = 0, unit_len = 1, per_item = 1, items = 0;
+};
+ItemPlan item_plan(Preset p, std::span<const int64_t> shape, int64_t n) {
+  const PresetInfo& info = preset_info(p);
+  const Grouping g = grouping(info, shape);
+  ItemPlan pl;
+  if (is_ggml(p)) pl.units = g.rows, pl.unit_len = g.cols;
+  else if (info.groups == PresetGroups::Tensor) pl.units = n;
+  else if (info.groups == PresetGroups::Channel0) pl.units = g.groups, pl.unit_len = std::max<int64_t>(g.inner, 1);
+  else pl.units = g.groups, pl.unit_len = g.block;
+  pl.per_item = std::max<int64_t>(1, kItemElems / pl.unit_len);
+  pl.items = chunk_count(pl.units, pl.per_item);
+  return pl;
+}
+
+// The rule on run.threads threads over fixed items (rows of llama.cpp blocks, runs of
+// whole groups, or element chunks of a per-tensor group); each item's x̂, codes and
+// clipped flags go to on_item(item, first, len, xhat, code, clipped, worker) with the
+// non-finite inputs passed through (x̂ = x, code 0, not clipped). ordered: on the
+// caller's thread in item order (worker 0); else on the thread that ran the item, as soon
+// as it ran. Returns the per-group params.
+template <class OnItem>
 std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
-                                    const PresetRun& run, Sink&& sink) {
+                                    const PresetRun& run, bool ordered, OnItem&& on_item) {
   const PresetInfo& info = preset_info(p);
   const Grouping g = grouping(info, shape);
   const int64_t n = int64_t(x.size());
@@ -412,11 +351,9 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
   // (whole rows for llama.cpp), or chunks of the one group of a per-tensor preset.
   const bool ggml = is_ggml(p);
   const bool blocks = info.groups != PresetGroups::Tensor && info.groups != PresetGroups::Channel0;
-  int64_t units = 0, per_item = 1, unit_len = 1;
-  if (ggml) {
-    units = g.rows, unit_len = g.cols;
-  } else if (info.groups == PresetGroups::Tensor) {
-    units = n, unit_len = 1;
+  const ItemPlan plan = item_plan(p, shape, n);
+  const int64_t units = plan.units, per_item = plan.per_item, unit_len = plan.unit_len, items = plan.items;
+  if (info.groups == PresetGroups::Tensor) {
     Range r = parallel_reduce(
         chunks, threads, Range{},
         [&](int64_t c) {
@@ -428,13 +365,7 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
         [](Range& acc, const Range& part) { acc.merge(part); });
     if (!r.any) r.lo = r.hi = 0;
     groups[0] = group_params(p, r.lo, r.hi, r.amax);
-  } else if (info.groups == PresetGroups::Channel0) {
-    units = g.groups, unit_len = std::max<int64_t>(g.inner, 1);
-  } else {
-    units = g.groups, unit_len = g.block;
   }
-  per_item = std::max<int64_t>(1, kItemElems / unit_len);
-  const int64_t items = chunk_count(units, per_item);
   auto group_first = [&](int64_t k) {  // first element of group k (block kinds)
     return (k / g.blocks_per_row) * g.cols + (k % g.blocks_per_row) * g.block;
   };
@@ -451,7 +382,7 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
     std::vector<uint8_t> clipped;
     std::vector<std::byte> bytes;  // llama.cpp blocks of the item's rows
   };
-  const int window = 2 * threads + 2;
+  const int window = ordered ? 2 * threads + 2 : threads;
   std::vector<Slot> slots(static_cast<size_t>(window));
   const size_t cap = size_t(std::min(n, per_item * unit_len + g.block));
 
@@ -498,20 +429,40 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
                      sl.clipped.data() + o);
     }
   };
-  auto consume = [&](int64_t item, int slot_index) {
+  auto consume = [&](int64_t item, int slot_index, int worker) {
     if (ctl && ctl->cancelled()) return;
-    const Slot& sl = slots[size_t(slot_index)];
+    Slot& sl = slots[size_t(slot_index)];
     const auto [first, last] = item_range(item);
-    for (int64_t i = first; i < last; ++i) {
-      const size_t o = size_t(i - first);
-      const float v = x[size_t(i)];
-      if (std::isfinite(v)) sink(i, sl.xhat[o], sl.code[o], sl.clipped[o] != 0);
-      else sink(i, v, 0, false);
+    if (!all_finite) {
+      for (int64_t i = first; i < last; ++i) {
+        const size_t o = size_t(i - first);
+        if (!std::isfinite(x[size_t(i)])) sl.xhat[o] = x[size_t(i)], sl.code[o] = 0, sl.clipped[o] = 0;
+      }
     }
+    on_item(item, first, last - first, sl.xhat.data(), sl.code.data(), sl.clipped.data(), worker);
     if (ctl) ctl->done += last - first;
   };
-  parallel_ordered(items, threads, window, produce, consume);
+  if (ordered) {
+    parallel_ordered(items, threads, window, produce, [&](int64_t item, int slot) { consume(item, slot, 0); });
+  } else {
+    parallel_for(items, threads, [&](int64_t item, int worker) {
+      produce(item, worker);
+      consume(item, worker, worker);
+    });
+  }
   return groups;
+}
+
+// Every element once through sink(i, x̂, code, clipped), in element order on the
+// caller's thread: the stream, and anything the sink sums, is the same at any thread count.
+template <class Sink>
+std::vector<GroupParams> stream_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                       const PresetRun& run, Sink&& sink) {
+  return run_preset(p, x, shape, run, true,
+                    [&](int64_t, int64_t first, int64_t len, const float* xh, const int32_t* c, const uint8_t* cl,
+                        int) {
+                      for (int64_t k = 0; k < len; ++k) sink(first + k, xh[k], c[k], cl[k] != 0);
+                    });
 }
 
 }  // namespace
@@ -522,7 +473,7 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
   out.xhat.assign(x.size(), 0.0f);
   out.codes.assign(x.size(), 0);
   out.clipped.assign(x.size(), 0);
-  out.groups = run_preset(p, x, shape, run, [&](int64_t i, float xhat, int32_t code, bool clipped) {
+  out.groups = stream_preset(p, x, shape, run, [&](int64_t i, float xhat, int32_t code, bool clipped) {
     out.xhat[size_t(i)] = xhat;
     out.codes[size_t(i)] = code;
     out.clipped[size_t(i)] = clipped;
@@ -532,12 +483,22 @@ PresetQuantization quantize_preset(Preset p, std::span<const float> x, std::span
 
 std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
                                       const PresetSink& sink, const PresetRun& run) {
-  return run_preset(p, x, shape, run, sink);
+  return stream_preset(p, x, shape, run, sink);
 }
 
 std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
                                       const PresetSink& sink) {
-  return run_preset(p, x, shape, PresetRun{}, sink);
+  return stream_preset(p, x, shape, PresetRun{}, sink);
+}
+
+std::vector<GroupParams> visit_preset_items(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                            const PresetItemSink& sink, const PresetRun& run) {
+  return run_preset(p, x, shape, run, false, sink);
+}
+
+int64_t preset_item_count(Preset p, std::span<const int64_t> shape) {
+  const int64_t n = numel_of(shape);
+  return n > 0 ? item_plan(p, shape, n).items : 0;
 }
 
 std::vector<float> preset_levels(Preset p, const GroupParams& gp) {

@@ -87,6 +87,18 @@ std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::s
 std::vector<GroupParams> visit_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
                                       const PresetSink& sink);
 
+// Item by item: sink(item, first, len, x̂, codes, clipped, worker) once per fixed item
+// (a run of whole groups or rows, ~64 K elements; item k covers elements before item
+// k+1's) on whichever of run.threads threads ran it (worker in [0, threads)), in no
+// particular order; non-finite inputs arrive passed through (x̂ = x, code 0, not clipped).
+// What a sink sums per item and merges in item order does not depend on the thread count.
+// Items are numbered [0, preset_item_count(p, shape)).
+using PresetItemSink = std::function<void(int64_t item, int64_t first, int64_t len, const float* xhat,
+                                          const int32_t* codes, const uint8_t* clipped, int worker)>;
+std::vector<GroupParams> visit_preset_items(Preset p, std::span<const float> x, std::span<const int64_t> shape,
+                                            const PresetItemSink& sink, const PresetRun& run);
+int64_t preset_item_count(Preset p, std::span<const int64_t> shape);
+
 // The values one group can take (sorted, unique), for the views' level ticks.
 std::vector<float> preset_levels(Preset p, const GroupParams& g);
 

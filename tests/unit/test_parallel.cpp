@@ -255,6 +255,86 @@ TEST(ParallelPresets, CancelStopsEarly) {
   EXPECT_EQ(ok.total.load(), int64_t(x.size()));
 }
 
+// quantize() of a preset: the rule on opt.threads threads and the metrics per fixed item,
+// merged in item order, so every result is bit-identical at 1, 2 and 3 threads (codes,
+// x̂, params, every sum, codes used, the three histograms, the error histogram from the
+// params); against quantize_ref's one-thread in-order twin: codes, x̂, counts and
+// histograms equal, sums within the float32 tile bound.
+TEST(ParallelPresets, QuantizeIdenticalAtOneTwoThreeThreads) {
+  const std::vector<int64_t> shape = {96, 4096};  // several items of ~64 K elements
+  std::vector<float> x = gaussian(size_t(96 * 4096), 17);
+  x[1000] = NAN;
+  x[70000] = INFINITY;
+  x[200000] = -INFINITY;
+  for (int j = 0; j < 4096; ++j) x[size_t(33 * 4096 + j)] *= 40.0f;
+  auto bits = [](double v) { uint64_t u; std::memcpy(&u, &v, 8); return u; };
+  for (const char* name : {"q4_k", "q6_k", "q8_0", "q4_0", "mxfp4", "mxfp8_e4m3", "bnb_nf4", "torch_qint8",
+                           "torch_quint8", "torch_qint8_channel", "fp8_e4m3_tensor", "bnb_dynamic8"}) {
+    SCOPED_TRACE(name);
+    const Scheme s = *parse_spec(name);
+    auto run = [&](int t, bool from_params) {
+      QuantizeOptions o;
+      o.keep_codes = o.keep_dequant = true;
+      o.threads = t;
+      o.hist_x = HistogramSpec{-0.1, 0.1, 256};
+      o.hist_dequant = HistogramSpec{-0.1, 0.1, 64};
+      if (from_params) o.hist_error_from_params = [](const std::vector<GroupParams>& g) {
+        return std::optional<HistogramSpec>(HistogramSpec{-double(g[0].scale), double(g[0].scale), 40});
+      };
+      else o.hist_error = HistogramSpec{-0.002, 0.002, 50};
+      return t == 0 ? quantize_ref(x, shape, s, o) : quantize(x, shape, s, o);
+    };
+    for (bool from_params : {false, true}) {
+      const QuantizeResult r1 = run(1, from_params);
+      for (int t : {2, 3, 0}) {
+        const QuantizeResult rt = run(t, from_params);
+        const ErrorSums &a = r1.metrics.sums, &b = rt.metrics.sums;
+        EXPECT_EQ(a.n, b.n) << t;
+        EXPECT_EQ(a.n_clipped, b.n_clipped) << t;
+        EXPECT_EQ(r1.metrics.n_nonfinite, rt.metrics.n_nonfinite) << t;
+        EXPECT_EQ(r1.metrics.codes_used, rt.metrics.codes_used) << t;
+        EXPECT_EQ(r1.codes, rt.codes) << t;
+        ASSERT_EQ(r1.dequant.size(), rt.dequant.size());
+        for (size_t i = 0; i < r1.dequant.size(); ++i) ASSERT_TRUE(same_bits(r1.dequant[i], rt.dequant[i])) << t << " " << i;
+        ASSERT_EQ(r1.groups.size(), rt.groups.size());
+        for (size_t g = 0; g < r1.groups.size(); ++g) EXPECT_TRUE(same_bits(r1.groups[g].scale, rt.groups[g].scale));
+        EXPECT_EQ(r1.hist_x->counts, rt.hist_x->counts) << t;
+        EXPECT_EQ(r1.hist_dequant->counts, rt.hist_dequant->counts) << t;
+        EXPECT_EQ(r1.hist_error->counts, rt.hist_error->counts) << t;
+        const std::pair<double, double> sums[] = {{a.sum_x2, b.sum_x2}, {a.sum_y2, b.sum_y2}, {a.sum_xy, b.sum_xy},
+                                                  {a.sum_err2, b.sum_err2}, {a.sum_abs_err, b.sum_abs_err}};
+        for (auto [p, q] : sums) {
+          if (t != 0) EXPECT_EQ(bits(p), bits(q)) << t;
+          else EXPECT_NEAR(p, q, 2e-6 * std::max(std::fabs(p), std::fabs(q))) << "vs ref";
+        }
+        if (t != 0) EXPECT_EQ(bits(a.max_abs_err), bits(b.max_abs_err)) << t;
+        else EXPECT_NEAR(a.max_abs_err, b.max_abs_err, 0x1p-23 * b.max_abs_err) << "vs ref";
+      }
+    }
+  }
+}
+
+// quantize() of a preset honours the caller's control: cancelled before or during the
+// rule, the result says so; otherwise total/done count the elements.
+TEST(ParallelPresets, QuantizeHonoursControl) {
+  const std::vector<int64_t> shape = {64, 4096};
+  const std::vector<float> x = gaussian(size_t(64 * 4096), 5);
+  for (const char* name : {"q4_k", "mxfp4", "torch_qint8"}) {
+    RunControl ctl;
+    ctl.cancel = true;
+    QuantizeOptions o;
+    o.threads = 2;
+    o.control = &ctl;
+    EXPECT_TRUE(quantize(x, shape, *parse_spec(name), o).cancelled) << name;
+    RunControl ok;
+    o.control = &ok;
+    const QuantizeResult r = quantize(x, shape, *parse_spec(name), o);
+    EXPECT_FALSE(r.cancelled) << name;
+    EXPECT_EQ(r.metrics.n, int64_t(x.size())) << name;
+    EXPECT_EQ(ok.done.load(), ok.total.load()) << name;
+  }
+}
+
 // [SECTION] Decoding and statistics
 
 void expect_same_stats(const TensorStats& a, const TensorStats& b) {

@@ -375,7 +375,9 @@ TEST(QuantizeFastVsRef, ManySchemesAndLayouts) {
       "minmax:bits=4,rounding=stochastic,seed=3,signed=true",
       "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp8_e4m3:saturate=false", "fp4_e2m1",
       "fp8_e4m3:gran=channel,scale=absmax", "fp4_e2m1:gran=block,block=32,scale=absmax",
-      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1", "absmax:bits=8,gran=block,block=16",
+      "nf4", "nf4:block=32", "nf4:gran=channel,axis=-1", "nf4:gran=tensor", "nf4:gran=block,block=7",
+      "nf4:gran=block,block=64,clip=range,lo=-0.03,hi=0.02", "nf4:clip=percentile,p=99.9",
+      "nf4:gran=channel,axis=0", "absmax:bits=8,gran=block,block=16",
       "minmax:bits=8,gran=block,block=32,zp=float", "absmax:bits=8,gran=block,block=5,clip=range,lo=-0.02,hi=0.03"};
   const std::vector<std::vector<int64_t>> shapes = {{3000}, {37, 53}, {4, 3, 130}, {1, 1}};
   uint64_t seed = 1;
@@ -517,6 +519,36 @@ TEST(QuantizeFastVsRef, HistogramOfXOnEveryEdge) {
     const QuantizeResult r = quantize_ref(x, shape, spec("absmax:bits=8"), o);
     EXPECT_EQ(f.hist_x->counts, r.hist_x->counts) << hs.lo << ".." << hs.hi << " / " << hs.bins;
   }
+}
+
+// The NF4 kernel (15 lane-wise threshold compares) against quantize_element's tree on
+// every decision threshold, its float32 neighbours, every code value, ±0 and values past
+// ±1 (clipped by a range), in blocks whose absmax is 1 (s = inv = 1: u = x exactly) and
+// in blocks scaled by 0.02 (u = x·inv rounded), on the one-pass block path and the
+// per-tensor path, with random data too.
+TEST(QuantizeFastVsRef, Nf4OnEveryThresholdAndNeighbour) {
+  std::vector<float> vals = {0.0f, -0.0f, 1e-30f, -1e-30f};
+  for (float t : numeric::nf4_thresholds())
+    for (float v : {t, std::nextafter(t, 2.0f), std::nextafter(t, -2.0f), std::nextafter(std::nextafter(t, 2.0f), 2.0f)})
+      vals.push_back(v);
+  for (float c : numeric::nf4_codebook()) vals.push_back(c);
+  for (float scale : {1.0f, 0.02f, 3.0f}) {
+    std::vector<float> x;
+    for (size_t k = 0; k < vals.size(); ++k) {
+      if (x.size() % 64 == 0) x.push_back(scale);  // each block's absmax
+      x.push_back(vals[k] * scale);
+    }
+    while (x.size() % 64 != 0) x.push_back(-0.5f * scale);
+    const std::vector<int64_t> shape = {int64_t(x.size())};
+    for (const char* sp : {"nf4", "nf4:gran=tensor", "nf4:clip=range,lo=-0.7,hi=0.6", "nf4:block=16"}) {
+      const Scheme s = spec(sp);
+      expect_same(quantize(x, shape, s, keep_all(1)), quantize_ref(x, shape, s, keep_all(1)),
+                  std::string(sp) + " scale " + std::to_string(scale));
+    }
+  }
+  const std::vector<float> r = random_tensor(64 * 1000 + 37, 5, true);
+  const std::vector<int64_t> rs = {int64_t(r.size())};
+  for (int t : {1, 2}) expect_same(quantize(r, rs, spec("nf4"), keep_all(t)), quantize_ref(r, rs, spec("nf4"), keep_all(t)), "random");
 }
 
 // The one-pass block path on degenerate blocks: all non-finite, all zero, a subnormal
