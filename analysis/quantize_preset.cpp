@@ -65,9 +65,9 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
     return R;
   }
   std::optional<HistogramSpec> hx, hd, he;
-  if (opt.hist_x) hx = detail::sanitize(*opt.hist_x);
-  if (opt.hist_dequant) hd = detail::sanitize(*opt.hist_dequant);
-  if (opt.hist_error) he = detail::sanitize(*opt.hist_error);
+  if (opt.hist_x) hx = sanitize(*opt.hist_x);
+  if (opt.hist_dequant) hd = sanitize(*opt.hist_dequant);
+  if (opt.hist_error) he = sanitize(*opt.hist_error);
   if (opt.keep_codes) R.codes.assign(x.size(), 0);
   if (opt.keep_dequant) R.dequant.assign(x.size(), 0.0f);
   const int threads = resolve_threads(opt.threads);
@@ -101,7 +101,7 @@ QuantizeResult quantize_with_preset(std::span<const float> x, std::span<const in
   if (opt.hist_error_from_params) {
     // The error range depends on the params, known only now: bin the errors in a second pass.
     if (auto spec = opt.hist_error_from_params(R.groups)) {
-      he = detail::sanitize(*spec);
+      he = sanitize(*spec);
       for (PresetWorker& w : workers) w.he.clear();
       visit_preset_items(
           s.preset, x, shape,
