@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <imgui.h>
 
@@ -13,6 +14,15 @@
 #include "app/gui/platform.h"
 
 namespace qs::app {
+
+namespace {
+// Frees a large object on a short-lived thread (its destructor would cost the render
+// thread milliseconds). Joined by nobody: it touches only what it owns.
+template <class T>
+void release_off_thread(T&& big) {
+  std::thread([b = std::move(big)]() mutable { b.reset(); }).detach();
+}
+}  // namespace
 
 void preview_badge(int stride) {
   ImGui::TextColored(ImVec4(0.55f, 0.7f, 0.95f, 1), "preview · 1/%d of the groups", stride);
@@ -612,6 +622,9 @@ void App::poll_results() {
           st_.schemes[i].metrics = r.compare[k++];
         }
       }
+      // The result being replaced can hold a params entry per group (100 MB for blocks of
+      // 32 over 134 M elements): free it on a worker, not in the middle of a frame.
+      if (st_.result && st_.result->q.groups.size() > 65536) release_off_thread(std::move(st_.result));
       st_.result = std::move(r.main);
       ++st_.result_serial;
       st_.result_tensor = r.tensor;
