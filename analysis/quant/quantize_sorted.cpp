@@ -18,9 +18,10 @@ struct BinKey {
   explicit BinKey(const HistogramSpec& h)
       : lo(h.lo), hi(h.hi), k(h.bins / (h.hi - h.lo)), step((h.hi - h.lo) / h.bins), bins(h.bins) {}
   int operator()(double v) const {
-    if (std::isnan(v)) return -2;  // x̂ = NaN: never binned (the whole run is NaN)
     if (v < lo) return -1;
     if (v > hi) return bins;
+    // NaN (x̂ = NaN: the whole run is) or a NaN range: never binned, and no NaN → int.
+    if (!(v >= lo && v <= hi)) return -2;
     const int last = bins - 1;
     int b = int((v - lo) * k);
     if (b > last) b = last;
