@@ -439,7 +439,11 @@ void App::post_explore(bool cancel_running, bool reset_view) {
 }
 
 bool App::idle() const {
-  return explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
+  // The selected tensor's sorted-values cache counts as pending work: a screenshot then
+  // shows the settled status bar, and scripted edits run on the path users get.
+  const bool sorting = st_.model && st_.tensor >= 0 && sorted_status_->tensor.load() == st_.tensor &&
+                       !sorted_status_->ready.load();
+  return !sorting && explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
          model_job_->settled() && export_job_->settled() && !export_ && !capture_;
 }
 

@@ -212,8 +212,10 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     cache.tensor = r.tensor;
     // The sorted-values cache, on its own thread: edits are answered by the kernels
     // until it is ready.
-    status_->tensor = r.tensor;
+    const uint64_t build_id = status_->build.load() + 1;
     status_->ready = false;
+    status_->build = build_id;
+    status_->tensor = r.tensor;
     status_->build_ms = 0;
     auto shared = std::make_shared<SharedTensor>();
     shared->model = r.model;
@@ -225,7 +227,7 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     SortedBuild b;
     b.thread = std::thread([model = r.model, storage = cache.storage, x = cache.x, control = b.control,
                             finished = b.finished, m = b.m, result = b.result, status = status_, tensor = r.tensor,
-                            slot = shared_] {
+                            slot = shared_, build_id] {
       // Someone arrowing through the model browser selects a tensor every few frames:
       // wait a moment before sorting, so a tensor left at once costs nothing.
       for (int i = 0; i < 15 && !control->cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -240,7 +242,7 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
           *result = ready;
         }
         slot->attach_sorted(model.get(), tensor, ready);
-        if (status->tensor.load() == tensor) {
+        if (status->build.load() == build_id) {  // still the current build
           status->build_ms = ms;
           status->bytes = bytes;
           status->ready = true;

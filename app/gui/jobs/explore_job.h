@@ -74,6 +74,7 @@ Scheme ranges_scheme(const Scheme& s);
 // interaction benchmark). Written by the worker and the builder thread.
 struct SortedCacheStatus {
   std::atomic<int> tensor{-1};          // the tensor being built or built
+  std::atomic<uint64_t> build{0};       // which build (a new one per tensor or what-if edit)
   std::atomic<bool> ready{false};
   std::atomic<double> progress{0};      // 0..1 while building
   std::atomic<double> build_ms{0};      // how long the last build took
