@@ -182,7 +182,9 @@ TEST(SortedValues, FastBuildEqualsReference) {
       ASSERT_EQ(a.n(), b.n()) << c.name;
       EXPECT_EQ(a.n_nonfinite, b.n_nonfinite) << c.name;
       EXPECT_EQ(a.numel, int64_t(c.x.size()));
-      ASSERT_EQ(std::memcmp(a.v.data(), b.v.data(), a.v.size() * 4), 0) << c.name << " (bit for bit)";
+      if (a.n() > 0) {  // memcmp of two empty vectors would pass it null pointers
+        ASSERT_EQ(std::memcmp(a.v.data(), b.v.data(), a.v.size() * 4), 0) << c.name << " (bit for bit)";
+      }
       ASSERT_EQ(a.px.size(), b.px.size());
       for (int64_t i : {int64_t(0), a.n() / 3, std::min(a.n(), a.n() / 2 + 5), a.n()}) {
         EXPECT_NEAR(a.prefix_x(i).value(), b.prefix_x(i).value(), 1e-20 + 1e-15 * std::fabs(b.prefix_x(i).value()));
