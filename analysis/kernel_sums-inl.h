@@ -78,6 +78,20 @@ class TileSums {
     if (HWY_UNLIKELY(++count_ == kFlushVectors)) flush(df);
   }
 
+  // The end of every kernel: the vector lanes' sums (n, n_clipped given) merged with the
+  // scalar tail's `tail` (its max in tail_max), in that order, into *acc.
+  void merge_into(DF df, int64_t n, int64_t n_clipped, ErrorSums tail, double tail_max, ErrorSums* acc) {
+    ErrorSums vec;
+    vec.n = n;
+    vec.n_clipped = n_clipped;
+    double vec_max = 0;
+    finish(df, &vec, &vec_max);
+    vec.max_abs_err = vec_max;
+    tail.max_abs_err = tail_max;
+    vec.merge(tail);
+    acc->merge(vec);
+  }
+
   // Adds the totals into *out (n and n_clipped are the caller's) and the max into *max_err.
   void finish(DF df, ErrorSums* out, double* max_err) {
     flush(df);

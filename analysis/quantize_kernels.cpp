@@ -274,15 +274,7 @@ void IntQuantizeT(const IntKernelArgs& a, ErrorSums* acc) {
                   int32_t(std::clamp(span_hi, a.qmin, a.qmax)));
   }
   marker.finish();
-  ErrorSums vec;
-  vec.n = n_finite;
-  vec.n_clipped = n_clipped;
-  double vec_max = 0;
-  sums.finish(df, &vec, &vec_max);
-  vec.max_abs_err = vec_max;
-  local.max_abs_err = max_err;
-  vec.merge(local);
-  acc->merge(vec);
+  sums.merge_into(df, n_finite, n_clipped, local, max_err, acc);
 }
 
 void ErrorSumsOf(const float* x, const float* xhat, const uint8_t* clipped, int64_t n, ErrorSums* acc) {
@@ -309,15 +301,7 @@ void ErrorSumsOf(const float* x, const float* xhat, const uint8_t* clipped, int6
     if (std::isfinite(x[i])) AddScalar(x[i], xhat[i], false, &local, &max_err);
   if (clipped)
     for (int64_t k = 0; k < n; ++k) n_clipped += clipped[k] != 0 && std::isfinite(x[k]) ? 1 : 0;
-  ErrorSums vec;
-  vec.n = n_vec;
-  vec.n_clipped = n_clipped;
-  double vec_max = 0;
-  sums.finish(df, &vec, &vec_max);
-  vec.max_abs_err = vec_max;
-  local.max_abs_err = max_err;
-  vec.merge(local);
-  acc->merge(vec);
+  sums.merge_into(df, n_vec, n_clipped, local, max_err, acc);
 }
 
 template <bool kBins>

@@ -107,15 +107,7 @@ void Nf4Quantize(const Nf4KernelArgs& a, ErrorSums* acc) {
     run(*a.params, 0, a.n);
   }
   marker.finish();
-  ErrorSums fast;
-  fast.n = n_fast;
-  fast.n_clipped = n_clipped;
-  double fast_max = 0;
-  sums.finish(df, &fast, &fast_max);
-  fast.max_abs_err = fast_max;
-  local.max_abs_err = max_err;
-  fast.merge(local);
-  acc->merge(fast);
+  sums.merge_into(df, n_fast, n_clipped, local, max_err, acc);
 }
 
 }  // namespace HWY_NAMESPACE
