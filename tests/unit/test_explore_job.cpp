@@ -120,5 +120,37 @@ TEST(ExploreWorker, PerGroupSchemeOnAHugeTensorPreviewsEverySixteenthRow) {
   EXPECT_TRUE(previews.empty());
 }
 
+// The Sweeps job reuses the worker's tensor: the shared slot carries the data the worker
+// quantizes and, once built, the sorted cache of that same data (a what-if edit keeps the
+// model and tensor index but not the values).
+TEST(ExploreWorker, SharedTensorCarriesTheSortedCacheOfItsOwnData) {
+  std::vector<float> x;
+  auto m = one_tensor_model(64, 100, x);
+  ExploreWorker w;
+  RunControl ctl;
+  auto wait_ready = [&] {
+    for (int i = 0; i < 5000 && !w.status()->ready.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return w.status()->ready.load();
+  };
+  (void)w.run(request(m, "absmax:bits=8"), ctl, nullptr);
+  ASSERT_TRUE(wait_ready());
+  auto cur = w.shared_tensor()->get();
+  ASSERT_TRUE(cur && cur->sorted);
+  EXPECT_FALSE(cur->edited);
+  EXPECT_EQ(cur->build, w.status()->build.load());
+  EXPECT_EQ(cur->sorted->v.back(), 0.5f);  // the file's largest value (the outlier)
+  ExploreJobRequest e = request(m, "absmax:bits=8");
+  e.whatif = WhatIf{WhatIf::Kind::SetElement, 3, 7.25f};
+  (void)w.run(e, ctl, nullptr);
+  cur = w.shared_tensor()->get();
+  ASSERT_TRUE(cur);
+  EXPECT_TRUE(cur->edited);
+  ASSERT_TRUE(wait_ready());
+  cur = w.shared_tensor()->get();
+  ASSERT_TRUE(cur->sorted);
+  EXPECT_EQ(cur->sorted->v.back(), 7.25f);  // the edited data's cache, not the file's
+  EXPECT_EQ(cur->build, w.status()->build.load());
+}
+
 }  // namespace
 }  // namespace qs::app

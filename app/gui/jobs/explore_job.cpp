@@ -220,13 +220,15 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
     auto shared = std::make_shared<SharedTensor>();
     shared->model = r.model;
     shared->tensor = r.tensor;
+    shared->build = build_id;
     shared->edited = r.whatif.has_value();
     shared->storage = cache.storage;
     shared->x = cache.x;
     shared_->set(std::move(shared));
     SortedBuild b;
+    // `model` and `storage` keep the bytes behind x alive while the thread reads them.
     b.thread = std::thread([model = r.model, storage = cache.storage, x = cache.x, control = b.control,
-                            finished = b.finished, m = b.m, result = b.result, status = status_, tensor = r.tensor,
+                            finished = b.finished, m = b.m, result = b.result, status = status_,
                             slot = shared_, build_id] {
       // Someone arrowing through the model browser selects a tensor every few frames:
       // wait a moment before sorting, so a tensor left at once costs nothing.
@@ -241,7 +243,7 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
           std::lock_guard lock(*m);
           *result = ready;
         }
-        slot->attach_sorted(model.get(), tensor, ready);
+        slot->attach_sorted(build_id, ready);
         if (status->build.load() == build_id) {  // still the current build
           status->build_ms = ms;
           status->bytes = bytes;

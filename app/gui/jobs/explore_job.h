@@ -86,6 +86,7 @@ struct SortedCacheStatus {
 struct SharedTensor {
   std::shared_ptr<const Model> model;
   int tensor = -1;
+  uint64_t build = 0;                                  // SortedCacheStatus::build of this data
   bool edited = false;                                 // a what-if edit: not the file's data
   std::shared_ptr<const std::vector<float>> storage;   // owns x when decoded (else the model does)
   std::span<const float> x;
@@ -101,10 +102,11 @@ class SharedTensorSlot {
     std::lock_guard lock(m_);
     cur_ = std::move(t);
   }
-  // The same tensor with its sorted cache, if it is still the current one.
-  void attach_sorted(const Model* model, int tensor, std::shared_ptr<const SortedValues> sorted) {
+  // The current tensor with its sorted cache, if `build` is still the current one (a
+  // what-if edit keeps the model and tensor but not the data).
+  void attach_sorted(uint64_t build, std::shared_ptr<const SortedValues> sorted) {
     std::lock_guard lock(m_);
-    if (!cur_ || cur_->model.get() != model || cur_->tensor != tensor) return;
+    if (!cur_ || cur_->build != build) return;
     auto t = std::make_shared<SharedTensor>(*cur_);
     t->sorted = std::move(sorted);
     cur_ = std::move(t);
