@@ -27,6 +27,12 @@ double percentile_ref(std::span<const float> x, double p);  // sorts a copy: the
 // absmax kinds get a symmetric range [-T, T]; minmax kinds a [lo, hi].
 ClipRange calibrate(std::span<const float> x, const Scheme& s, int threads = 0);
 
+// Clip methods whose range comes from the data (calibrate() needs the values): percentile,
+// σ, MSE-optimal and KL; none and range do not.
+inline bool clip_needs_data(ClipMethod m) {
+  return m == ClipMethod::Percentile || m == ClipMethod::Sigma || m == ClipMethod::Mse || m == ClipMethod::Kl;
+}
+
 // Individual methods (exposed for tests and the sweeps view).
 float mse_optimal_threshold(std::span<const float> x, const Scheme& s, int threads = 0);
 float kl_threshold(std::span<const float> x, int bits, int threads = 0);

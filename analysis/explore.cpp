@@ -76,8 +76,7 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
       return HistogramSpec{-half, half, std::max(3, r.error_bins)};
     };
   }
-  out.q = sorted && sorted_path_applies(r.scheme) ? quantize_sorted(*sorted, shape, r.scheme, o)
-                                                 : quantize(x, shape, r.scheme, o);
+  out.q = quantize_maybe_sorted(sorted, x, shape, r.scheme, o);
   if (out.q.cancelled) return out;
   if (out.q.hist_x) out.hist_x = *out.q.hist_x;
   if (out.q.hist_dequant) out.hist_dequant = *out.q.hist_dequant;

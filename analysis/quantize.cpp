@@ -178,7 +178,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
       R.cancelled = true;
       return R;
     }
-    if (opt.tensor_clip && L.groups == 1 && needs_data(s.clip.method) &&
+    if (opt.tensor_clip && L.groups == 1 && clip_needs_data(s.clip.method) &&
         ranges.nonfinite[0] < L.numel) {
       R.groups.assign(1, choose_params(s, opt.tensor_clip->lo, opt.tensor_clip->hi, true));
     } else {

@@ -162,7 +162,7 @@ std::vector<GroupParams> choose_all_params(std::span<const float> x, const Group
                                            const Scheme& s, const GroupRanges& r, int threads) {
   const int64_t G = L.groups;
   std::vector<GroupParams> params(static_cast<size_t>(G));
-  if (!needs_data(s.clip.method)) {
+  if (!clip_needs_data(s.clip.method)) {
     for (int64_t g = 0; g < G; ++g) {
       const bool empty = r.nonfinite[size_t(g)] == group_size(L, g);
       if (empty) {

@@ -72,11 +72,6 @@ struct GroupRanges {
   int64_t total_nonfinite = 0;
 };
 
-inline bool needs_data(ClipMethod m) {
-  return m == ClipMethod::Percentile || m == ClipMethod::Sigma || m == ClipMethod::Mse ||
-         m == ClipMethod::Kl;
-}
-
 // Each group's finite min/max and non-finite count, over threads.
 GroupRanges range_pass(std::span<const float> x, const GroupLayout& L, int threads);
 

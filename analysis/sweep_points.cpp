@@ -31,8 +31,7 @@ SweepPoint measure_point(const SweepTensor& t, const Scheme& s, double at, std::
   QuantizeOptions o;
   o.tensor_clip = tensor_clip;
   o.threads = threads;
-  const QuantizeResult q = t.sorted && sorted_path_applies(s) ? quantize_sorted(*t.sorted, t.shape, s, o)
-                                                             : quantize(t.x, t.shape, s, o);
+  const QuantizeResult q = quantize_maybe_sorted(t.sorted, t.x, t.shape, s, o);
   SweepPoint p;
   p.x = at;
   p.spec = print_spec(s);

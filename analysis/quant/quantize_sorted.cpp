@@ -138,6 +138,11 @@ bool sorted_path_applies(const Scheme& s) {
   return s.kind != Kind::Preset && s.granularity == Granularity::Tensor && s.rounding != Rounding::Stochastic;
 }
 
+QuantizeResult quantize_maybe_sorted(const SortedValues* sorted, std::span<const float> x,
+                                     std::span<const int64_t> shape, const Scheme& s, const QuantizeOptions& opt) {
+  return sorted && sorted_path_applies(s) ? quantize_sorted(*sorted, shape, s, opt) : quantize(x, shape, s, opt);
+}
+
 Histogram sorted_histogram(const SortedValues& sv, const HistogramSpec& spec_in) {
   Histogram h;
   h.spec = sanitize(spec_in);

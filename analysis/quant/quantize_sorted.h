@@ -26,6 +26,11 @@ bool sorted_path_applies(const Scheme& s);
 QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> shape, const Scheme& s,
                                const QuantizeOptions& opt = {});
 
+// quantize_sorted() when `sorted` (x's cache) is given and the scheme is one it answers,
+// else quantize(): the one place where callers that may hold a cache choose the path.
+QuantizeResult quantize_maybe_sorted(const SortedValues* sorted, std::span<const float> x,
+                                     std::span<const int64_t> shape, const Scheme& s, const QuantizeOptions& opt = {});
+
 // The histogram of the finite values (NumPy's rule, as make_histogram) in O(bins · log N).
 Histogram sorted_histogram(const SortedValues& sv, const HistogramSpec& spec);
 

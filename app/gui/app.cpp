@@ -438,12 +438,14 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   pending_edits_.push_back({gen, std::chrono::steady_clock::now()});
 }
 
+bool App::sorting_values() const {
+  return st_.model && st_.tensor >= 0 && sorted_status_->tensor.load() == st_.tensor && !sorted_status_->ready.load();
+}
+
 bool App::idle() const {
   // The selected tensor's sorted-values cache counts as pending work: a screenshot then
   // shows the settled status bar, and scripted edits run on the path users get.
-  const bool sorting = st_.model && st_.tensor >= 0 && sorted_status_->tensor.load() == st_.tensor &&
-                       !sorted_status_->ready.load();
-  return !sorting && explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
+  return !sorting_values() && explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
          model_job_->settled() && export_job_->settled() && !export_ && !capture_;
 }
 
@@ -763,7 +765,7 @@ void App::draw_status_bar(float height) {
     }
     ImGui::SameLine();
   }
-  if (st_.model && st_.tensor >= 0 && sorted_status_->tensor.load() == st_.tensor && !sorted_status_->ready.load()) {
+  if (sorting_values()) {
     ImGui::TextDisabled("sorting values for live edits…");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("per-tensor schemes answer in microseconds once the tensor's values are sorted;\n"

@@ -132,6 +132,7 @@ class App {
   // The selected tensor's sorted-values cache: built (edits of per-tensor schemes are
   // then N-independent), and what it cost.
   const SortedCacheStatus& sorted_status() const { return *sorted_status_; }
+  bool sorting_values() const;  // the selected tensor's sorted cache is being built
   void request_quit() { quit_ = true; }
   bool quit_requested() const { return quit_; }
   void post_explore(bool cancel_running, bool reset_view = false);

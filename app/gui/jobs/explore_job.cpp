@@ -40,10 +40,6 @@ std::string clip_key(const Scheme& s) {
   }
 }
 
-bool needs_data(ClipMethod m) {
-  return m == ClipMethod::Percentile || m == ClipMethod::Sigma || m == ClipMethod::Mse || m == ClipMethod::Kl;
-}
-
 // One build of the sorted-values cache on its own thread. The thread keeps what it
 // reads alive (the model's mapping, the decoded floats) and hands its result over
 // through `result`; `cancel` stops it between radix passes when the tensor changes.
@@ -138,12 +134,18 @@ struct ExploreWorker::Cache {
   // Results for this tensor, as quantize() would give them: from the sorted cache when
   // it applies, else by the kernels.
   QuantizeResult quantize_fast(std::span<const int64_t> shape, const Scheme& s, QuantizeOptions o) {
-    if (sorted && sorted_path_applies(s)) {
-      if (s.granularity == Granularity::Tensor && needs_data(s.clip.method) && stats.n_finite > 0)
-        o.tensor_clip = clip_range(s);
-      return quantize_sorted(*sorted, shape, s, o);
-    }
-    return quantize(x, shape, s, o);
+    o.tensor_clip = tensor_clip(s);
+    return quantize_maybe_sorted(sorted.get(), x, shape, s, o);
+  }
+  // A per-tensor data-driven clip range, calibrated once per what it depends on.
+  std::optional<ClipRange> tensor_clip(const Scheme& s) {
+    if (s.granularity != Granularity::Tensor || stats.n_finite == 0 || !clip_needs_data(s.clip.method))
+      return std::nullopt;
+    return clip_range(s);
+  }
+  // x's histogram for this view, if it is cached.
+  bool has_hist_x(const ExploreRequest& r) const {
+    return hist_x && hist_x->spec.lo == r.view_lo && hist_x->spec.hi == r.view_hi && hist_x->spec.bins == r.bins;
   }
   ClipRange clip_range(const Scheme& s) {
     const std::string key = clip_key(s);
@@ -274,16 +276,12 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
   }
   if (cache.stats.n_finite > 0)
     req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
-  if (req.scheme.granularity == Granularity::Tensor && cache.stats.n_finite > 0 && needs_data(req.scheme.clip.method))
-    req.tensor_clip = cache.clip_range(req.scheme);
-  // x's histogram depends on the view, not the scheme: a clip drag reuses it.
-  const bool have_hist_x = cache.hist_x && cache.hist_x->spec.lo == req.view_lo &&
-                           cache.hist_x->spec.hi == req.view_hi && cache.hist_x->spec.bins == req.bins;
-  if (!have_hist_x && cache.sorted) {
+  req.tensor_clip = cache.tensor_clip(req.scheme);
+  // x's histogram depends on the view, not the scheme: a clip drag reuses it (and with the
+  // sorted cache it costs O(bins · log N)).
+  if (!cache.has_hist_x(req) && cache.sorted)
     cache.hist_x = sorted_histogram(*cache.sorted, HistogramSpec{req.view_lo, req.view_hi, std::max(1, req.bins)});
-  }
-  const bool hist_x_cached = cache.hist_x && cache.hist_x->spec.lo == req.view_lo &&
-                             cache.hist_x->spec.hi == req.view_hi && cache.hist_x->spec.bins == req.bins;
+  const bool hist_x_cached = cache.has_hist_x(req);
   req.hist_x = !hist_x_cached;
 
   // A per-group scheme on a huge tensor: answer on every kPreviewStride-th group first.
