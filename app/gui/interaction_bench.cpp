@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/formats/demo_rng.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/numeric/float_formats.h"
 #include "app/gui/app.h"
@@ -56,18 +57,6 @@ double proc_status_mb(const char* key) {
   return 0;
 }
 
-// splitmix64: a deterministic stream (the same file on every machine).
-struct SplitMix {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
-};
-
 }  // namespace
 
 Result<std::string> big_bench_path(const std::string& cache_dir) {
@@ -80,16 +69,12 @@ Result<std::string> big_bench_path(const std::string& cache_dir) {
   t.shape = {32768, 4096};
   const int64_t n = t.shape[0] * t.shape[1];
   t.data.resize(size_t(n) * 2);
-  SplitMix rng{20261207};
-  // N(0, 0.02) by Box–Muller, every 97th row 8× wider (embedding rows differ in scale).
-  for (int64_t i = 0; i < n; i += 2) {
-    const double u1 = std::max(rng.uniform(), 1e-300), u2 = rng.uniform();
-    const double r = std::sqrt(-2.0 * std::log(u1)), a = 2.0 * M_PI * u2;
+  demo::Rng rng(t.name);
+  // N(0, 0.02), every 97th row 8× wider (embedding rows differ in scale).
+  for (int64_t i = 0; i < n; ++i) {
     const double scale = (i / t.shape[1]) % 97 == 0 ? 0.16 : 0.02;
-    const uint16_t b0 = numeric::bf16_encode(float(scale * r * std::cos(a)));
-    const uint16_t b1 = numeric::bf16_encode(float(scale * r * std::sin(a)));
-    std::memcpy(t.data.data() + i * 2, &b0, 2);
-    std::memcpy(t.data.data() + i * 2 + 2, &b1, 2);
+    const uint16_t b = numeric::bf16_encode(float(scale * rng.normal()));
+    std::memcpy(t.data.data() + i * 2, &b, 2);
   }
   std::vector<OwnedTensor> ts;
   ts.push_back(std::move(t));
