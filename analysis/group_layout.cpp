@@ -49,6 +49,8 @@ Result<GroupLayout> make_layout(std::span<const int64_t> shape, const Scheme& s)
     }
     return make_layout(shape, g);
   }
+  if (has_transform(s))
+    if (auto fits = transform_fits(s.transform, shape); !fits) return tl::unexpected(fits.error());
   GroupLayout L;
   L.granularity = s.granularity;
   int64_t numel = 1;

@@ -150,6 +150,7 @@ inline void prefetch_range(const float* p, int64_t n) {
 QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
                         const QuantizeOptions& opt) {
   if (s.kind == Kind::Preset) return quantize_with_preset(x, shape, s, opt);
+  if (has_transform(s)) return quantize_transformed(x, shape, s, opt, /*ref=*/false);
   QuantizeResult R;
   R.scheme = s;
   R.layout = *make_layout(shape, s);
@@ -554,6 +555,7 @@ nlohmann::json params_to_json(const QuantizeResult& r) {
   const bool scaled = has_scale(s);
   const bool zp = s.kind == Kind::Minmax;
   nlohmann::json j = nlohmann::json::object();
+  if (has_transform(s)) j["transform"] = r.transform ? transform_report_to_json(*r.transform) : nlohmann::json();
   if (r.groups.size() == 1) {
     const GroupParams& g = r.groups[0];
     j["scale"] = scaled ? number_to_json(g.scale) : nlohmann::json(nullptr);

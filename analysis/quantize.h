@@ -17,6 +17,7 @@
 #include "analysis/calibrate.h"
 #include "analysis/error.h"
 #include "analysis/metrics.h"
+#include "analysis/quant/quantize_transformed.h"
 #include "analysis/quant_math.h"
 #include "analysis/run_control.h"
 #include "analysis/scheme.h"
@@ -56,6 +57,9 @@ struct QuantizeOptions {
   std::optional<ClipRange> tensor_clip;
   int threads = 0;            // 0 = hardware concurrency
   RunControl* control = nullptr;  // cancel flag checked between chunks; progress in elements
+  // A scheme with a transform: its inputs and per-tensor caches (smooth needs act_max).
+  const TransformInputs* transform = nullptr;
+  bool keep_transformed = false;  // fill QuantizeResult::transformed (x′, the quantizer's input)
 };
 
 struct QuantizeResult {
@@ -67,6 +71,9 @@ struct QuantizeResult {
   Metrics metrics;
   std::optional<Histogram> hist_x, hist_dequant, hist_error;
   bool cancelled = false;
+  std::optional<TransformReport> transform;  // a scheme with a transform (null for an empty tensor)
+  std::vector<float> transformed;            // x′ when keep_transformed
+  std::string error;  // a transform that cannot run on this data (NaN for rot, no maxima for smooth): metrics empty
 };
 
 // Preconditions: s validated, x.size() == Π shape, layout valid (make_layout succeeded).

@@ -118,6 +118,7 @@ QuantizeResult quantize_with_preset_ref(std::span<const float> x, std::span<cons
 QuantizeResult quantize_ref(std::span<const float> x, std::span<const int64_t> shape,
                             const Scheme& s, const QuantizeOptions& opt) {
   if (s.kind == Kind::Preset) return quantize_with_preset_ref(x, shape, s, opt);
+  if (has_transform(s)) return quantize_transformed(x, shape, s, opt, /*ref=*/true);
   QuantizeResult R;
   R.scheme = s;
   R.layout = *make_layout(shape, s);

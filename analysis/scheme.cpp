@@ -3,6 +3,7 @@
 // key and what is allowed) so that a typo never silently quantizes with a default.
 #include "analysis/scheme.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -15,8 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/presets/preset.h"
+#include "analysis/quant/scheme_text.h"
 
 namespace qs {
+using namespace scheme_text;
 namespace {
 
 using numeric::FloatFormat;
@@ -25,9 +28,9 @@ constexpr int kMinBits = 2, kMaxBits = 16;
 constexpr int64_t kNf4DefaultBlock = 64, kDefaultBlock = 32;
 
 // Canonical key order for printing; also the list shown when a key is unknown.
-constexpr std::array<std::string_view, 17> kKeys = {
-    "bits", "gran", "axis",  "block", "zp",          "signed",   "clip",     "lo",  "hi",
-    "p",    "k",    "scale", "scale_dtype", "saturate", "rounding", "seed", "name"};
+constexpr std::array<std::string_view, 22> kKeys = {
+    "bits", "gran", "axis",  "block",       "zp",       "signed",   "clip", "lo",   "hi",  "p",      "k",
+    "scale", "scale_dtype", "saturate", "rounding", "seed", "name", "rot",  "rot_seed", "smooth", "lowrank", "keep"};
 
 std::string allowed_keys() {
   std::string out;
@@ -43,80 +46,6 @@ std::string_view canonical_key(std::string_view k) {
   if (k == "zero_point") return "zp";
   return k;
 }
-
-bool is_fp8(FloatFormat f) { return f == FloatFormat::FP8_E4M3 || f == FloatFormat::FP8_E5M2; }
-bool is_int_kind(Kind k) { return k == Kind::Absmax || k == Kind::Minmax; }
-
-std::string format_double(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-  return std::string(buf, r.ptr);
-}
-
-std::optional<double> parse_double(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  double v = 0.0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-template <class Int>
-std::optional<Int> parse_int(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  Int v{};
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<bool> parse_bool(std::string_view s) {
-  if (s == "true" || s == "1" || s == "yes") return true;
-  if (s == "false" || s == "0" || s == "no") return false;
-  return std::nullopt;
-}
-
-std::optional<Granularity> granularity_from(std::string_view s) {
-  if (s == "tensor") return Granularity::Tensor;
-  if (s == "channel") return Granularity::Channel;
-  if (s == "block") return Granularity::Block;
-  return std::nullopt;
-}
-
-std::optional<ClipMethod> clip_from(std::string_view s) {
-  if (s == "none") return ClipMethod::None;
-  if (s == "range") return ClipMethod::Range;
-  if (s == "percentile") return ClipMethod::Percentile;
-  if (s == "sigma") return ClipMethod::Sigma;
-  if (s == "mse") return ClipMethod::Mse;
-  if (s == "kl") return ClipMethod::Kl;
-  return std::nullopt;
-}
-
-std::optional<Rounding> rounding_from(std::string_view s) {
-  if (s == "nearest_even") return Rounding::NearestEven;
-  if (s == "stochastic") return Rounding::Stochastic;
-  if (s == "half_away") return Rounding::HalfAway;
-  return std::nullopt;
-}
-
-std::optional<ScaleDType> scale_dtype_from(std::string_view s) {
-  if (s == "f32") return ScaleDType::F32;
-  if (s == "f16") return ScaleDType::F16;
-  if (s == "bf16") return ScaleDType::BF16;
-  return std::nullopt;
-}
-
-std::optional<ScaleMode> scale_mode_from(std::string_view s) {
-  if (s == "none") return ScaleMode::None;
-  if (s == "absmax") return ScaleMode::Absmax;
-  return std::nullopt;
-}
-
-std::string_view zp_name(ZeroPointKind z) { return z == ZeroPointKind::Int ? "int" : "float"; }
-std::string_view scale_mode_name(ScaleMode m) { return m == ScaleMode::None ? "none" : "absmax"; }
 
 // The kind token: a kind, a float format, an alias or a preset name.
 std::optional<Scheme> scheme_for_kind_token(std::string_view t) {
@@ -173,9 +102,17 @@ std::string key_applies(std::string_view key, const Scheme& s) {
   return "";
 }
 
+bool valid_name(std::string_view n) {
+  for (char c : n)
+    if (c == ',' || c == '=' || c == ':' || static_cast<unsigned char>(c) < 0x20) return false;
+  return true;
+}
+
+}  // namespace
+
 // Resets fields that do not apply to the scheme to their defaults, so that equal
 // quantizers compare equal and print identically.
-Scheme normalized(Scheme s) {
+Scheme scheme_text::normalized(Scheme s) {
   if (s.kind == Kind::Preset) return preset_scheme(s.preset);  // the preset is the whole scheme
   const Scheme d = s.kind == Kind::Float ? float_scheme(s.format) : default_scheme(s.kind);
   if (s.granularity != Granularity::Channel) s.axis = d.axis;
@@ -197,16 +134,10 @@ Scheme normalized(Scheme s) {
   if (!has_scale(s)) s.scale_dtype = ScaleDType::F32;
   if (!(s.kind == Kind::Float && is_fp8(s.format))) s.saturate = true;
   if (s.rounding != Rounding::Stochastic) s.seed = 0;
+  s.transform = normalized_transform(s.transform);
   return s;
 }
 
-bool valid_name(std::string_view n) {
-  for (char c : n)
-    if (c == ',' || c == '=' || c == ':' || static_cast<unsigned char>(c) < 0x20) return false;
-  return true;
-}
-
-}  // namespace
 
 Scheme default_scheme(Kind kind) {
   Scheme s;
@@ -261,6 +192,17 @@ std::string_view kind_name(Kind k) {
   return "?";
 }
 
+std::string_view transform_kind_name(TransformKind k) {
+  switch (k) {
+    case TransformKind::None: return "none";
+    case TransformKind::Hadamard: return "hadamard";
+    case TransformKind::Smooth: return "smooth";
+    case TransformKind::LowRank: return "lowrank";
+    case TransformKind::Keep: return "keep";
+  }
+  return "?";
+}
+
 std::string_view granularity_name(Granularity g) {
   switch (g) {
     case Granularity::Tensor: return "tensor";
@@ -303,6 +245,10 @@ std::string_view scale_dtype_name(ScaleDType d) {
 Result<Scheme> validate(Scheme s) {
   if (s.kind == Kind::Preset) {
     if (s.preset == Preset::None) return make_error("kind=preset: no preset named");
+    if (has_transform(s))
+      return make_error(std::string(transform_kind_name(s.transform.kind)) + ": " +
+                        std::string(preset_info(s.preset).name) + " is a preset: it follows its toolchain's rule and "
+                        "takes no transform");
     return normalized(std::move(s));
   }
   switch (s.kind) {
@@ -355,6 +301,7 @@ Result<Scheme> validate(Scheme s) {
       break;
     default: break;
   }
+  if (std::string why = check_transform(s.transform); !why.empty()) return make_error(why);
   if (!valid_name(s.name))
     return make_error("name=" + s.name + ": a name may not contain ',', '=', ':' or control "
                       "characters");
@@ -370,9 +317,12 @@ Result<Scheme> parse_spec(std::string_view spec) {
                       std::string(kKinds));
   Scheme s = *base;
   if (s.kind == Kind::Preset) {
-    if (colon != std::string_view::npos)
-      return make_error("'" + std::string(spec) + "': " + std::string(kind_tok) +
-                        " is a preset: it follows its toolchain's rule and takes no options");
+    if (colon != std::string_view::npos) {
+      const std::string_view rest = spec.substr(colon + 1);
+      const std::string_view key = rest.substr(0, std::min(rest.find('='), rest.find(',')));
+      return make_error((key.empty() ? "'" + std::string(spec) + "'" : std::string(key)) + ": " +
+                        std::string(kind_tok) + " is a preset: it follows its toolchain's rule and takes no options");
+    }
     return s;
   }
   const bool alias = kind_tok == "int8" || kind_tok == "uint8" || kind_tok == "int4" ||
@@ -478,6 +428,8 @@ Result<Scheme> parse_spec(std::string_view spec) {
       s.seed = *v;
     } else if (key == "name") {
       s.name = value;
+    } else if (is_transform_key(key)) {
+      if (std::string why = parse_transform_key(key, value, s.transform); !why.empty()) return make_error(why);
     }
   }
   for (const auto& kvp : kv) {
@@ -523,6 +475,7 @@ std::string print_spec(const Scheme& in) {
   if (s.rounding != Rounding::NearestEven) kv.emplace_back("rounding", std::string(rounding_name(s.rounding)));
   if (s.rounding == Rounding::Stochastic && s.seed != 0) kv.emplace_back("seed", std::to_string(s.seed));
   if (!s.name.empty()) kv.emplace_back("name", s.name);
+  append_transform_spec(s.transform, kv);
   for (size_t i = 0; i < kv.size(); ++i) {
     out += i == 0 ? ":" : ",";
     out += kv[i].first;
@@ -530,173 +483,6 @@ std::string print_spec(const Scheme& in) {
     out += kv[i].second;
   }
   return out;
-}
-
-nlohmann::json scheme_to_json(const Scheme& in) {
-  const Scheme s = normalized(in);
-  nlohmann::json j;
-  if (s.kind == Kind::Preset) {
-    const PresetInfo& p = preset_info(s.preset);
-    j["kind"] = "preset";
-    j["preset"] = std::string(p.name);
-    j["toolchain"] = std::string(p.toolchain);
-    return j;
-  }
-  j["kind"] = std::string(kind_name(s.kind));
-  j["bits"] = s.bits;
-  if (s.kind == Kind::Float) j["format"] = std::string(numeric::traits(s.format).name);
-  j["granularity"] = std::string(granularity_name(s.granularity));
-  if (s.granularity == Granularity::Channel) j["axis"] = s.axis;
-  if (s.granularity == Granularity::Block) j["block"] = s.block;
-  if (s.kind == Kind::Minmax) {
-    j["zero_point"] = std::string(zp_name(s.zero_point));
-    j["signed"] = s.is_signed;
-  }
-  nlohmann::json clip;
-  clip["method"] = std::string(clip_method_name(s.clip.method));
-  if (s.clip.method == ClipMethod::Range) {
-    clip["lo"] = s.clip.lo;
-    clip["hi"] = s.clip.hi;
-  }
-  if (s.clip.method == ClipMethod::Percentile) clip["p"] = s.clip.p;
-  if (s.clip.method == ClipMethod::Sigma) clip["k"] = s.clip.k;
-  j["clip"] = clip;
-  j["rounding"] = std::string(rounding_name(s.rounding));
-  if (s.rounding == Rounding::Stochastic) j["seed"] = s.seed;
-  if (s.kind == Kind::Float) j["scale"] = std::string(scale_mode_name(s.scale));
-  if (has_scale(s)) j["scale_dtype"] = std::string(scale_dtype_name(s.scale_dtype));
-  if (s.kind == Kind::Float && is_fp8(s.format)) j["saturate"] = s.saturate;
-  if (!s.name.empty()) j["name"] = s.name;
-  return j;
-}
-
-Result<Scheme> scheme_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return make_error("scheme: expected a JSON object");
-  static const std::set<std::string> known = {
-      "kind", "bits", "format", "granularity", "axis", "block", "zero_point", "signed", "clip",
-      "rounding", "seed", "scale", "scale_dtype", "saturate", "name", "preset", "toolchain"};
-  for (const auto& [key, value] : j.items()) {
-    (void)value;
-    if (!known.count(key))
-      return make_error("scheme: unknown key '" + key +
-                        "'; allowed: kind, bits, format, granularity, axis, block, zero_point, "
-                        "signed, clip, rounding, seed, scale, scale_dtype, saturate, name, preset");
-  }
-  auto get_string = [&](const char* key) -> Result<std::optional<std::string>> {
-    if (!j.contains(key)) return std::optional<std::string>{};
-    if (!j[key].is_string()) return make_error(std::string("scheme.") + key + ": expected a string");
-    return std::optional<std::string>(j[key].get<std::string>());
-  };
-  auto kind_s = get_string("kind");
-  if (!kind_s) return tl::unexpected(kind_s.error());
-  if (!*kind_s) return make_error("scheme.kind: missing; allowed: absmax, minmax, float, nf4");
-  Scheme s;
-  const std::string& kind = **kind_s;
-  if (kind == "absmax") s = default_scheme(Kind::Absmax);
-  else if (kind == "minmax") s = default_scheme(Kind::Minmax);
-  else if (kind == "nf4") s = default_scheme(Kind::NF4);
-  else if (kind == "preset") {
-    auto name = get_string("preset");
-    if (!name) return tl::unexpected(name.error());
-    const PresetInfo* p = *name ? preset_by_name(**name) : nullptr;
-    if (!p) return make_error("scheme.preset: missing or unknown (quantscope-cli presets lists them)");
-    return preset_scheme(p->id);
-  } else if (kind == "float") {
-    auto f = get_string("format");
-    if (!f) return tl::unexpected(f.error());
-    if (!*f) return make_error("scheme.format: missing for kind float");
-    auto fmt = numeric::format_from_name(**f);
-    if (!fmt || *fmt == FloatFormat::FP32)
-      return make_error("scheme.format=" + **f +
-                        ": allowed: fp16, bf16, fp8_e4m3, fp8_e5m2, fp4_e2m1");
-    s = float_scheme(*fmt);
-  } else {
-    return make_error("scheme.kind=" + kind + ": allowed: absmax, minmax, float, nf4");
-  }
-  if (s.kind != Kind::Float && j.contains("format"))
-    return make_error("scheme.format: applies only to kind float");
-
-  auto need_int = [&](const char* key, auto& out) -> std::optional<Error> {
-    if (!j.contains(key)) return std::nullopt;
-    if (!j[key].is_number_integer())
-      return Error{std::string("scheme.") + key + ": expected an integer"};
-    out = j[key].get<std::remove_reference_t<decltype(out)>>();
-    return std::nullopt;
-  };
-  auto need_bool = [&](const char* key, bool& out) -> std::optional<Error> {
-    if (!j.contains(key)) return std::nullopt;
-    if (!j[key].is_boolean()) return Error{std::string("scheme.") + key + ": expected true/false"};
-    out = j[key].get<bool>();
-    return std::nullopt;
-  };
-  if (auto e = need_int("bits", s.bits)) return tl::unexpected(*e);
-  if (auto e = need_int("axis", s.axis)) return tl::unexpected(*e);
-  if (auto e = need_int("block", s.block)) return tl::unexpected(*e);
-  if (auto e = need_int("seed", s.seed)) return tl::unexpected(*e);
-  if (auto e = need_bool("signed", s.is_signed)) return tl::unexpected(*e);
-  if (auto e = need_bool("saturate", s.saturate)) return tl::unexpected(*e);
-
-  struct EnumKey {
-    const char* key;
-    std::function<bool(const std::string&)> set;
-    const char* allowed;
-  };
-  const EnumKey enums[] = {
-      {"granularity",
-       [&](const std::string& v) { auto g = granularity_from(v); if (g) s.granularity = *g; return g.has_value(); },
-       "tensor, channel, block"},
-      {"zero_point",
-       [&](const std::string& v) {
-         if (v == "int") s.zero_point = ZeroPointKind::Int;
-         else if (v == "float") s.zero_point = ZeroPointKind::Float;
-         else return false;
-         return true;
-       },
-       "int, float"},
-      {"rounding",
-       [&](const std::string& v) { auto r = rounding_from(v); if (r) s.rounding = *r; return r.has_value(); },
-       "nearest_even, stochastic, half_away"},
-      {"scale",
-       [&](const std::string& v) { auto m = scale_mode_from(v); if (m) s.scale = *m; return m.has_value(); },
-       "none, absmax"},
-      {"scale_dtype",
-       [&](const std::string& v) { auto d = scale_dtype_from(v); if (d) s.scale_dtype = *d; return d.has_value(); },
-       "f32, f16, bf16"},
-  };
-  for (const auto& e : enums) {
-    auto v = get_string(e.key);
-    if (!v) return tl::unexpected(v.error());
-    if (*v && !e.set(**v))
-      return make_error(std::string("scheme.") + e.key + "=" + **v + ": allowed: " + e.allowed);
-  }
-  if (j.contains("name")) {
-    if (!j["name"].is_string()) return make_error("scheme.name: expected a string");
-    s.name = j["name"].get<std::string>();
-  }
-  if (j.contains("clip")) {
-    const auto& c = j["clip"];
-    if (!c.is_object()) return make_error("scheme.clip: expected an object with 'method'");
-    if (!c.contains("method") || !c["method"].is_string())
-      return make_error("scheme.clip.method: missing; allowed: none, range, percentile, sigma, "
-                        "mse, kl");
-    auto m = clip_from(c["method"].get<std::string>());
-    if (!m)
-      return make_error("scheme.clip.method=" + c["method"].get<std::string>() +
-                        ": allowed: none, range, percentile, sigma, mse, kl");
-    s.clip.method = *m;
-    for (const char* key : {"lo", "hi", "p", "k"}) {
-      if (!c.contains(key)) continue;
-      if (!c[key].is_number()) return make_error(std::string("scheme.clip.") + key + ": expected a number");
-      const double v = c[key].get<double>();
-      if (key[0] == 'l') s.clip.lo = v;
-      else if (key[0] == 'h') s.clip.hi = v;
-      else if (key[0] == 'p') s.clip.p = v;
-      else s.clip.k = v;
-    }
-    if (s.clip.method == ClipMethod::Range && (!c.contains("lo") || !c.contains("hi")))
-      return make_error("scheme.clip: method range needs both lo and hi");
-  }
-  return validate(std::move(s));
 }
 
 }  // namespace qs

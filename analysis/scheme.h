@@ -32,6 +32,19 @@ struct Clip {
   bool operator==(const Clip&) const = default;
 };
 
+// What is done to the tensor before quantizing it (DESIGN.md "Beyond clipping";
+// analysis/transforms/ does the arithmetic, analysis/quant/quantize_transformed.cpp the
+// composition). At most one per scheme; never on a preset.
+enum class TransformKind { None, Hadamard, Smooth, LowRank, Keep };
+struct Transform {
+  TransformKind kind = TransformKind::None;
+  bool has_seed = false;  // hadamard: rot_seed given (random signs d_j)
+  uint64_t seed = 0;      // hadamard: rot_seed
+  double alpha = 0.5;     // smooth: migration strength, 0..1
+  int64_t count = 1;      // lowrank: rank r; keep: columns k (≥ 1; the upper bound is the shape's)
+  bool operator==(const Transform&) const = default;
+};
+
 struct Scheme {
   Kind kind = Kind::Absmax;
   int bits = 8;                                   // absmax/minmax: 2..16; nf4: 4; float: format's
@@ -49,6 +62,8 @@ struct Scheme {
   bool saturate = true;                           // fp8 only
   std::string name;                               // optional user label
   Preset preset = Preset::None;                   // preset kind only
+  Transform transform;                            // rot / smooth / lowrank / keep
+
 
   bool operator==(const Scheme&) const = default;
 };
@@ -76,5 +91,7 @@ std::string_view granularity_name(Granularity g);
 std::string_view clip_method_name(ClipMethod m);
 std::string_view rounding_name(Rounding r);
 std::string_view scale_dtype_name(ScaleDType d);
+std::string_view transform_kind_name(TransformKind k);  // none, hadamard, smooth, lowrank, keep
+inline bool has_transform(const Scheme& s) { return s.transform.kind != TransformKind::None; }
 
 }  // namespace qs

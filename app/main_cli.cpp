@@ -1,6 +1,6 @@
 // quantscope-cli: the scriptable face of the analysis core (DESIGN.md "CLI").
 //   inspect FILE [--json] [--stats]
-//   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--json]
+//   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--act-max FILE:TENSOR] [--json]
 //   demo --out FILE.safetensors [--small]
 //   demo --big N_GB --out DIR
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure. `--json` prints one JSON
@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -171,8 +172,30 @@ int cmd_inspect(const std::string& file, bool json, bool with_stats) {
 
 // ----------------------------------------------------------------------------- quantize
 
+// --act-max FILE:TENSOR: FILE is the longest prefix before a ':' that names an existing
+// file (a path may hold ':' itself); the tensor must be 1-D (SmoothQuant's act_scales).
+Result<std::vector<float>> load_act_max(const std::string& arg) {
+  for (size_t colon = arg.rfind(':'); colon != std::string::npos && colon > 0;
+       colon = arg.rfind(':', colon - 1)) {
+    const std::string path = arg.substr(0, colon), name = arg.substr(colon + 1);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    auto model = open_model(path);
+    if (!model) return make_error("--act-max " + arg + ": " + model.error().message);
+    const TensorView* t = model->find(name);
+    if (!t) return make_error("--act-max " + arg + ": " + path + " has no tensor named '" + name + "'");
+    if (t->shape.size() != 1 || !dtype_is_float(t->dtype))
+      return make_error("--act-max " + arg + ": " + name + " " + shape_string(t->shape) +
+                        " is not a 1-D floating-point tensor of activation maxima");
+    std::vector<float> storage;
+    const std::span<const float> v = to_float(*t, storage);
+    return std::vector<float>(v.begin(), v.end());
+  }
+  return make_error("--act-max " + arg + ": expected FILE:TENSOR naming an existing file");
+}
+
 int cmd_quantize(const std::string& file, const std::string& tensor_name,
-                 const std::vector<std::string>& specs, bool json) {
+                 const std::vector<std::string>& specs, const std::string& act_max_arg, bool json) {
   std::vector<Scheme> schemes;
   for (const std::string& sp : specs) {
     auto s = parse_spec(sp);
@@ -195,15 +218,30 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
     }
   }
   const TensorStats stats = scan_stats(*t);
+  TransformInputs transform_in;
+  if (!act_max_arg.empty()) {
+    auto a = load_act_max(act_max_arg);
+    if (!a) return fail(a.error().message);
+    transform_in.act_max = std::move(*a);
+  }
+  for (size_t i = 0; i < schemes.size(); ++i) {
+    if (!has_transform(schemes[i])) continue;
+    if (auto ready = transform_ready(schemes[i], t->shape, stats.n_nonfinite, &transform_in); !ready)
+      return fail("--scheme '" + specs[i] + "' on " + t->name + " " + shape_string(t->shape) + ": " +
+                  ready.error().message);
+  }
   std::vector<float> storage;
   const std::span<const float> x = to_float(*t, storage);
+  QuantizeOptions qopt;
+  qopt.transform = &transform_in;
 
   nlohmann::json results = nlohmann::json::array();
   TextTable table({"scheme", "SQNR dB", "MSE", "max err", "clipped", "codes", "bits/w", "ms"},
                   {false, true, true, true, true, true, true, true});
   for (const Scheme& s : schemes) {
     const auto t0 = std::chrono::steady_clock::now();
-    const QuantizeResult r = quantize(x, t->shape, s);
+    const QuantizeResult r = quantize(x, t->shape, s, qopt);
+    if (!r.error.empty()) return fail("--scheme '" + print_spec(s) + "' on " + t->name + ": " + r.error);
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const Metrics& m = r.metrics;
@@ -295,6 +333,8 @@ int cmd_report(const std::string& file, const std::string& regex, const std::vec
   for (const std::string& spec : specs) {
     auto s = parse_spec(spec);
     if (!s) return fail("--scheme '" + spec + "': " + s.error().message);
+    if (s->transform.kind == TransformKind::Smooth)
+      return fail("--scheme '" + spec + "': smooth needs per-column activation maxima, which only `quantize --act-max` takes");
     req.schemes.push_back(*s);
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -383,6 +423,9 @@ int run(int argc, char** argv) {
   quant->add_option("--scheme", specs, "Scheme spec, e.g. absmax:bits=8 (repeatable)")
       ->required()
       ->take_all();
+  std::string act_max;
+  quant->add_option("--act-max", act_max,
+                    "Per-column activation maxima for smooth=α schemes: FILE:TENSOR, a 1-D tensor (SmoothQuant act_scales)");
   quant->add_flag("--json", json, "Print one JSON document");
 
   CLI::App* report = app.add_subcommand("report", "Analyze every tensor with every scheme and write a report");
@@ -415,7 +458,7 @@ int run(int argc, char** argv) {
     return rc == 0 ? 0 : kExitBadInput;
   }
   if (*inspect) return cmd_inspect(file, json, with_stats);
-  if (*quant) return cmd_quantize(file, tensor, specs, json);
+  if (*quant) return cmd_quantize(file, tensor, specs, act_max, json);
   if (*report) return cmd_report(file, tensors_regex, specs, out, budget, objective);
   if (*presets) return cmd_presets(json);
   if (*demo) return big_gib > 0 ? cmd_demo_big(out, big_gib) : cmd_demo(out, small);

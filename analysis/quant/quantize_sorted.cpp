@@ -135,7 +135,7 @@ GroupParams tensor_params(const SortedValues& sv, const Scheme& s, const Quantiz
 }  // namespace
 
 bool sorted_path_applies(const Scheme& s) {
-  return s.kind != Kind::Preset && s.granularity == Granularity::Tensor && s.rounding != Rounding::Stochastic;
+  return s.kind != Kind::Preset && !has_transform(s) && s.granularity == Granularity::Tensor && s.rounding != Rounding::Stochastic;
 }
 
 QuantizeResult quantize_maybe_sorted(const SortedValues* sorted, std::span<const float> x,
