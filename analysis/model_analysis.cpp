@@ -176,7 +176,12 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
       }
       QuantizeOptions opt;
       opt.threads = side_by_side ? 1 : threads;
-      st.metrics = quantize(x, t.shape, s, opt).metrics;
+      QuantizeResult q = quantize(x, t.shape, s, opt);
+      if (!q.error.empty()) {
+        st.error = q.error;  // a transform that cannot run here (rot on NaN): listed like a shape that does not fit
+        return;
+      }
+      st.metrics = q.metrics;
     });
     if (stopped.load()) {
       out.cancelled = true;

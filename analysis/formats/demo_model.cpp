@@ -115,6 +115,15 @@ std::vector<OwnedTensor> make_demo_tensors(const DemoOptions& opt) {
       encode(Draft("model.layers.1.mlp.down_proj.weight", {1024, 512}).gaussian(0.02), DType::F16));
   // A conv filter in HWIO layout: per-channel quantization uses axis -1 here.
   out.push_back(encode(Draft("vision.conv1.weight", {3, 3, 16, 32}).gaussian(0.1), DType::F32));
+  // SmoothQuant-style activation maxima for o_proj's 1024 inputs (an act_scales entry):
+  // |a| of ordinary channels, and a few channels whose activations are ~30x larger — the
+  // outliers `smooth=α` migrates into the weights (the Outliers view's smoothing row).
+  {
+    Draft d("model.layers.0.self_attn.o_proj.act_scales", {1024});
+    for (float& a : d.v) a = float(0.5 + std::fabs(d.rng.normal()));
+    for (int64_t c : {50, 300, 640, 900}) d.v[size_t(c)] *= 30.0f;
+    out.push_back(encode(d, DType::F32));
+  }
   return out;
 }
 

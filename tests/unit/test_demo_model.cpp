@@ -101,12 +101,12 @@ TEST(DemoModel, DeterministicBytes) {
   auto m = open_model(a);
   ASSERT_TRUE(m.has_value()) << m.error().message;
   EXPECT_EQ(m->format, "safetensors");
-  EXPECT_EQ(m->tensors.size(), 10u);
+  EXPECT_EQ(m->tensors.size(), 11u);
   EXPECT_EQ(m->metadata["format"], "pt");
   EXPECT_EQ(m->metadata["quantscope_demo"], "1");
   EXPECT_TRUE(m->metadata["description"].is_string());
   EXPECT_EQ(m->total_params(),
-            65536 + 524288 + 512 + 524288 + 262144 + 512 + 65536 + 524288 + 524288 + 4608);
+            65536 + 524288 + 512 + 524288 + 262144 + 512 + 65536 + 524288 + 524288 + 4608 + 1024);
 
   // An independent reader (NumPy) sees the same values, BF16/F16 decoding included.
   if (std::system(QS_PYTHON " -c 'import numpy' >/dev/null 2>&1") == 0) {

@@ -55,7 +55,9 @@ struct SortedBuild {
 // The groups' axis for a preview: whole groups are every stride-th index along it.
 // -1 when no preview applies (one group, or too few indices along the axis).
 int preview_axis(const Scheme& s, std::span<const int64_t> shape) {
-  if (shape.empty()) return -1;
+  // A transform acts on the whole matrix (its columns' maxima, its SVD): a subset of
+  // rows would be another transform, not a preview of this one.
+  if (shape.empty() || has_transform(s)) return -1;
   int axis = -1;
   if (s.kind == Kind::Preset || s.granularity == Granularity::Block) {
     if (shape.size() >= 2) axis = 0;  // row-wise groups: rows are whole groups
