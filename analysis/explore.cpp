@@ -62,6 +62,7 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   o.threads = r.threads;
   o.control = control;
   o.tensor_clip = r.tensor_clip;
+  o.transform = r.transform;
   int64_t shown_group = -1;
   double step = 0;
   if (r.hist_error) {

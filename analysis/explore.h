@@ -31,6 +31,7 @@ struct ExploreRequest {
   };
   std::optional<KnownRange> known_range;
   std::optional<ClipRange> tensor_clip;  // passed to quantize (QuantizeOptions::tensor_clip)
+  const TransformInputs* transform = nullptr;  // passed to quantize (QuantizeOptions::transform)
 };
 
 struct GroupSummary {

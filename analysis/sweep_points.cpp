@@ -21,6 +21,7 @@ struct SweepTensor {
   std::span<const float> x;
   std::span<const int64_t> shape;
   const SortedValues* sorted = nullptr;
+  const TransformInputs* transform = nullptr;
 };
 
 // THE measurement of one point: quantize x with s (tensor_clip: a per-tensor clip range
@@ -31,6 +32,7 @@ SweepPoint measure_point(const SweepTensor& t, const Scheme& s, double at, std::
   QuantizeOptions o;
   o.tensor_clip = tensor_clip;
   o.threads = threads;
+  o.transform = t.transform;
   const QuantizeResult q = quantize_maybe_sorted(t.sorted, t.x, t.shape, s, o);
   SweepPoint p;
   p.x = at;
@@ -95,9 +97,9 @@ SweepResult collect(std::vector<std::optional<SweepPoint>>& pts, bool complete) 
 // [SECTION] Sweeps
 
 SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
-                       RunControl* control, int threads, const SortedValues* sorted) {
+                       RunControl* control, int threads, const SortedValues* sorted, const TransformInputs* transform) {
   if (family.kind != Kind::Absmax && family.kind != Kind::Minmax) return {};
-  const SweepTensor t{x, shape, sorted};
+  const SweepTensor t{x, shape, sorted, transform};
   std::vector<std::optional<SweepPoint>> pts(15);
   // Widest first: the 16-bit code bitmap is the slowest point, so it should not come last.
   const bool done = run_points(15, threads, control, [&](int64_t k) {
@@ -109,8 +111,8 @@ SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape,
   return collect(pts, done);
 }
 
-SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base, int points,
-                       RunControl* control, int threads, const SortedValues* sorted) {
+SweepResult sweep_clip(std::span<const float> x_in, std::span<const int64_t> shape, const Scheme& base, int points,
+                       RunControl* control, int threads, const SortedValues* sorted, const TransformInputs* transform) {
   SweepResult r;
   Scheme s = base;
   if (s.kind != Kind::Absmax) {
@@ -118,10 +120,24 @@ SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape,
     s = Scheme{};
     s.kind = Kind::Absmax;
     s.bits = bits;
+    s.transform = base.transform;
+  }
+  // What the clip acts on: x, or x′ when the scheme keeps a transform.
+  std::vector<float> transformed;
+  std::span<const float> x = x_in;
+  if (has_transform(s)) {
+    QuantizeOptions o;
+    o.keep_transformed = true;
+    o.transform = transform;
+    o.threads = threads;
+    QuantizeResult q = quantize(x_in, shape, s, o);
+    if (!q.error.empty() || q.cancelled) return r;
+    transformed = std::move(q.transformed);
+    x = transformed;
   }
   const float amax = absmax_of(x, threads);
   if (!(amax > 0) || points < 2) return r;
-  const SweepTensor t{x, shape, sorted};
+  const SweepTensor t{x_in, shape, sorted, transform};
   // Where the calibration methods put the threshold (per tensor), and what they achieve.
   struct Method {
     const char* name;
@@ -186,12 +202,12 @@ SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape,
 }
 
 SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                        RunControl* control, int threads, const SortedValues* sorted) {
+                        RunControl* control, int threads, const SortedValues* sorted, const TransformInputs* transform) {
   const int64_t last = shape.empty() ? int64_t(x.size()) : shape.back();
   std::vector<int64_t> sizes;
   for (int64_t b = 16; b <= 4096; b *= 2)
     if (b <= last) sizes.push_back(b);
-  const SweepTensor t{x, shape, sorted};
+  const SweepTensor t{x, shape, sorted, transform};
   std::vector<std::optional<SweepPoint>> pts(sizes.size());
   const bool done = run_points(int64_t(sizes.size()), threads, control, [&](int64_t i) {
     Scheme s = base;

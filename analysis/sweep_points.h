@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/quant/quantize_transformed.h"
 #include "analysis/quant/sorted_values.h"
 #include "analysis/run_control.h"
 #include "analysis/scheme.h"
@@ -45,17 +46,22 @@ struct SweepResult {
 // Other kinds have no bits parameter: an empty result.
 // `sorted` (optional, x's sorted-values cache): per-tensor points are then answered in
 // O(levels · log N) by quantize_sorted, with the same numbers.
+// `transform`: a scheme with a transform takes its inputs and per-tensor caches from here
+// (QuantizeOptions::transform), so a sweep does not redo an SVD per point.
 SweepResult sweep_bits(std::span<const float> x, std::span<const int64_t> shape, const Scheme& family,
-                       RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr);
+                       RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr,
+                       const TransformInputs* transform = nullptr);
 // Thresholds T log-spaced from max|x|/64 to max|x| (`points` of them), each quantized as
 // clip=range [−T, T] with `base`'s kind and bits if absmax, else absmax with `base`'s
-// bits (a symmetric threshold is an absmax notion).
+// bits (a symmetric threshold is an absmax notion). Under a transform the clip acts on x′,
+// so T spans max|x′| and the markers calibrate on x′.
 SweepResult sweep_clip(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
                        int points = 48, RunControl* control = nullptr, int threads = 0,
-                       const SortedValues* sorted = nullptr);
+                       const SortedValues* sorted = nullptr, const TransformInputs* transform = nullptr);
 // Block sizes 16, 32, …, 4096 that fit in the last dimension, `base` made blockwise.
 SweepResult sweep_block(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                        RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr);
+                        RunControl* control = nullptr, int threads = 0, const SortedValues* sorted = nullptr,
+                        const TransformInputs* transform = nullptr);
 // int8, int4 per channel, int4 blocks of 32/64/128, q8_0-like (int8 blocks of 32 with
 // fp16 scales), nf4, fp8 e4m3/e5m2 scaled and not, fp4 (blocks of 32, scaled), bf16, fp16.
 SweepResult format_map(std::span<const float> x, std::span<const int64_t> shape, RunControl* control = nullptr,

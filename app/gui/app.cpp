@@ -7,6 +7,7 @@
 
 #include <imgui.h>
 
+#include "analysis/transforms/matrix_view.h"
 #include "app/gui/panels.h"
 #include "app/gui/platform.h"
 
@@ -384,6 +385,31 @@ void App::select_scheme(int index) {
   post_explore(true);
 }
 
+bool App::set_act_max_tensor(int index) {
+  if (!st_.model || index >= int(st_.model->tensors.size())) return false;
+  if (index < 0) {
+    st_.act_max_tensor = -1;
+    st_.act_max.reset();
+  } else {
+    const TensorView& t = st_.model->tensors[size_t(index)];
+    if (t.shape.size() != 1 || !dtype_is_float(t.dtype)) {
+      st_.notices.push_back(t.name + ": activation maxima must be a 1-D floating-point tensor");
+      return false;
+    }
+    std::vector<float> storage;
+    const std::span<const float> v = to_float(t, storage);
+    st_.act_max = std::make_shared<const std::vector<float>>(v.begin(), v.end());
+    st_.act_max_tensor = index;
+  }
+  for (SchemeEntry& e : st_.schemes)
+    if (e.scheme.transform.kind == TransformKind::Smooth) {
+      e.error.clear();
+      e.metrics.reset();
+    }
+  post_explore(true);
+  return true;
+}
+
 void App::set_dark(bool dark) {
   st_.dark = dark;
   platform_.set_theme(dark ? Theme::Dark : Theme::Light);
@@ -393,6 +419,20 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   if (!st_.model || st_.tensor < 0 || st_.schemes.empty()) return;
   const SchemeEntry& sel = st_.schemes[size_t(st_.selected)];
   if (!sel.error.empty()) return;
+  if (sel.scheme.transform.kind == TransformKind::Smooth && !st_.act_max) {
+    // Smoothing needs activation maxima: take the model's 1-D tensor of the right length,
+    // one named like SmoothQuant's act_scales first. The user can pick another.
+    const int64_t cols = matrix_view(st_.model->tensors[size_t(st_.tensor)].shape).cols;
+    int pick = -1;
+    for (size_t i = 0; i < st_.model->tensors.size(); ++i) {
+      const TensorView& a = st_.model->tensors[i];
+      if (a.shape.size() != 1 || a.shape[0] != cols || !dtype_is_float(a.dtype)) continue;
+      if (pick < 0 || (a.name.find("act") != std::string::npos &&
+                       st_.model->tensors[size_t(pick)].name.find("act") == std::string::npos))
+        pick = int(i);
+    }
+    if (pick >= 0 && set_act_max_tensor(pick)) return;  // it posted
+  }
   ExploreJobRequest r;
   r.model = st_.model;
   r.tensor = st_.tensor;
@@ -406,6 +446,7 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   if (st_.active_view == View::Heatmap && st_.heat_request.out_w > 0) r.heatmap = st_.heat_request;
   r.whatif = st_.whatif;
   r.log_abs_hist = st_.active_view == View::Formats && st_.fmt_log_axis;
+  r.act_max = st_.act_max;
   if (st_.active_view == View::Compare)
     for (const SchemeEntry& e : st_.schemes)
       if (e.error.empty()) r.error_schemes.push_back(e.scheme);

@@ -110,6 +110,9 @@ class App {
   void set_clip_range(double lo, double hi, bool continuous_edit);
   void set_view(double lo, double hi);
   void select_scheme(int index);
+  // The activation maxima for smooth=α schemes: a 1-D float tensor of the model (decoded
+  // once); -1 clears. Schemes refused for want of maxima are tried again.
+  bool set_act_max_tensor(int index);
   void set_dark(bool dark);
 
   void frame();                 // one ImGui frame (between NewFrame and Render)

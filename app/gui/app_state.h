@@ -70,6 +70,9 @@ struct AppState {
   int selected = 0;
   std::string spec_text;        // the spec field of the editor
   int64_t group = -1;           // group to show levels for (-1: largest scale)
+  // smooth=α schemes: the activation maxima, a 1-D tensor of the model (-1: none chosen).
+  int act_max_tensor = -1;
+  std::shared_ptr<const std::vector<float>> act_max;
 
   View active_view = View::Distribution;
   std::map<int, ViewMemory> view_memory;  // by tensor index, for the open model

@@ -9,11 +9,14 @@
 #include <imgui_stdlib.h>
 
 #include "analysis/presets/preset.h"
+#include "analysis/transforms/matrix_view.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 
 namespace qs::app {
 namespace {
+
+constexpr double kAlphaMin = 0.0, kAlphaMax = 1.0;
 
 using numeric::FloatFormat;
 
@@ -97,6 +100,70 @@ void label(const char* text) {
   ImGui::TextUnformatted(text);
   ImGui::SameLine(ImGui::GetFontSize() * 6.5f);
   ImGui::SetNextItemWidth(-1);
+}
+
+// The transform before quantizing (DESIGN.md "Beyond clipping"): none, a Hadamard
+// rotation (optionally with random signs), smoothing with activation maxima, a low-rank
+// split or kept columns, with each one's parameter. Presets take none.
+bool transform_controls(App& app, Scheme& s, bool& continuous) {
+  AppState& st = app.state();
+  Transform& t = s.transform;
+  bool changed = false;
+  label("transform");
+  const TransformKind before = t.kind;
+  if (enum_combo("##transform", &t.kind,
+                 {{TransformKind::None, "none"},
+                  {TransformKind::Hadamard, "rotate (Hadamard)"},
+                  {TransformKind::Smooth, "smooth (SmoothQuant)"},
+                  {TransformKind::LowRank, "low-rank split"},
+                  {TransformKind::Keep, "keep columns (fp16)"}})) {
+    if (t.kind != before) t = Transform{t.kind};  // each kind's default parameter
+    changed = true;
+  }
+  const TensorView* tv = st.model && st.tensor >= 0 ? &st.model->tensors[size_t(st.tensor)] : nullptr;
+  const MatrixShape m = tv ? matrix_view(tv->shape) : MatrixShape{};
+  switch (t.kind) {
+    case TransformKind::Hadamard: {
+      label("random signs");
+      if (ImGui::Checkbox("##signs", &t.has_seed)) changed = true;
+      if (t.has_seed) {
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(-1);
+        if (ImGui::InputScalar("##rot_seed", ImGuiDataType_U64, &t.seed)) changed = true;
+      }
+      break;
+    }
+    case TransformKind::Smooth: {
+      label("alpha");
+      if (ImGui::SliderScalar("##alpha", ImGuiDataType_Double, &t.alpha, &kAlphaMin, &kAlphaMax, "%.2f")) changed = true;
+      continuous |= ImGui::IsItemActive();
+      label("act. maxima");
+      const std::string cur = st.act_max_tensor >= 0 && st.model && st.act_max_tensor < int(st.model->tensors.size())
+                                  ? st.model->tensors[size_t(st.act_max_tensor)].name
+                                  : "(none: pick a 1-D tensor of " + std::to_string(m.cols) + ")";
+      if (ImGui::BeginCombo("##act", cur.c_str(), ImGuiComboFlags_HeightLarge)) {
+        for (size_t i = 0; st.model && i < st.model->tensors.size(); ++i) {
+          const TensorView& a = st.model->tensors[i];
+          if (a.shape.size() != 1 || a.shape[0] != m.cols || !dtype_is_float(a.dtype)) continue;
+          if (ImGui::Selectable(a.name.c_str(), int(i) == st.act_max_tensor)) app.set_act_max_tensor(int(i));
+        }
+        ImGui::EndCombo();
+      }
+      break;
+    }
+    case TransformKind::LowRank:
+    case TransformKind::Keep: {
+      label(t.kind == TransformKind::LowRank ? "rank r" : "columns k");
+      const int64_t hi = std::max<int64_t>(1, (t.kind == TransformKind::LowRank ? std::min(m.rows, m.cols) : m.cols) - 1);
+      const int64_t lo = 1, top = std::min<int64_t>(hi, 256);
+      if (ImGui::SliderScalar("##count", ImGuiDataType_S64, &t.count, &lo, &top)) changed = true;
+      // A release commits (a low-rank split recomputes its SVD for a larger r).
+      continuous |= ImGui::IsItemActive() && t.kind == TransformKind::Keep;
+      break;
+    }
+    case TransformKind::None: break;
+  }
+  return changed;
 }
 
 void compare_list(App& app) {
@@ -335,6 +402,7 @@ void draw_scheme_panel(App& app) {
                    {{ScaleDType::F32, "f32"}, {ScaleDType::F16, "f16"}, {ScaleDType::BF16, "bf16"}}))
       changed = true;
   }
+  if (s.kind != Kind::Preset && transform_controls(app, s, continuous)) changed = true;
   if (changed) app.apply_scheme(s, continuous);
   draw_error_and_metrics(app, entry);
 }

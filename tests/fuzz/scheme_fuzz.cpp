@@ -42,6 +42,9 @@ std::vector<std::vector<uint8_t>> FuzzSeeds() {
       "fp8_e4m3", "fp8_e5m2:saturate=false", "fp8_e4m3:scale=absmax,gran=channel", "nf4:block=64",
       "absmax:bits=8,gran=block,block=32,scale_dtype=f16", "int8", "uint8", "int4", "fp4",
       "absmax:bits=3,rounding=stochastic,seed=7", "minmax:bits=8,signed=true,clip=kl",
+      "absmax:bits=4,rot=hadamard", "absmax:bits=4,gran=channel,rot=hadamard,rot_seed=18446744073709551615",
+      "minmax:bits=4,smooth=0.5", "nf4:lowrank=32", "int4:keep=6", "q8_0:keep=1", "int8:rot=hadamard,keep=2",
+      R"({"kind":"absmax","bits":4,"rot":"hadamard","rot_seed":7})", R"({"kind":"nf4","lowrank":4})",
       R"({"kind":"absmax","bits":4,"granularity":"block","block":64})",
       R"({"kind":"float","format":"fp8_e4m3","scale":"absmax"})"};
   std::vector<std::vector<uint8_t>> seeds;

@@ -41,7 +41,7 @@ void expect_within_ulp(std::span<const float> a, std::span<const float> b) {
 std::vector<float> random_matrix(int64_t n, uint32_t seed, double outlier = 0) {
   std::mt19937 g(seed);
   std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> x(size_t(n));
+  std::vector<float> x(static_cast<size_t>(n));
   for (auto& v : x) v = d(g);
   if (outlier > 0) x[size_t(n / 3)] = float(outlier);
   return x;

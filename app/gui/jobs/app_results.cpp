@@ -53,6 +53,11 @@ void App::poll_results() {
         st_.view = {r.data_lo, r.data_hi};
         st_.view_valid = true;
       }
+      // A transform that cannot run on this tensor (rot on NaN, smooth without maxima):
+      // the entry says why, as for a shape that does not fit.
+      if (!r.main.q.error.empty() && st_.selected < int(st_.schemes.size()) &&
+          st_.schemes[size_t(st_.selected)].scheme == r.main.q.scheme)
+        st_.schemes[size_t(st_.selected)].error = r.main.q.error;
       // Metrics: the selected scheme and the others in list order.
       size_t k = 0;
       for (size_t i = 0; i < st_.schemes.size(); ++i) {

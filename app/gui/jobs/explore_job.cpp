@@ -11,6 +11,9 @@
 
 #include "analysis/calibrate.h"
 #include "analysis/quant/quantize_sorted.h"
+#include "analysis/transforms/keep_columns.h"
+#include "analysis/transforms/low_rank.h"
+#include "analysis/transforms/smooth.h"
 
 namespace qs::app {
 
@@ -115,6 +118,12 @@ struct ExploreWorker::Cache {
   std::vector<float> finite;  // x's finite values when x has non-finite ones (calibration)
   // The sorted-values cache, once its build has finished (shared with nothing else).
   std::shared_ptr<const SortedValues> sorted;
+  // Transforms' per-tensor inputs: the column maxima and keep order once per tensor, the
+  // low-rank factors at the largest rank asked so far, the activation maxima in use. A
+  // slider over k, r or α, a sweep or the compare list then redo only the quantization.
+  TransformInputs transform_in;
+  std::shared_ptr<const std::vector<float>> act_max;  // what the cached metrics were computed with
+
   // The preview subset: every kPreviewStride-th index along `subset_axis`.
   int subset_axis = -1;
   std::vector<float> subset;
@@ -137,7 +146,33 @@ struct ExploreWorker::Cache {
   // it applies, else by the kernels.
   QuantizeResult quantize_fast(std::span<const int64_t> shape, const Scheme& s, QuantizeOptions o) {
     o.tensor_clip = tensor_clip(s);
+    o.transform = transform_inputs(s, shape, o.control);
     return quantize_maybe_sorted(sorted.get(), x, shape, s, o);
+  }
+  // The inputs a scheme's transform needs, computed on first use (nullptr without one).
+  const TransformInputs* transform_inputs(const Scheme& s, std::span<const int64_t> shape, RunControl* ctl) {
+    if (!has_transform(s) || !transform_fits(s.transform, shape) || stats.n_finite == 0) return nullptr;
+    const MatrixShape m = matrix_view(shape);
+    const TransformKind k = s.transform.kind;
+    if ((k == TransformKind::Keep || k == TransformKind::Smooth) && !transform_in.column_absmax)
+      transform_in.column_absmax = std::make_shared<const std::vector<float>>(column_absmax(x, m));
+    if (k == TransformKind::Keep && !transform_in.keep_priority)
+      transform_in.keep_priority = std::make_shared<const std::vector<int64_t>>(keep_priority(*transform_in.column_absmax));
+    if (k == TransformKind::LowRank && stats.n_nonfinite == 0 &&
+        (!transform_in.low_rank || transform_in.low_rank->rank < s.transform.count)) {
+      LowRankFactors f = low_rank_factors(x, m, s.transform.count, 0, ctl);
+      if (!f.cancelled) transform_in.low_rank = std::make_shared<const LowRankFactors>(std::move(f));
+    }
+    return &transform_in;
+  }
+  // Metrics of smooth schemes depend on the activation maxima: a new choice drops them.
+  void use_act_max(std::shared_ptr<const std::vector<float>> a) {
+    if (a == act_max) return;
+    act_max = std::move(a);
+    transform_in.act_max = act_max ? *act_max : std::vector<float>{};
+    metrics.clear();
+    error_hists.clear();
+    heat_spec.clear();
   }
   // A per-tensor data-driven clip range, calibrated once per what it depends on.
   std::optional<ClipRange> tensor_clip(const Scheme& s) {
@@ -279,6 +314,12 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
   if (cache.stats.n_finite > 0)
     req.known_range = ExploreRequest::KnownRange{cache.stats.min, cache.stats.max, cache.stats.n_finite};
   req.tensor_clip = cache.tensor_clip(req.scheme);
+  cache.use_act_max(r.act_max);
+  req.transform = cache.transform_inputs(req.scheme, t.shape, &ctl);
+  if (ctl.cancelled()) {
+    out.cancelled = true;
+    return out;
+  }
   // x's histogram depends on the view, not the scheme: a clip drag reuses it (and with the
   // sorted cache it costs O(bins · log N)).
   if (!cache.has_hist_x(req) && cache.sorted)
@@ -378,6 +419,7 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
       QuantizeOptions o;
       o.keep_dequant = true;
       o.control = &ctl;
+      o.transform = req.transform;
       QuantizeResult q = quantize(cache.x, t.shape, req.scheme, o);
       if (q.cancelled) {
         out.cancelled = true;

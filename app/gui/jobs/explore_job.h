@@ -46,6 +46,8 @@ struct ExploreJobRequest {
   std::optional<HeatmapRequest> heatmap;  // the Heatmap view's rectangle and quantity
   std::optional<WhatIf> whatif;           // quantize a scratch copy with this edit
   bool log_abs_hist = false;              // the Formats view's log-magnitude axis
+  // smooth=α schemes: the activation maxima the user chose (a 1-D tensor of the model).
+  std::shared_ptr<const std::vector<float>> act_max;
 };
 
 struct ExploreJobResult {
