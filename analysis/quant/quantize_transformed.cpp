@@ -260,6 +260,23 @@ Result<void> transform_ready(const Scheme& s, std::span<const int64_t> shape, in
   return {};
 }
 
+void prepare_transform_inputs(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+                              TransformInputs& in, int threads, RunControl* control) {
+  if (!has_transform(s) || x.empty() || !transform_fits(s.transform, shape)) return;
+  const MatrixShape m = matrix_view(shape);
+  const TransformKind k = s.transform.kind;
+  if ((k == TransformKind::Keep || k == TransformKind::Smooth) &&
+      (!in.column_absmax || int64_t(in.column_absmax->size()) != m.cols))
+    in.column_absmax = std::make_shared<const std::vector<float>>(column_absmax(x, m, threads));
+  if (k == TransformKind::Keep && (!in.keep_priority || int64_t(in.keep_priority->size()) != m.cols))
+    in.keep_priority = std::make_shared<const std::vector<int64_t>>(keep_priority(*in.column_absmax));
+  if (k == TransformKind::LowRank && (!in.low_rank || in.low_rank->rank < s.transform.count) &&
+      count_nonfinite(x) == 0) {
+    LowRankFactors f = low_rank_factors(x, m, s.transform.count, threads, control);
+    if (!f.cancelled) in.low_rank = std::make_shared<const LowRankFactors>(std::move(f));
+  }
+}
+
 QuantizeResult quantize_transformed(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
                                     const QuantizeOptions& opt, bool ref) {
   Scheme base = s;

@@ -64,6 +64,13 @@ Result<void> transform_fits(const Transform& t, std::span<const int64_t> shape);
 Result<void> transform_ready(const Scheme& s, std::span<const int64_t> shape, int64_t n_nonfinite,
                              const TransformInputs* in);
 
+// Fills what `s`'s transform needs from x and `in` lacks — the column maxima and keep
+// order (keep, smooth), the low-rank factors at rank ≥ r (lowrank) — so that many
+// quantizations of x (a sweep, a slider) share one pass or one SVD. Skips what cannot run
+// (x with NaN for lowrank; a shape that does not fit). control: the SVD's cancel.
+void prepare_transform_inputs(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,
+                              TransformInputs& in, int threads = 0, RunControl* control = nullptr);
+
 // Precondition: has_transform(s), s validated, transform_fits. `ref`: the _ref transforms
 // and quantize_ref for the base quantizer.
 QuantizeResult quantize_transformed(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,

@@ -109,9 +109,13 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         } else {
           x = to_float(t, storage);
         }
-        out.bits = sweep_bits(x, t.shape, r.base, &c, 0, sorted);
-        if (!out.bits.cancelled) out.clip = sweep_clip(x, t.shape, r.base, 48, &c, 0, sorted);
-        if (!out.clip.cancelled) out.block = sweep_block(x, t.shape, r.base, &c, 0, sorted);
+        // A transform's inputs once for all points (one SVD per sweep, not one per point).
+        TransformInputs tin;
+        if (r.act_max) tin.act_max = *r.act_max;
+        prepare_transform_inputs(x, t.shape, r.base, tin, 0, &c);
+        out.bits = sweep_bits(x, t.shape, r.base, &c, 0, sorted, &tin);
+        if (!out.bits.cancelled) out.clip = sweep_clip(x, t.shape, r.base, 48, &c, 0, sorted, &tin);
+        if (!out.clip.cancelled) out.block = sweep_block(x, t.shape, r.base, &c, 0, sorted, &tin);
         if (!out.block.cancelled) out.map = format_map(x, t.shape, &c, 0, sorted);
         out.cancelled = out.bits.cancelled || out.clip.cancelled || out.block.cancelled || out.map.cancelled;
         std::vector<std::pair<double, double>> pts;
@@ -478,10 +482,10 @@ void App::request_stored() {
 void App::request_sweeps() {
   if (!st_.model || st_.tensor < 0 || st_.schemes.empty() || !st_.schemes[size_t(st_.selected)].error.empty()) return;
   const Scheme& base = st_.schemes[size_t(st_.selected)].scheme;
-  const std::string key = std::to_string(st_.tensor) + "|" + print_spec(base);
+  const std::string key = std::to_string(st_.tensor) + "|" + print_spec(base) + "|" + std::to_string(st_.act_max_tensor);
   if (key == st_.sweeps_posted) return;
   st_.sweeps_posted = key;
-  sweep_job_->post(SweepJobRequest{st_.model, st_.tensor, base}, true);
+  sweep_job_->post(SweepJobRequest{st_.model, st_.tensor, base, st_.act_max}, true);
 }
 
 void App::after_render() {

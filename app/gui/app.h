@@ -27,6 +27,7 @@ struct SweepJobRequest {
   std::shared_ptr<const Model> model;
   int tensor = -1;
   Scheme base;
+  std::shared_ptr<const std::vector<float>> act_max;  // smooth=α bases
 };
 
 struct SweepJobResult {

@@ -11,9 +11,6 @@
 
 #include "analysis/calibrate.h"
 #include "analysis/quant/quantize_sorted.h"
-#include "analysis/transforms/keep_columns.h"
-#include "analysis/transforms/low_rank.h"
-#include "analysis/transforms/smooth.h"
 
 namespace qs::app {
 
@@ -151,18 +148,9 @@ struct ExploreWorker::Cache {
   }
   // The inputs a scheme's transform needs, computed on first use (nullptr without one).
   const TransformInputs* transform_inputs(const Scheme& s, std::span<const int64_t> shape, RunControl* ctl) {
-    if (!has_transform(s) || !transform_fits(s.transform, shape) || stats.n_finite == 0) return nullptr;
-    const MatrixShape m = matrix_view(shape);
-    const TransformKind k = s.transform.kind;
-    if ((k == TransformKind::Keep || k == TransformKind::Smooth) && !transform_in.column_absmax)
-      transform_in.column_absmax = std::make_shared<const std::vector<float>>(column_absmax(x, m));
-    if (k == TransformKind::Keep && !transform_in.keep_priority)
-      transform_in.keep_priority = std::make_shared<const std::vector<int64_t>>(keep_priority(*transform_in.column_absmax));
-    if (k == TransformKind::LowRank && stats.n_nonfinite == 0 &&
-        (!transform_in.low_rank || transform_in.low_rank->rank < s.transform.count)) {
-      LowRankFactors f = low_rank_factors(x, m, s.transform.count, 0, ctl);
-      if (!f.cancelled) transform_in.low_rank = std::make_shared<const LowRankFactors>(std::move(f));
-    }
+    if (!has_transform(s)) return nullptr;
+    if (stats.n_nonfinite == 0 || s.transform.kind != TransformKind::LowRank)
+      prepare_transform_inputs(x, shape, s, transform_in, 0, ctl);
     return &transform_in;
   }
   // Metrics of smooth schemes depend on the activation maxima: a new choice drops them.
