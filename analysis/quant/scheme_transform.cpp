@@ -24,9 +24,12 @@ std::string_view transform_key(TransformKind k) {
 
 // Sets the kind, refusing a second transform (the error names both keys).
 std::string set_kind(Transform& t, TransformKind k) {
-  if (t.kind != TransformKind::None && t.kind != k)
-    return std::string(transform_key(t.kind)) + ", " + std::string(transform_key(k)) +
-           ": at most one transform per scheme (rot, smooth, lowrank or keep)";
+  if (t.kind != TransformKind::None && t.kind != k) {
+    // Named in alphabetical order, so the spec and the JSON form say the same.
+    std::string a(transform_key(t.kind)), b(transform_key(k));
+    if (b < a) std::swap(a, b);
+    return a + ", " + b + ": at most one transform per scheme (rot, smooth, lowrank or keep)";
+  }
   t.kind = k;
   return "";
 }

@@ -67,7 +67,8 @@ TEST_F(CliTransforms, TransformJsonAndBits) {
   ASSERT_EQ(i.code, 0) << i.err;
   std::string name;
   int64_t rows = 0, cols = 0;
-  for (const auto& t : nlohmann::json::parse(i.out)["tensors"])
+  const nlohmann::json listing = nlohmann::json::parse(i.out);
+  for (const auto& t : listing["tensors"])
     if (t["shape"].size() == 2 && t["dtype"] == "F32") {
       name = t["name"];
       rows = t["shape"][0];

@@ -88,7 +88,8 @@ TEST(QuantizeTransformed, KeepRoundTripAndItsCounts) {
   EXPECT_FLOAT_EQ(r.groups[0].scale, 1.0f);
   // codes over the other columns only: 1,-2,4,5,6,8,9,10,32767 (9 distinct, the kept zeros not counted).
   EXPECT_EQ(r.metrics.codes_used, 9);
-  EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 16.0 + (16.0 * 3 + 32) / 12);
+  // 16 bits + one f32 scale over 12 elements + the kept column (16·3 + 32)/12.
+  EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 16.0 + 32.0 / 12 + (16.0 * 3 + 32) / 12);
   EXPECT_EQ(r.metrics.mse, 0.0);
   // A kept value beyond fp16 overflows to Inf: it counts as clipped (1 of 12).
   std::vector<float> big = x;
@@ -148,7 +149,7 @@ TEST(QuantizeTransformed, LowRankOfARankOneMatrixIsExact) {
     expect_within_ulp(r.dequant, x);
     ASSERT_TRUE(r.transform);
     EXPECT_NEAR(r.transform->energy, 1.0, 1e-9);
-    EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 16.0 + 16.0 * 1 * 11 / 30);
+    EXPECT_DOUBLE_EQ(*r.metrics.bits_per_weight, 16.0 + 32.0 / 30 + 16.0 * 1 * 11 / 30);
   }
 }
 
@@ -182,11 +183,20 @@ TEST(QuantizeTransformed, MetricsAreInTheOriginalSpace) {
     EXPECT_DOUBLE_EQ(*r.metrics.max_abs_error, mx) << s;
     ASSERT_TRUE(r.hist_error) << s;
     EXPECT_EQ(r.hist_error->counts, hist) << s;
-    // The fast transforms and the _ref twins agree (low rank within its 0.1 % contract).
+    // The fast transforms and the _ref twins agree. Low rank: the randomized SVD's
+    // residual ‖x − L‖ is within 0.1 % of the exact one, but on this flat spectrum its
+    // subspace is another one, so x′ and the quantization error differ by a few %.
     const QuantizeResult q = quantize_ref(x, shape, spec(s), o);
-    const double tol = spec(s).transform.kind == TransformKind::LowRank ? 2e-3 : 1e-9;
-    EXPECT_NEAR(*q.metrics.mse, *r.metrics.mse, tol * *r.metrics.mse) << s;
-    EXPECT_EQ(q.metrics.codes_used, r.metrics.codes_used) << s;
+    if (spec(s).transform.kind == TransformKind::LowRank) {
+      ASSERT_TRUE(q.transform && r.transform);
+      const double resid_ref = 1 - q.transform->energy, resid = 1 - r.transform->energy;
+      EXPECT_LE(std::sqrt(resid / resid_ref), 1.001) << s;
+      EXPECT_GE(resid, resid_ref * (1 - 1e-12)) << s;  // the exact SVD is optimal
+      EXPECT_NEAR(*q.metrics.mse, *r.metrics.mse, 0.1 * *r.metrics.mse) << s;
+    } else {
+      EXPECT_NEAR(*q.metrics.mse, *r.metrics.mse, 1e-9 * *r.metrics.mse) << s;
+      EXPECT_EQ(q.metrics.codes_used, r.metrics.codes_used) << s;
+    }
   }
 }
 
