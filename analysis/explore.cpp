@@ -63,6 +63,9 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   o.control = control;
   o.tensor_clip = r.tensor_clip;
   o.transform = r.transform;
+  // Under a transform the group's range, scale and levels are the quantizer's on x′.
+  const bool transformed = has_transform(r.scheme);
+  o.keep_transformed = transformed;
   int64_t shown_group = -1;
   double step = 0;
   if (r.hist_error) {
@@ -86,7 +89,10 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   const int64_t G = int64_t(out.q.groups.size());
   int64_t g = r.group < 0 ? largest_scale_group(out.q.groups) : std::min(r.group, G - 1);
   if (g < 0) g = 0;
-  if (r.known_range && out.q.layout.granularity == Granularity::Tensor) {
+  if (transformed) {
+    if (!out.q.transformed.empty()) out.group = summarize_group(out.q.transformed, out.q.layout, g);
+    std::vector<float>().swap(out.q.transformed);  // the Outliers view keeps its own x′
+  } else if (r.known_range && out.q.layout.granularity == Granularity::Tensor) {
     out.group.index = 0;
     out.group.count = out.q.layout.numel;
     out.group.n_finite = r.known_range->n_finite;

@@ -160,6 +160,10 @@ void draw_metrics_card(App& app) {
   }
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextDisabled("%s", formula(e.scheme, r.group).c_str());
+  if (has_transform(e.scheme))
+    ImGui::TextDisabled("(range, scale and levels are those of x′ = %s(x), the tensor the quantizer sees; "
+                        "the metrics compare x with x̂ mapped back)",
+                        std::string(transform_kind_name(e.scheme.transform.kind)).c_str());
   ImGui::PopTextWrapPos();
 }
 
