@@ -9,6 +9,7 @@
 
 #include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
+#include "analysis/quant/sorted_values.h"
 #include "analysis/quantize.h"
 #include "analysis/transforms/hadamard.h"
 #include "analysis/transforms/keep_columns.h"
@@ -21,15 +22,21 @@ constexpr int64_t kChunk = 1 << 16;  // metrics items: fixed, so sums never depe
 
 std::string matrix_text(MatrixShape m) { return std::to_string(m.rows) + "×" + std::to_string(m.cols); }
 
-int64_t count_nonfinite(std::span<const float> x) {
-  int64_t n = 0;
-  for (float v : x) n += !std::isfinite(v);
-  return n;
+int64_t count_nonfinite(std::span<const float> x, int threads = 0) {
+  const int64_t n = int64_t(x.size());
+  return parallel_reduce(
+      chunk_count(n, kChunk), threads, int64_t(0),
+      [&](int64_t c) {
+        int64_t k = 0;
+        for (int64_t i = c * kChunk, e = std::min(n, (c + 1) * kChunk); i < e; ++i) k += !std::isfinite(x[size_t(i)]);
+        return k;
+      },
+      [](int64_t& acc, int64_t k) { acc += k; });
 }
 
 // The forward transform's output and what the inverse and the report need.
 struct Forward {
-  std::vector<float> xp;  // x′
+  FloatBuffer xp;  // x′ (not zero-filled first: every element is written)
   TransformReport rep;
   std::vector<float> smooth_s;
   std::vector<int64_t> kept;
@@ -146,47 +153,76 @@ ErrorSums pair_sums(std::span<const float> x, std::span<const float> xhat, int64
   return s;
 }
 
+// x̂'s or x − x̂'s histogram over the finite x, per chunk, summed in chunk order.
 Histogram histogram_of(std::span<const float> x, std::span<const float> xhat, const HistogramSpec& spec_in,
-                       bool error) {
+                       bool error, int threads) {
   Histogram h;
   h.spec = sanitize(spec_in);
-  h.counts.assign(size_t(h.spec.bins), 0);
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i])) continue;
-    const double v = error ? double(x[i]) - double(xhat[i]) : double(xhat[i]);
-    const int b = histogram_bin(h.spec, v);
-    if (b >= 0) ++h.counts[size_t(b)];
-  }
+  const int64_t n = int64_t(x.size());
+  h.counts = parallel_reduce(
+      chunk_count(n, kChunk), threads, std::vector<uint64_t>(size_t(h.spec.bins), 0),
+      [&](int64_t c) {
+        std::vector<uint64_t> part(size_t(h.spec.bins), 0);
+        for (int64_t i = c * kChunk, e = std::min(n, (c + 1) * kChunk); i < e; ++i) {
+          if (!std::isfinite(x[size_t(i)])) continue;
+          const double v = error ? double(x[size_t(i)]) - double(xhat[size_t(i)]) : double(xhat[size_t(i)]);
+          const int b = histogram_bin(h.spec, v);
+          if (b >= 0) ++part[size_t(b)];
+        }
+        return part;
+      },
+      [](std::vector<uint64_t>& acc, const std::vector<uint64_t>& part) {
+        for (size_t b = 0; b < acc.size(); ++b) acc[b] += part[b];
+      });
   return h;
 }
 
 // keep: the quantizer's clipped elements and codes over the other columns only, and the
 // kept elements that overflow fp16 (DESIGN.md: clipped_fraction, codes_used for keep).
+// Rows in fixed items; each item marks its codes in a bitmap, OR-ed in item order.
 void keep_counts(std::span<const float> x, std::span<const int64_t> shape, const Scheme& base,
-                 const QuantizeResult& q, const std::vector<int64_t>& kept, int64_t& n_clipped,
+                 const QuantizeResult& q, const std::vector<int64_t>& kept, int threads, int64_t& n_clipped,
                  int64_t& codes_used) {
   const MatrixShape m = matrix_view(shape);
   std::vector<uint8_t> is_kept(size_t(m.cols), 0);
   for (int64_t c : kept) is_kept[size_t(c)] = 1;
-  std::vector<uint8_t> seen(size_t(1) << 18, 0);  // codes: ±2^16 ints or ≤ 16-bit float patterns
-  n_clipped = q.metrics.sums.n_clipped;
+  constexpr int64_t kCodeOffset = int64_t(1) << 17;  // codes: ±2^16 ints or ≤ 16-bit float patterns
+  constexpr size_t kWords = size_t(1) << 12;         // 2^18 bits
+  struct Part {
+    int64_t clip_delta = 0;
+    std::vector<uint64_t> seen;
+  };
+  const int64_t rows_per_item = std::max<int64_t>(1, kChunk / std::max<int64_t>(m.cols, 1));
+  const Part all = parallel_reduce(
+      chunk_count(m.rows, rows_per_item), threads, Part{0, std::vector<uint64_t>(kWords, 0)},
+      [&](int64_t item) {
+        Part p{0, std::vector<uint64_t>(kWords, 0)};
+        const int64_t r0 = item * rows_per_item, r1 = std::min(m.rows, r0 + rows_per_item);
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t row = r * m.cols;
+          for (int64_t c = 0; c < m.cols; ++c) {
+            if (is_kept[size_t(c)] || !std::isfinite(x[size_t(row + c)])) continue;
+            const uint64_t slot = uint64_t(int64_t(q.codes[size_t(row + c)]) + kCodeOffset);
+            if (slot < kWords * 64) p.seen[slot >> 6] |= uint64_t(1) << (slot & 63);
+          }
+          for (int64_t c : kept) {
+            const float xv = x[size_t(row + c)];
+            if (!std::isfinite(xv)) continue;
+            // The zero the quantizer saw here: take back its clip, count the fp16 overflow.
+            const GroupParams& g = q.groups[size_t(q.layout.group_of(row + c))];
+            if (quantize_element(base, g, 0.0f, 0.5f).clipped) --p.clip_delta;
+            if (std::isinf(numeric::fp16_decode(numeric::fp16_encode(xv)))) ++p.clip_delta;
+          }
+        }
+        return p;
+      },
+      [](Part& acc, const Part& p) {
+        acc.clip_delta += p.clip_delta;
+        for (size_t w = 0; w < kWords; ++w) acc.seen[w] |= p.seen[w];
+      });
+  n_clipped = q.metrics.sums.n_clipped + all.clip_delta;
   codes_used = 0;
-  for (int64_t i = 0; i < m.numel(); ++i) {
-    const float xv = x[size_t(i)];
-    if (!std::isfinite(xv)) continue;
-    if (is_kept[size_t(i % m.cols)]) {
-      // The zero the quantizer saw here: take back its clip, count the fp16 overflow.
-      const GroupParams& g = q.groups[size_t(q.layout.group_of(i))];
-      if (quantize_element(base, g, 0.0f, 0.5f).clipped) --n_clipped;
-      if (std::isinf(numeric::fp16_decode(numeric::fp16_encode(xv)))) ++n_clipped;
-      continue;
-    }
-    const size_t slot = size_t(int64_t(q.codes[size_t(i)]) + (int64_t(1) << 17));
-    if (slot < seen.size() && !seen[slot]) {
-      seen[slot] = 1;
-      ++codes_used;
-    }
-  }
+  for (uint64_t w : all.seen) codes_used += __builtin_popcountll(w);
 }
 
 }  // namespace
@@ -292,13 +328,17 @@ QuantizeResult quantize_transformed(std::span<const float> x, std::span<const in
   bo.keep_dequant = true;
   bo.keep_codes = opt.keep_codes || s.transform.kind == TransformKind::Keep;
 
-  const int64_t n_nonfinite = count_nonfinite(x);
+  // Only rot and lowrank must know it first (they refuse NaN/Inf); the others learn it
+  // from the metrics pass.
+  const bool refuses_nonfinite =
+      s.transform.kind == TransformKind::Hadamard || s.transform.kind == TransformKind::LowRank;
+  const int64_t known_nonfinite = refuses_nonfinite ? count_nonfinite(x, opt.threads) : 0;
   if (x.empty()) {  // metrics and params.transform null
     QuantizeResult r = ref ? quantize_ref(x, shape, base, bo) : quantize(x, shape, base, bo);
     r.scheme = s;
     return r;
   }
-  if (auto ready = transform_ready(s, shape, n_nonfinite, opt.transform); !ready) {
+  if (auto ready = transform_ready(s, shape, known_nonfinite, opt.transform); !ready) {
     QuantizeResult r;
     r.scheme = s;
     r.layout = *make_layout(shape, base);
@@ -312,7 +352,8 @@ QuantizeResult quantize_transformed(std::span<const float> x, std::span<const in
     r.cancelled = true;
     return r;
   }
-  QuantizeResult q = ref ? quantize_ref(f.xp, shape, base, bo) : quantize(f.xp, shape, base, bo);
+  const std::span<const float> xp(f.xp.data(), f.xp.size());
+  QuantizeResult q = ref ? quantize_ref(xp, shape, base, bo) : quantize(xp, shape, base, bo);
   if (q.cancelled) {
     q.scheme = s;
     return q;
@@ -321,7 +362,8 @@ QuantizeResult quantize_transformed(std::span<const float> x, std::span<const in
   inverse(x, shape, s.transform, f, xhat, opt.threads, ref);
 
   int64_t n_clipped = q.metrics.sums.n_clipped, codes_used = q.metrics.codes_used;
-  if (s.transform.kind == TransformKind::Keep) keep_counts(x, shape, base, q, f.kept, n_clipped, codes_used);
+  if (s.transform.kind == TransformKind::Keep)
+    keep_counts(x, shape, base, q, f.kept, opt.threads, n_clipped, codes_used);
   QuantizeResult R;
   R.scheme = s;
   R.layout = q.layout;
@@ -335,16 +377,16 @@ QuantizeResult quantize_transformed(std::span<const float> x, std::span<const in
   sums.n_clipped = n_clipped;
   std::optional<double> bpw = q.metrics.bits_per_weight;
   if (bpw) *bpw += transform_extra_bits(s.transform, shape);
-  R.metrics = finalize_metrics(sums, n, n_nonfinite, codes_used, bpw);
+  R.metrics = finalize_metrics(sums, n, n - sums.n, codes_used, bpw);
   if (opt.hist_x) R.hist_x = make_histogram(x, *opt.hist_x);
-  if (opt.hist_dequant) R.hist_dequant = histogram_of(x, xhat, *opt.hist_dequant, false);
+  if (opt.hist_dequant) R.hist_dequant = histogram_of(x, xhat, *opt.hist_dequant, false, opt.threads);
   std::optional<HistogramSpec> herr = opt.hist_error;
   if (opt.hist_error_from_params)
     if (auto h = opt.hist_error_from_params(R.groups)) herr = h;
-  if (herr) R.hist_error = histogram_of(x, xhat, *herr, true);
+  if (herr) R.hist_error = histogram_of(x, xhat, *herr, true, opt.threads);
   if (opt.keep_codes) R.codes = std::move(q.codes);
   if (opt.keep_dequant) R.dequant = std::move(xhat);
-  if (opt.keep_transformed) R.transformed = std::move(f.xp);
+  if (opt.keep_transformed) R.transformed.assign(f.xp.begin(), f.xp.end());
   R.transform = std::move(f.rep);
   return R;
 }
