@@ -423,7 +423,10 @@ void App::post_explore(bool cancel_running, bool reset_view) {
   if (!st_.model || st_.tensor < 0 || st_.schemes.empty()) return;
   const SchemeEntry& sel = st_.schemes[size_t(st_.selected)];
   if (!sel.error.empty()) return;
-  if (sel.scheme.transform.kind == TransformKind::Smooth && !st_.act_max) {
+  const bool smoothing = std::any_of(st_.schemes.begin(), st_.schemes.end(), [](const SchemeEntry& e) {
+    return e.scheme.transform.kind == TransformKind::Smooth;
+  });
+  if (smoothing && !st_.act_max) {
     // Smoothing needs activation maxima: take the model's 1-D tensor of the right length,
     // one named like SmoothQuant's act_scales first. The user can pick another.
     const int64_t cols = matrix_view(st_.model->tensors[size_t(st_.tensor)].shape).cols;

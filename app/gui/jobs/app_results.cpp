@@ -64,6 +64,7 @@ void App::poll_results() {
         if (int(i) == st_.selected) {
           if (r.main.q.scheme == st_.schemes[i].scheme) st_.schemes[i].metrics = r.main.q.metrics;
         } else if (st_.schemes[i].error.empty() && k < r.compare.size()) {
+          st_.schemes[i].error = r.compare_errors[k];
           st_.schemes[i].metrics = r.compare[k++];
         }
       }

@@ -101,6 +101,7 @@ struct ExploreWorker::Cache {
   std::span<const float> x;
   TensorStats stats;
   std::map<std::string, Metrics> metrics;        // by canonical spec
+  std::map<std::string, std::string> errors;     // by canonical spec: a transform that cannot run here
   std::optional<Histogram> hist_x;               // x's histogram for the last view (scheme-free)
   std::map<std::string, Histogram> error_hists;  // by spec + range + bins (Compare view)
   std::map<std::string, std::shared_ptr<const GroupStats>> ranges;  // by spec (Ranges view)
@@ -159,6 +160,7 @@ struct ExploreWorker::Cache {
     act_max = std::move(a);
     transform_in.act_max = act_max ? *act_max : std::vector<float>{};
     metrics.clear();
+    errors.clear();
     error_hists.clear();
     heat_spec.clear();
   }
@@ -373,9 +375,12 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
         out.cancelled = true;
         return out;
       }
+      if (!q.error.empty()) cache.errors[key] = q.error;
       it = cache.metrics.emplace(key, q.metrics).first;
     }
-    out.compare.push_back(it->second);
+    const auto err = cache.errors.find(key);
+    out.compare_errors.push_back(err == cache.errors.end() ? "" : err->second);
+    out.compare.push_back(err == cache.errors.end() ? std::optional<Metrics>(it->second) : std::nullopt);
   }
   if (r.ranges) {
     const Scheme rs = ranges_scheme(req.scheme);
@@ -447,10 +452,12 @@ ExploreJobResult ExploreWorker::run(const ExploreJobRequest& r, RunControl& ctl,
         o.control = &ctl;
         o.hist_error = spec;
         QuantizeResult q = cache.quantize_fast(t.shape, sc, o);
-        if (q.cancelled || !q.hist_error) {
+        if (q.cancelled || (!q.hist_error && q.error.empty())) {
           out.cancelled = true;
           return out;
         }
+        // A transform that cannot run here (smooth without maxima): an empty histogram.
+        if (!q.hist_error) q.hist_error = Histogram{spec, std::vector<uint64_t>(size_t(spec.bins), 0)};
         it = cache.error_hists.emplace(key, std::move(*q.hist_error)).first;
       }
       out.error_hists.push_back(it->second);

@@ -57,6 +57,7 @@ struct ExploreJobResult {
   double data_lo = 0, data_hi = 0;
   bool view_reset = false;
   std::vector<std::optional<Metrics>> compare;
+  std::vector<std::string> compare_errors;  // aligned with compare: why a scheme could not run ("" = ran)
   std::vector<Histogram> error_hists;  // aligned with the request's error_schemes
   std::shared_ptr<const GroupStats> ranges;
   std::shared_ptr<const Heatmap> heatmap;
