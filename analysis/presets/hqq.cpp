@@ -42,15 +42,11 @@ GroupParams hqq_init_params(float lo, float hi) {
   return gp;
 }
 
-HqqStepSums hqq_step(const float* w, int64_t n, float inv, float& zero) {
-  // optimize_weights_proximal_legacy_step(W_f, scale, zero, min_max, beta, lp_norm, axis):
-  //   W_q = torch.round(W_f * scale + zero).clamp_(min_max[0], min_max[1])
-  //   W_r = (W_q - zero) / scale
-  //   W_e = shrink_lp_op(W_f - W_r, beta, lp_norm)
-  //   zero = torch.mean(W_q - (W_f - W_e) * scale, axis=axis, keepdim=True)
-  // and the caller's current_error = torch.abs(W_f - W_r).mean()
-  HqqStepSums s;
-  double sum_m = 0;
+namespace {
+
+// The step's per-element terms in full (non-finite elements skipped): Σ (W_q − (W − W_e)·inv)
+// into sum_m, Σ |W − W_r| and the count into s.
+void step_elements(const float* w, int64_t n, float inv, float zero, double& sum_m, HqqStepSums& s) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = w[i];
     if (!std::isfinite(v)) continue;
@@ -68,6 +64,57 @@ HqqStepSums hqq_step(const float* w, int64_t n, float inv, float& zero) {
     sum_m += double(q - (v - e) * inv);
     s.abs_err += double(a);
     ++s.n;
+  }
+}
+
+}  // namespace
+
+HqqStepSums hqq_step_ref(const float* w, int64_t n, float inv, float& zero) {
+  HqqStepSums s;
+  double sum_m = 0;
+  step_elements(w, n, inv, zero, sum_m, s);
+  if (s.n > 0) zero = float(sum_m / double(s.n));
+  return s;
+}
+
+HqqStepSums hqq_step(const float* w, int64_t n, float inv, float& zero) {
+  // optimize_weights_proximal_legacy_step(W_f, scale, zero, min_max, beta, lp_norm, axis):
+  //   W_q = torch.round(W_f * scale + zero).clamp_(min_max[0], min_max[1])
+  //   W_r = (W_q - zero) / scale
+  //   W_e = shrink_lp_op(W_f - W_r, beta, lp_norm)
+  //   zero = torch.mean(W_q - (W_f - W_e) * scale, axis=axis, keepdim=True)
+  // and the caller's current_error = torch.abs(W_f - W_r).mean()
+  HqqStepSums s;
+  double sum_m = 0;
+  // By runs of 64: the float terms of a run without non-finite values and without a
+  // shrink (every |W − W_r| < 0.16, so W_e = ±0) in a loop the compiler vectorizes (this
+  // file is built with -fno-trapping-math so that it may compute both sides of a select),
+  // then summed in element order: the same values and sums as step_elements, which does
+  // any other run.
+  constexpr int64_t kRun = 64;
+  float m[kRun], ad[kRun];
+  for (int64_t first = 0; first < n; first += kRun) {
+    const int64_t len = std::min(kRun, n - first);
+    const float* wr = w + first;
+    int full = 0;  // a run that needs step_elements (NaN |d| counts too)
+    for (int64_t i = 0; i < len; ++i) {
+      const float v = wr[i];
+      const float u = v * inv + zero;
+      const float rounded = (u + 12582912.0f) - 12582912.0f;  // torch_rne as a select
+      const float t = std::fabs(u) < 4194304.0f ? rounded : u;
+      const float q = t < 0.0f ? 0.0f : kMaxV < t ? kMaxV : t;                          // std::clamp
+      const float d = v - (q - zero) / inv;
+      const float e = d > 0 ? 0.0f : d < 0 ? -0.0f : 0.0f;  // the shrink's ±0
+      m[i] = q - (v - e) * inv;
+      ad[i] = std::fabs(d);
+      full |= !(ad[i] < 0.16f);
+    }
+    if (full) {
+      step_elements(wr, len, inv, zero, sum_m, s);
+      continue;
+    }
+    for (int64_t i = 0; i < len; ++i) sum_m += double(m[i]), s.abs_err += double(ad[i]);
+    s.n += len;
   }
   if (s.n > 0) zero = float(sum_m / double(s.n));
   return s;

@@ -43,6 +43,9 @@ struct HqqStepSums {
   int64_t n = 0;
 };
 HqqStepSums hqq_step(const float* w, int64_t n, float inv, float& zero);
+// Its readable twin, element by element (hqq_step runs most groups through a vectorized
+// loop; the tests check the two agree bit for bit).
+HqqStepSums hqq_step_ref(const float* w, int64_t n, float inv, float& zero);
 
 // HQQ on a whole tensor cut into flat groups of `group` elements (the last may be short
 // here; HQQ itself asserts numel % group == 0): groups[k] gets the optimized (s, inv, z).
