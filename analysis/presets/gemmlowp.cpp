@@ -31,7 +31,6 @@ GroupParams gemmlowp_choose_params(float min, float max) {
   // uint8 — undefined behaviour; x86 gives 0, kept here.)
   GroupParams gp;
   gp.scale = float(scale);  // result.scale = scale (exact: it was a float)
-  gp.inv = gp.scale;        // unused: gemmlowp divides by the scale
   gp.zero_point = float(nudged_zero_point);
   return gp;
 }

@@ -25,7 +25,6 @@ GroupParams quanto_qint8_params(float amax) {
   // return rmax / qtype.qmax  (qint8.qmax = 127: a float32 division)
   GroupParams gp;
   gp.scale = amax / 127.0f;
-  gp.inv = gp.scale;  // unused: quanto divides by the scale
   gp.zero_point = 0.0f;
   return gp;
 }
@@ -48,7 +47,6 @@ GroupParams quanto_qint4_params(float lo, float hi) {
   // scale = (rmax - rmin) / (qmax - qmin); shift = -rmin
   GroupParams gp;
   gp.scale = (hi - lo) / 15.0f;
-  gp.inv = gp.scale;  // unused: quanto divides by the scale
   gp.zero_point = lo;  // shift = −lo
   return gp;
 }
