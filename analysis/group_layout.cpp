@@ -44,7 +44,7 @@ Result<GroupLayout> make_layout(std::span<const int64_t> shape, const Scheme& s)
       case PresetGroups::RowBlocks:
       case PresetGroups::RowBlocksPadded: g.granularity = Granularity::Block, g.block = info.block; break;
       case PresetGroups::FlatBlocks:
-        g.granularity = Granularity::Block, g.block = info.block;
+        g.granularity = Granularity::Block, g.block = preset_block(s.preset, shape);  // quanto: per shape
         return make_layout(flat, g);
     }
     return make_layout(shape, g);

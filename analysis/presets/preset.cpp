@@ -12,38 +12,16 @@
 #include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/numeric/gguf_blocks.h"
+#include "analysis/presets/gemmlowp.h"
 #include "analysis/presets/ggml_quants.h"
+#include "analysis/presets/hqq.h"
+#include "analysis/presets/preset_kinds.h"
 #include "analysis/presets/preset_tables.h"
+#include "analysis/presets/quanto.h"
 
 namespace qs {
 
 namespace {
-
-DType ggml_type(Preset p) {
-  switch (p) {
-    case Preset::Q8_0: return DType::Q8_0;
-    case Preset::Q4_0: return DType::Q4_0;
-    case Preset::Q4_1: return DType::Q4_1;
-    case Preset::Q5_0: return DType::Q5_0;
-    case Preset::Q5_1: return DType::Q5_1;
-    case Preset::Q4_K: return DType::Q4_K;
-    case Preset::Q6_K: return DType::Q6_K;
-    default: return DType::F32;
-  }
-}
-
-bool is_ggml(Preset p) { return ggml_type(p) != DType::F32; }
-
-std::optional<MxElement> mx_element(Preset p) {
-  switch (p) {
-    case Preset::MxFp8E4M3: return MxElement::E4M3;
-    case Preset::MxFp8E5M2: return MxElement::E5M2;
-    case Preset::MxFp6E3M2: return MxElement::E3M2;
-    case Preset::MxFp6E2M3: return MxElement::E2M3;
-    case Preset::MxFp4: return MxElement::E2M1;
-    default: return std::nullopt;
-  }
-}
 
 int64_t numel_of(std::span<const int64_t> shape) {
   int64_t n = 1;
@@ -59,7 +37,8 @@ struct Grouping {
   int64_t dim = 1, inner = 1;                                 // channel
 };
 
-Grouping grouping(const PresetInfo& info, std::span<const int64_t> shape) {
+Grouping grouping(Preset p, std::span<const int64_t> shape) {
+  const PresetInfo& info = preset_info(p);
   Grouping g;
   const int64_t n = numel_of(shape);
   switch (info.groups) {
@@ -70,8 +49,8 @@ Grouping grouping(const PresetInfo& info, std::span<const int64_t> shape) {
       g.groups = g.dim;
       break;
     case PresetGroups::FlatBlocks:
-      g.rows = 1, g.cols = n, g.block = info.block;
-      g.blocks_per_row = (n + info.block - 1) / info.block;
+      g.rows = 1, g.cols = n, g.block = preset_block(p, shape);
+      g.blocks_per_row = (n + g.block - 1) / g.block;
       g.groups = g.blocks_per_row;
       break;
     case PresetGroups::RowBlocks:
@@ -100,7 +79,30 @@ Result<void> preset_fits(Preset p, std::span<const int64_t> shape) {
   }
   if (info.groups == PresetGroups::Channel0 && shape.empty())
     return make_error(std::string(info.name) + ": a per-channel preset needs a tensor with at least one axis");
+  const int64_t n = numel_of(shape);
+  if ((p == Preset::QuantoQint8 || p == Preset::QuantoQint4) && shape.size() < 2)
+    return make_error(std::string(info.name) + ": quanto quantizes Linear and Conv2d weights, tensors of at least 2 "
+                      "axes (quantize_symmetric refuses a 1-D tensor per axis); this one has " +
+                      std::to_string(shape.size()));
+  if (p == Preset::QuantoQint4 && shape[0] == 1 && n > 1 && quanto_group_size(n) == 0)
+    // MaxOptimizer drops axis 0 of size 1 and then reduces over axis 0 only: a scale per
+    // element (every x̂ = x, scale 0). Not a quantization worth reproducing.
+    return make_error(std::string(info.name) + ": a weight with one output row and no quanto group size (its " +
+                      std::to_string(n) + " inputs are ≤ 128 or not a multiple of 128, 96, 64 or 32) gets one "
+                      "scale per element from quanto's MaxOptimizer");
+  if (p == Preset::Hqq4bit && n % kHqqGroup != 0)
+    return make_error(std::string(info.name) + ": HQQ needs numel to be a multiple of group_size 64 (it asserts "
+                      "so); this tensor has " + std::to_string(n) + " elements");
   return {};
+}
+
+int64_t preset_block(Preset p, std::span<const int64_t> shape) {
+  if (p != Preset::QuantoQint4) return preset_info(p).block;
+  // QModuleMixin: out_features = shape[0], in_features = numel // out_features.
+  const int64_t out = shape.empty() ? 1 : shape[0], n = numel_of(shape);
+  const int64_t in = out > 0 ? n / out : 0;
+  const int64_t g = quanto_group_size(in);
+  return std::max<int64_t>(1, g > 0 ? g : in);  // no group size: per output row (axis 0)
 }
 
 double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups) {
@@ -121,6 +123,10 @@ double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups) {
     case Preset::MxFp4: return 4.0 + 8.0 * g / n;
     case Preset::Fp8E4M3Tensor:
     case Preset::Fp8E4M3Channel: return 8.0 + 32.0 * g / n;
+    case Preset::QuantoQint8: return 8.0 + 32.0 * g / n;       // fp32 scale per channel
+    case Preset::QuantoQint4: return 4.0 + 64.0 * g / n;       // fp32 scale + fp32 shift per group
+    case Preset::GemmlowpUint8: return 8.0 + 40.0 * g / n;     // float scale + uint8 zero point
+    case Preset::Hqq4bit: return 4.0 + 64.0 * g / n;           // fp32 scale + fp32 zero per 64
     default: return 0;
   }
 }
@@ -201,6 +207,10 @@ GroupParams group_params(Preset p, float lo, float hi, float amax) {
     case Preset::BnbNf4:
     case Preset::BnbFp4:
     case Preset::BnbDynamic8: gp.scale = amax; return gp;
+    case Preset::QuantoQint8: return quanto_qint8_params(amax);
+    case Preset::QuantoQint4: return quanto_qint4_params(lo, hi);
+    case Preset::GemmlowpUint8: return gemmlowp_choose_params(lo, hi);
+    case Preset::Hqq4bit: return hqq_init_params(lo, hi);  // (run_preset optimizes every group first)
     default: {  // OCP MX
       // shared_exp = ⌊log2 amax⌋ − emax_elem, clamped to E8M0's [−127, 127]; an
       // all-zero block takes the smallest scale.
@@ -249,6 +259,10 @@ void group_elements(Preset p, const GroupParams& gp, const float* xf, int64_t le
       }
       return;
     }
+    case Preset::QuantoQint8: quanto_qint8_quantize(gp, xf, len, xhat, code, clipped); return;
+    case Preset::QuantoQint4: quanto_qint4_quantize(gp, xf, len, xhat, code, clipped); return;
+    case Preset::GemmlowpUint8: gemmlowp_quantize(gp, xf, len, xhat, code, clipped); return;
+    case Preset::Hqq4bit: hqq_quantize(gp, xf, len, xhat, code, clipped); return;
     default: {  // OCP MX: the scale is exactly 2^shared
       const MxElement e = *mx_element(p);
       const MxElementTraits& t = mx_traits(e);
@@ -299,7 +313,7 @@ struct ItemPlan {
 };
 ItemPlan item_plan(Preset p, std::span<const int64_t> shape, int64_t n) {
   const PresetInfo& info = preset_info(p);
-  const Grouping g = grouping(info, shape);
+  const Grouping g = grouping(p, shape);
   ItemPlan pl;
   if (is_ggml(p)) pl.units = g.rows, pl.unit_len = g.cols;
   else if (info.groups == PresetGroups::Tensor) pl.units = n;
@@ -320,7 +334,7 @@ template <class OnItem>
 std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::span<const int64_t> shape,
                                     const PresetRun& run, bool ordered, OnItem&& on_item) {
   const PresetInfo& info = preset_info(p);
-  const Grouping g = grouping(info, shape);
+  const Grouping g = grouping(p, shape);
   const int64_t n = int64_t(x.size());
   const int threads = resolve_threads(run.threads);
   RunControl* ctl = run.control;
@@ -365,6 +379,13 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
         [](Range& acc, const Range& part) { acc.merge(part); });
     if (!r.any) r.lo = r.hi = 0;
     groups[0] = group_params(p, r.lo, r.hi, r.amax);
+  }
+  // HQQ's early stop looks at the whole tensor's error: every group's (inv, z) is
+  // optimized before any element is handed on.
+  const bool optimized = p == Preset::Hqq4bit;
+  if (optimized) {
+    hqq_optimize(x, g.block, threads, ctl, groups);
+    if (ctl && ctl->cancelled()) return groups;
   }
   auto group_first = [&](int64_t k) {  // first element of group k (block kinds)
     return (k / g.blocks_per_row) * g.cols + (k % g.blocks_per_row) * g.block;
@@ -420,10 +441,12 @@ std::vector<GroupParams> run_preset(Preset p, std::span<const float> x, std::spa
     const int64_t u0 = item * per_item, u1 = std::min(units, u0 + per_item);
     for (int64_t k = u0; k < u1; ++k) {
       const int64_t gf = blocks ? group_first(k) : k * g.inner, gl = blocks ? group_len(k) : g.inner;
-      Range r;
-      r.add(x.data() + gf, gl);
-      if (!r.any) r.lo = r.hi = 0;
-      groups[size_t(k)] = group_params(p, r.lo, r.hi, r.amax);
+      if (!optimized) {
+        Range r;
+        r.add(x.data() + gf, gl);
+        if (!r.any) r.lo = r.hi = 0;
+        groups[size_t(k)] = group_params(p, r.lo, r.hi, r.amax);
+      }
       const size_t o = size_t(gf - first);
       group_elements(p, groups[size_t(k)], xf + gf, gl, sl.xhat.data() + o, sl.code.data() + o,
                      sl.clipped.data() + o);
@@ -499,54 +522,6 @@ std::vector<GroupParams> visit_preset_items(Preset p, std::span<const float> x, 
 int64_t preset_item_count(Preset p, std::span<const int64_t> shape) {
   const int64_t n = numel_of(shape);
   return n > 0 ? item_plan(p, shape, n).items : 0;
-}
-
-std::vector<float> preset_levels(Preset p, const GroupParams& gp) {
-  std::vector<float> out;
-  if (is_ggml(p)) {
-    // value = scale·code + offset over the type's code range (as gguf_block_params reads it).
-    numeric::GgufBlockParams probe;
-    std::vector<std::byte> zero(ggml_block_bytes(ggml_type(p)));
-    numeric::gguf_block_params(ggml_type(p), zero.data(), probe);
-    for (int c = probe.code_min; c <= probe.code_max; ++c) out.push_back(gp.scale * float(c) + gp.zero_point);
-  } else {
-    switch (p) {
-      case Preset::TorchQuint8:
-      case Preset::TorchQint8:
-      case Preset::TorchQint8Channel: {
-        const int qmin = p == Preset::TorchQuint8 ? 0 : -128, qmax = p == Preset::TorchQuint8 ? 255 : 127;
-        for (int q = qmin; q <= qmax; ++q) out.push_back(gp.scale * float(q - int(gp.zero_point)));
-        break;
-      }
-      case Preset::Fp8E4M3Tensor:
-      case Preset::Fp8E4M3Channel:
-        for (uint32_t c = 0; c < 256; ++c) {
-          const float v = numeric::fp8_e4m3_decode(uint8_t(c));
-          if (std::isfinite(v)) out.push_back(v * gp.scale);
-        }
-        break;
-      case Preset::BnbNf4:
-        for (uint8_t c = 0; c < 16; ++c) out.push_back(numeric::nf4_decode(c) * gp.scale);
-        break;
-      case Preset::BnbFp4:
-        for (float v : bnb_fp4_table()) out.push_back(v * gp.scale);
-        break;
-      case Preset::BnbDynamic8:
-        for (float v : bnb_dynamic_map()) out.push_back(v * gp.scale);
-        break;
-      default:
-        if (auto e = mx_element(p)) {
-          for (float v : mx_positive_values(*e)) {
-            out.push_back(v * gp.scale);
-            out.push_back(-v * gp.scale);
-          }
-        }
-    }
-  }
-  for (float& v : out) v = v == 0.0f ? 0.0f : v;
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 }  // namespace qs

@@ -29,7 +29,8 @@ enum class PresetGroups {
   Channel0,    // one group per index of axis 0 (output channel)
   RowBlocks,   // blocks of `block` along the last axis; rows must be whole blocks (llama.cpp)
   RowBlocksPadded,  // blocks along the last axis, a row's last block may be short (MX)
-  FlatBlocks,  // blocks of `block` over the flattened tensor, the last may be short (bitsandbytes)
+  FlatBlocks,  // blocks of `block` over the flattened tensor, the last may be short (bitsandbytes,
+               // HQQ; quanto's row groups, whose size preset_block picks per shape)
 };
 
 struct PresetInfo {
@@ -46,13 +47,21 @@ const PresetInfo& preset_info(Preset p);
 const PresetInfo* preset_by_name(std::string_view name);
 
 // An error naming the preset when the shape does not fit its grouping (llama.cpp needs
-// rows that are whole blocks of 32, or 256 for the K-quants; channel presets need ≥ 1 axis).
+// rows that are whole blocks of 32, or 256 for the K-quants; channel presets need ≥ 1 axis;
+// quanto quantizes weights of ≥ 2 axes; HQQ needs numel to be whole groups of 64).
 Result<void> preset_fits(Preset p, std::span<const int64_t> shape);
+
+// Elements per group of a block preset on this shape: PresetInfo::block, except
+// quanto_qint4, whose group size quanto picks from the row length numel/shape[0] (128,
+// 96, 64 or 32 when one divides a row longer than 128, else the whole row).
+int64_t preset_block(Preset p, std::span<const int64_t> shape);
 
 // Bits per weight as the toolchain stores the tensor: codes plus every per-group field
 // (llama.cpp: block bytes · 8 / 32 or 256; bitsandbytes: 4 or 8 bits + an fp32 absmax
 // per block; MX: element bits + one E8M0 byte per 32; torch: an fp64 scale and an int64
-// zero point per tensor or channel, as a quantized tensor holds them).
+// zero point per tensor or channel, as a quantized tensor holds them; quanto: fp32 scale
+// (and fp32 shift for qint4) per group; gemmlowp: fp32 scale + uint8 zero point; HQQ:
+// fp32 scale and zero per group of 64).
 double preset_bits_per_weight(Preset p, int64_t numel, int64_t groups);
 
 // The quantization of one tensor: x̂, codes and a clipped flag per element, and the

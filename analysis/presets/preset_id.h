@@ -14,6 +14,9 @@ enum class Preset : uint8_t {
   BnbNf4, BnbFp4, BnbDynamic8,               // bitsandbytes blockwise
   MxFp8E4M3, MxFp8E5M2, MxFp6E3M2, MxFp6E2M3, MxFp4,  // OCP Microscaling
   Fp8E4M3Tensor, Fp8E4M3Channel,             // FP8 as inference engines scale it
+  QuantoQint8, QuantoQint4,                  // optimum-quanto weights
+  GemmlowpUint8,                             // gemmlowp ChooseQuantizationParams
+  Hqq4bit,                                   // HQQ half-quadratic 4-bit
 };
 
 }  // namespace qs

@@ -68,6 +68,30 @@ const std::vector<PresetInfo>& all_presets() {
        "per-tensor FP8 E4M3: s = max|x|/448 in float32, q = e4m3(clamp(x/s, ±448)), x̂ = q·s", G::Tensor, 0},
       {Preset::Fp8E4M3Channel, "fp8_e4m3_channel", "vLLM / TensorRT-LLM per-channel FP8 (2024)",
        "per-channel (axis 0) FP8 E4M3: s_c = max|x_c|/448, as fp8_e4m3_tensor per output channel", G::Channel0, 0},
+      // The seeds' toolchains (analysis/presets/quanto.h, gemmlowp.h, hqq.h cite the lines).
+      {Preset::QuantoQint8, "quanto_qint8",
+       "optimum-quanto e33f820 AbsmaxOptimizer + quantize_symmetric (qint8 weights, float32)",
+       "per output channel (axis 0): s = max|x|/127 in float32, q = clamp(round_half_even(x/s), −128, 127) (a "
+       "division), x̂ = s·q; 8 bits + an fp32 scale per channel",
+       G::Channel0, 0},
+      {Preset::QuantoQint4, "quanto_qint4",
+       "optimum-quanto e33f820 MaxOptimizer + quantize_affine (qint4 weights, float32, float shift)",
+       "groups of 128 along each output row (96, 64 or 32 if 128 does not divide it; the whole row if none does "
+       "or it is ≤ 128): s = (max − min)/15, shift = −min, q = clamp(round_half_even((x + shift)/s), 0, 15), "
+       "x̂ = s·q − shift; 4 bits + fp32 scale and shift per group",
+       G::FlatBlocks, 128},
+      {Preset::GemmlowpUint8, "gemmlowp_uint8",
+       "gemmlowp 16e8662 doc/quantization_example.cc ChooseQuantizationParams + Quantize",
+       "per tensor uint8: range widened to hold 0, s = (max − min)/255 in float, zp = round(0 − min/s) in "
+       "double nudged into [0, 255], q = round(zp + x/s) half away from zero, x̂ = s·(q − zp); 8 bits + 40 per "
+       "tensor",
+       G::Tensor, 0},
+      {Preset::Hqq4bit, "hqq_4bit",
+       "HQQ e0b1d00 Quantizer.quantize + optimize_weights_proximal_legacy (BaseQuantizeConfig 4-bit, CPU float32)",
+       "flat groups of 64: inv = 15/(max − min), z = round(−min·inv), then up to 20 half-quadratic updates of z "
+       "(lp 0.7, β 10) until the tensor's mean |error| stops falling; q = clamp(round(x·inv + z), 0, 15), x̂ = "
+       "(q − z)·(1/inv); 5 bits/weight (fp32 scale and zero)",
+       G::FlatBlocks, 64},
   };
   return t;
 }

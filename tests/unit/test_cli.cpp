@@ -239,7 +239,7 @@ TEST_F(CliTest, GgufInspectAndStoredQuantization) {
   }
 }
 
-// presets: the 20 spec names of issue #8, each with its toolchain, rule and bits/weight,
+// presets: the 20 spec names of issue #8 and the seeds' 4, each with its toolchain, rule and bits/weight,
 // and each usable as --scheme (q4_k on a 256-wide tensor: 4.5 bits/weight).
 TEST_F(CliTest, PresetsListAndQuantize) {
   const CliRun r = run_cli("presets --json");
@@ -254,7 +254,8 @@ TEST_F(CliTest, PresetsListAndQuantize) {
   EXPECT_EQ(names, (std::vector<std::string>{"torch_quint8", "torch_qint8", "torch_qint8_channel", "q8_0", "q4_0",
                                              "q4_1", "q5_0", "q5_1", "q4_k", "q6_k", "bnb_nf4", "bnb_fp4",
                                              "bnb_dynamic8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3",
-                                             "mxfp4", "fp8_e4m3_tensor", "fp8_e4m3_channel"}));
+                                             "mxfp4", "fp8_e4m3_tensor", "fp8_e4m3_channel", "quanto_qint8",
+                                             "quanto_qint4", "gemmlowp_uint8", "hqq_4bit"}));
   ASSERT_EQ(run_cli("demo --small --out " + path("demo.safetensors")).code, 0);
   const CliRun q = run_cli("quantize " + path("demo.safetensors") +
                            " --tensor model.layers.0.mlp.down_proj.weight --scheme q4_k mxfp4 --json");

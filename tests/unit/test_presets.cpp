@@ -412,7 +412,8 @@ TEST(Presets, EveryPresetIsASpecAndLandsOnItsLevels) {
       {"q5_0", 5.5}, {"q5_1", 6.0}, {"q4_k", 4.5}, {"q6_k", 6.5625}, {"bnb_nf4", 4.5}, {"bnb_fp4", 4.5},
       {"bnb_dynamic8", 8.0 + 32.0 / 4096}, {"mxfp8_e4m3", 8.25}, {"mxfp8_e5m2", 8.25}, {"mxfp6_e3m2", 6.25},
       {"mxfp6_e2m3", 6.25}, {"mxfp4", 4.25}, {"fp8_e4m3_tensor", 8.0 + 32.0 / 4096},
-      {"fp8_e4m3_channel", 8.0 + 32.0 * 16 / 4096}};
+      {"fp8_e4m3_channel", 8.0 + 32.0 * 16 / 4096}, {"quanto_qint8", 8.0 + 32.0 * 16 / 4096},
+      {"quanto_qint4", 4.0 + 64.0 * 32 / 4096}, {"gemmlowp_uint8", 8.0 + 40.0 / 4096}, {"hqq_4bit", 5.0}};
   ASSERT_EQ(all_presets().size(), bits.size());
   std::mt19937 rng(3);
   std::normal_distribution<float> g(0, 0.05f);
