@@ -4,11 +4,13 @@
 // x̂ = float32(L + x̂′). bits/weight += 16·r·(rows + cols)/numel.
 //
 // L comes from a seeded (deterministic) randomized SVD — range finder on a Gaussian
-// sketch with oversampling, 2 power iterations with re-orthonormalization (Householder
-// QR), then Eigen's SVD of the small projected matrix — that lands within 0.1 % of the
-// optimal ‖x − L‖_F. All GEMMs go through Eigen on fixed row tiles spread over threads,
-// so the result does not depend on the thread count. The `_ref` twin is Eigen's exact
-// BDCSVD of the whole matrix (small matrices only: the tests).
+// sketch with oversampling (l = rank + 10), power iterations whose every iterate is kept
+// (randomized block Krylov), re-orthonormalized against the basis, at least 2 and more
+// while a step still gains (at most 6; see low_rank.cpp), then Eigen's SVD of the small
+// projected matrix — that lands within 0.1 % of the optimal ‖x − L‖_F. The products with X
+// are float64 (a Highway kernel, skinny_gemm.h) on fixed tiles spread over threads, so the
+// result does not depend on the thread count (it may on the SIMD target: FMA or not). The
+// `_ref` twin is Eigen's exact BDCSVD of the whole matrix (small matrices only: the tests).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -31,8 +33,10 @@ struct LowRankFactors {
   double energy(int64_t r) const;
 };
 
-// Preconditions: x finite, 1 ≤ rank < min(rows, cols). control: progress over the passes;
-// when cancelled, returns with `cancelled` set and the factors unusable.
+// Preconditions: x finite, 1 ≤ rank < min(rows, cols). control: progress in elements of x
+// read over the passes (total = 6·numel to start with, +2·numel for each step past the
+// second; done = total at the end); when cancelled, returns with `cancelled` set and the
+// factors unusable.
 LowRankFactors low_rank_factors(std::span<const float> x, MatrixShape m, int64_t rank, int threads = 0,
                                 RunControl* control = nullptr);
 LowRankFactors low_rank_factors_ref(std::span<const float> x, MatrixShape m, int64_t rank);

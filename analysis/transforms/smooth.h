@@ -22,8 +22,9 @@ std::vector<float> column_absmax(std::span<const float> x, MatrixShape m, int th
 std::vector<float> column_absmax_ref(std::span<const float> x, MatrixShape m);
 
 // The activation maxima for the matrix's columns: `act` as given when its length is cols;
-// for a conv weight (rank ≥ 3, cols a multiple of the length) each input channel's maximum
-// repeated over its kernel taps (PyTorch OIHW: cols = in·kh·kw, channel-major). Otherwise
+// for a conv weight (rank ≥ 3, length = shape[1], the input channels; cols a multiple of it)
+// each input channel's maximum repeated over its kernel taps (PyTorch OIHW: cols = in·kh·kw,
+// channel-major). Otherwise
 // an error naming `smooth` and the length needed; also when a value is negative or not finite.
 Result<std::vector<float>> activation_maxima_for(std::span<const float> act, std::span<const int64_t> shape);
 
