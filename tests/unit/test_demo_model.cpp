@@ -72,6 +72,7 @@ TEST(DemoModel, NamesShapesAndDTypes) {
       {"model.layers.1.mlp.gate_proj.weight", DType::BF16, {512, 1024}},
       {"model.layers.1.mlp.down_proj.weight", DType::F16, {1024, 512}},
       {"vision.conv1.weight", DType::F32, {3, 3, 16, 32}},
+      {"model.layers.0.self_attn.o_proj.act_scales", DType::F32, {1024}},
   };
   ASSERT_EQ(ts.size(), want.size());
   for (size_t i = 0; i < ts.size(); ++i) {
@@ -81,6 +82,11 @@ TEST(DemoModel, NamesShapesAndDTypes) {
     EXPECT_EQ(int64_t(ts[i].data.size()),
               view_of(ts[i]).numel() * int64_t(dtype_size(ts[i].dtype)));
   }
+  // The activation maxima are positive, with four channels ~30x the rest (smoothing's case).
+  std::vector<float> act(1024);
+  std::memcpy(act.data(), ts.back().data.data(), act.size() * sizeof(float));
+  for (float a : act) EXPECT_GE(a, 0.5f);
+  for (int c : {50, 300, 640, 900}) EXPECT_GE(act[size_t(c)], 15.0f) << c;
 }
 
 TEST(DemoModel, DeterministicBytes) {
