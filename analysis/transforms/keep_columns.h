@@ -20,7 +20,8 @@ std::vector<int64_t> keep_priority(std::span<const float> col_absmax);
 
 // out = x with the kept columns set to +0 (out may alias x).
 void keep_forward(std::span<const float> x, MatrixShape m, std::span<const int64_t> kept, std::span<float> out);
-// x̂ at the kept columns = fp16(x) (non-finite pass through); elsewhere x̂′.
+// x̂ at the kept columns = fp16(x) (non-finite pass through); elsewhere x̂′ (out may alias xq,
+// not x).
 void keep_inverse(std::span<const float> x, std::span<const float> xq, MatrixShape m,
                   std::span<const int64_t> kept, std::span<float> out);
 

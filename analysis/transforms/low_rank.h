@@ -41,7 +41,8 @@ LowRankFactors low_rank_factors(std::span<const float> x, MatrixShape m, int64_t
                                 RunControl* control = nullptr);
 LowRankFactors low_rank_factors_ref(std::span<const float> x, MatrixShape m, int64_t rank);
 
-// out = float32(x − L_r), L_r from the first r ≤ f.rank triplets, computed in float64.
+// out = float32(x − L_r), L_r from the first r ≤ f.rank triplets, computed in float64 (out
+// may alias x; likewise below).
 void low_rank_subtract(std::span<const float> x, const LowRankFactors& f, int64_t r, std::span<float> out,
                        int threads = 0);
 // out = float32(L_r + xq) (non-finite xq pass through).

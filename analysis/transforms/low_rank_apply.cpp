@@ -15,9 +15,11 @@ namespace {
 using MatD = Eigen::MatrixXd;
 using RowMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// L's block is kRowTile × kChunk float64 (240 KB: in L2 while it is used); kChunk is a
-// multiple of every target's panel width (48, 12, 6, 3 doubles).
-constexpr int64_t kRowTile = 64;
+// L's block is kRowTile × kChunk float64 (120 KB: in L2 while it is used); kChunk is a
+// multiple of every target's panel width (48, 12, 6, 3 doubles). 32 rows, not 64: each
+// tile reads and writes its rows' segments as separate streams, and with 64 of them per
+// thread two threads ran no faster than one (4096×11008: 53 ms; 31 ms with 32 rows).
+constexpr int64_t kRowTile = 32;
 constexpr int64_t kChunk = 480;
 
 int64_t round_up(int64_t n, int64_t to) {
@@ -38,9 +40,12 @@ void apply_low_rank(std::span<const float> in, const LowRankFactors& f, int64_t 
   const int64_t panel = transforms::skinny_panel_width(), ldv = round_up(m.cols, kChunk);
   RowMatD vt = RowMatD::Zero(r, ldv);  // V_rᵀ, rows padded with zeros to whole chunks
   vt.leftCols(m.cols) = v.leftCols(r).transpose();
-  parallel_for(chunk_count(m.rows, kRowTile), threads, [&](int64_t item, int) {
+  // One L block per worker, allocated once (not an allocation per tile).
+  std::vector<RowMatD> blocks(size_t(resolve_threads(threads)));
+  parallel_for(chunk_count(m.rows, kRowTile), threads, [&](int64_t item, int worker) {
     const int64_t r0 = item * kRowTile, nr = std::min(kRowTile, m.rows - r0);
-    RowMatD lb(round_up(nr, transforms::skinny_row_group()), kChunk);
+    RowMatD& lb = blocks[size_t(worker)];
+    lb.resize(round_up(kRowTile, transforms::skinny_row_group()), kChunk);
     for (int64_t c0 = 0; c0 < m.cols; c0 += kChunk) {
       const int64_t nc = std::min(kChunk, m.cols - c0), width = round_up(nc, panel);
       lb.setZero();

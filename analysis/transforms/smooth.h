@@ -37,6 +37,7 @@ struct SmoothScales {
 // Preconditions: a.size() == col_absmax.size(), 0 ≤ alpha ≤ 1.
 SmoothScales smooth_scales(std::span<const float> col_absmax, std::span<const float> a, double alpha);
 
+// out may alias the input (element by element).
 void smooth_forward(std::span<const float> x, MatrixShape m, std::span<const float> s, std::span<float> out,
                     int threads = 0);
 void smooth_inverse(std::span<const float> xq, MatrixShape m, std::span<const float> s, std::span<float> out,

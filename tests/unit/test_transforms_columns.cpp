@@ -146,6 +146,11 @@ TEST(Smooth, AnyThreadCountSameBits) {
   EXPECT_EQ(smooth(x, m, s, true, 2), one);
   EXPECT_EQ(smooth(x, m, s, true, 7), one);
   EXPECT_EQ(smooth(one, m, s, false, 7), smooth(one, m, s, false, 1));
+  std::vector<float> in_place = x;  // out may alias the input
+  qs::smooth_forward(in_place, m, s, in_place, 2);
+  EXPECT_EQ(in_place, one);
+  qs::smooth_inverse(in_place, m, s, in_place, 2);
+  EXPECT_EQ(in_place, smooth(one, m, s, false));
   // Element by element: x·s in float32, and x̂′/s in double rounded once.
   const std::vector<float> back = smooth(one, m, s, false);
   for (size_t i = 0; i < x.size(); i += 97) {

@@ -259,6 +259,13 @@ TEST(LowRank, DeterministicAcrossRunsAndThreads) {
   const std::vector<float> one = subtract(x, a, 12, 1);
   EXPECT_EQ(subtract(x, a, 12, 2), one);
   EXPECT_EQ(subtract(x, a, 12, 7), one);
+  std::vector<float> in_place = x;  // out may alias the input
+  qs::low_rank_subtract(in_place, a, 12, in_place, 2);
+  EXPECT_EQ(in_place, one);
+  std::vector<float> back(x.size());
+  qs::low_rank_add(one, a, 12, back, 1);
+  qs::low_rank_add(in_place, a, 12, in_place, 7);
+  EXPECT_EQ(in_place, back);
 }
 
 TEST(LowRank, CancelReturnsMarkedAndProgressCountsPasses) {
