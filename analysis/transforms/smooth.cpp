@@ -142,10 +142,14 @@ SmoothScales smooth_scales(std::span<const float> col_absmax, std::span<const fl
   r.s.resize(a.size());
   // smooth.py: act.pow(alpha) / weight.pow(1 - alpha) on float32 tensors with Python
   // floats as exponents, so each exponent is rounded to float32 from its double value.
+  // PyTorch's pow with a scalar exponent of 0.5 is sqrt (pow_tensor_scalar special-cases
+  // it), which differs from powf(x, 0.5f) by an ulp for ~0.06 % of floats: at the default
+  // α = 0.5 both exponents are 0.5, and sqrtf gives smooth.py's bits.
   const float e_act = float(alpha), e_w = float(1.0 - alpha);
+  auto torch_pow = [](float x, float e) { return e == 0.5f ? std::sqrt(x) : ::powf(x, e); };
   for (size_t j = 0; j < a.size(); ++j) {
     const float w = std::max(col_absmax[j], 1e-5f);
-    const float s = std::max(::powf(a[j], e_act) / ::powf(w, e_w), 1e-5f);
+    const float s = std::max(torch_pow(a[j], e_act) / torch_pow(w, e_w), 1e-5f);
     r.s[j] = s;
     const double before = a[j], after = double(a[j]) / double(s);
     r.act_absmax_before = j == 0 ? before : std::max(r.act_absmax_before, before);

@@ -60,6 +60,18 @@ TEST(Smooth, ColumnMaximaFastEqualsRefAnyThreads) {
   for (int t : {1, 2, 7}) EXPECT_EQ(qs::column_absmax(x, m, t), ref) << t << " threads";
 }
 
+TEST(Smooth, HalfAlphaIsSqrtAsPyTorchComputesIt) {
+  // torch's pow(x, 0.5) is sqrt; glibc's powf(x, 0.5f) is an ulp off for some floats.
+  // Find one and check that s = sqrtf(a)/sqrtf(1) is what smooth_scales gives.
+  float a = 1.0f;
+  while (::powf(a, 0.5f) == std::sqrt(a) && a < 4.0f) a = std::nextafter(a, 4.0f);
+  ASSERT_LT(a, 4.0f) << "no float in [1, 4) where powf(x, 0.5) != sqrt(x)";
+  const std::vector<float> w = {1.0f}, act = {a};
+  const qs::SmoothScales s = qs::smooth_scales(w, act, 0.5);
+  EXPECT_EQ(s.s[0], std::sqrt(a));
+  EXPECT_NE(s.s[0], ::powf(a, 0.5f));
+}
+
 TEST(Smooth, HalfAlphaByHand) {
   // s_j = √a_j / √w_j = [√4/√2, √1/√4, √9/√0.5] = [√2, 0.5, 3√2].
   const qs::SmoothScales s = qs::smooth_scales(qs::column_absmax(kX, kM), kA, 0.5);
