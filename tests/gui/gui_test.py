@@ -725,6 +725,9 @@ def main():
         if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
             fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
         print("bad_args: ok")
+    elif test == "outliers":
+        import gui_outliers  # the Outliers view's test, in its own file (next to this one)
+        gui_outliers.run(sys.modules[__name__], model)
     elif test == "no_display":
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         env["HOME"] = WORK
