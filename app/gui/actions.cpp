@@ -406,7 +406,7 @@ bool ActionScript::run_instant(App& app, const json& a) {
   } else if (name == "learn_page") {
     st.active_view = View::Learn;
     st.view_tab_pending = true;
-    st.learn_page = std::clamp(a["index"].get<int>(), 0, 7);
+    st.learn_page = std::clamp(a["index"].get<int>(), 0, kLessonCount - 1);
   } else if (name == "learn_try") {
     st.learn_try_pending = true;
   } else if (name == "learn_vector") {

@@ -34,6 +34,7 @@
 //   {"action": "plan", "bits": 4.5, "objective": "pooled"|"worst", "candidates": [1, 3]}
 //   {"action": "export_plan", "path": "budget.json"}
 //   {"action": "export_report", "path": "dir"}   Export report… into dir, then waits for it
+//   {"action": "learn_page", "index": 8}   {"action": "learn_try"}   {"action": "learn_vector", "text": "1, 2"}
 //   {"action": "outliers_set", "base": "absmax:bits=4,gran=channel,axis=0", "keep": 8, "rank": 8,
 //    "alpha": 0.5, "act": "auto"|"TENSOR", "plot": "histogram"|"k"|"r"|"alpha"}
 //                                               the Outliers view's knobs (each key optional;

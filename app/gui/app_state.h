@@ -28,6 +28,7 @@
 namespace qs::app {
 
 inline constexpr int kMaxSchemes = 6;
+inline constexpr int kLessonCount = 9;  // Learn's pages (learn_view.cpp)
 
 struct SchemeEntry {
   Scheme scheme;
@@ -173,7 +174,7 @@ struct AppState {
   std::string outliers_cancelled;   // the request the user cancelled (not re-posted until edited)
 
   // Learn mode: the page and each lesson's inputs.
-  int learn_page = 0;
+  int learn_page = 0;  // 0 .. kLessonCount − 1
   std::string learn_vector_text = "0.5, -1.2, 3.1, -0.7, 2.4, 0, -2.9, 1.6";
   std::vector<float> learn_vector_good = lesson_example_vector();  // the last vector that parsed
   int learn_bits = 8;
@@ -189,6 +190,9 @@ struct AppState {
   std::vector<BlockErrorRow> learn_block_errors;  // for learn_block_errors_bits
   int learn_block_errors_bits = 0;
   bool learn_try_pending = false;  // a script pressed "Try it on a real tensor"
+  int learn_out_method = 2;        // lesson 9: the transform whose x′ is drawn (rotate)
+  int learn_out_keep = 2, learn_out_rank = 2;
+  float learn_out_alpha = 0.5f;
 
   // Export report…
   bool show_export = false;

@@ -218,6 +218,14 @@ nlohmann::json dump_state(App& app) {
                   {"bits", st.learn_bits},
                   {"absmax", {{"scale", ab.scale}, {"codes", ab.codes}, {"clipped", ab.clipped}}},
                   {"minmax", {{"scale", mm.scale}, {"zero_point", mm.zero_point}, {"codes", mm.codes}}}};
+    json lesson9 = json::array();
+    for (const OutlierLessonRow& r :
+         outlier_lesson(st.learn_out_keep, std::round(double(st.learn_out_alpha) * 100) / 100, st.learn_out_rank))
+      lesson9.push_back({{"name", r.name}, {"spec", r.spec}, {"error", r.error}, {"sqnr_db", number_to_json(r.sqnr_db)},
+                         {"bits_per_weight", number_to_json(r.bits_per_weight)},
+                         {"excess_kurtosis", number_to_json(r.excess_kurtosis)},
+                         {"absmax_over_sigma", number_to_json(r.absmax_over_sigma)}});
+    j["learn"]["outliers"] = lesson9;
   }
   j["outliers"] = dump_outliers(app);
   j["log_y"] = st.log_y;
