@@ -272,14 +272,9 @@ Result<void> check_outlier_base(const Scheme& base) {
 }
 
 Result<Scheme> outlier_row_scheme(OutlierMethod m, const OutlierLabSettings& st) {
-  if (m == OutlierMethod::Hqq) {
-    // HQQ's own rule (group 64, its half-quadratic scale/zero search) is a preset: it
-    // ignores the base. TODO(presets): the hqq_4bit preset arrives with the presets
-    // branch; until then parse_spec does not know it and the row says so.
-    auto p = parse_spec("hqq_4bit");
-    if (!p) return make_error("hqq_4bit: this build has no HQQ preset");
-    return p;
-  }
+  // HQQ's own rule (flat groups of 64, its half-quadratic zero-point search) is a preset,
+  // which takes no keys: the row ignores the base.
+  if (m == OutlierMethod::Hqq) return parse_spec("hqq_4bit");
   Scheme s = st.base;
   switch (m) {
     case OutlierMethod::None: break;

@@ -102,9 +102,8 @@ def run(g, model):
     by = check_rows(g, model, res, {
         "none": BASE, "clip": BASE + ",clip=mse", "keep": BASE + ",keep=8", "rot": BASE + ",rot=hadamard",
         "rot_signs": BASE + ",rot=hadamard,rot_seed=0", "smooth": BASE + ",smooth=0.5", "lowrank": BASE + ",lowrank=8"})
-    hqq_cli, _ = cli_result(g, model, TENSOR, "hqq_4bit")
-    if hqq_cli is None and "hqq_4bit" not in by["hqq"]["error"]:
-        g.fail(f"hqq row without the preset: {by['hqq']['error']!r}")
+    if by["hqq"]["spec"] != "hqq_4bit" or by["hqq"]["metrics"] is None:
+        g.fail(f"hqq row: {by['hqq']}")
 
     # 2. x′ of the base row is x: its spread by NumPy; a rotation makes it Gaussian.
     x = read_tensor(model, TENSOR).astype(np.float64)
@@ -163,5 +162,5 @@ def run(g, model):
         g.fail(f"{NAN_TENSOR}: base row {by['none']['metrics']}, candidates {res['act_candidates']}")
 
     g.check_screen(png, state, "outliers", 0.10)
-    print(f"outliers: 8 rows = CLI (HQQ {'ran' if hqq_cli else 'not in this build'}), rotated kurtosis "
+    print(f"outliers: 8 rows = CLI, rotated kurtosis "
           f"{rot['excess_kurtosis']:.3f} vs {kurt:.1f}, curves {len(cv['keep'])}+{len(cv['rank'])}+{len(cv['alpha'])}")

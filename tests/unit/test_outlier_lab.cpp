@@ -172,14 +172,13 @@ TEST(OutlierLab, RowsEqualQuantizeForTheirSpecs) {
   ASSERT_TRUE(sm.transform);
   EXPECT_FLOAT_EQ(float(sm.transform->act_absmax_before), lab.act[7]);
   EXPECT_LT(sm.transform->act_absmax_after, sm.transform->act_absmax_before);
-  // HQQ: the hqq_4bit preset when this build has it (the presets branch), else a reason.
+  // HQQ: the hqq_4bit preset whatever the base (its groups of 64, 4 bits + two fp32 per group).
   const OutlierRow& hqq = rows.rows[size_t(OutlierMethod::Hqq)];
-  if (parse_spec("hqq_4bit")) {
-    ASSERT_TRUE(hqq.eval) << hqq.error;
-    EXPECT_EQ(hqq.eval->metrics.sqnr_db, cli_like(lab, "hqq_4bit").metrics.sqnr_db);
-  } else {
-    EXPECT_NE(hqq.error.find("hqq_4bit"), std::string::npos) << hqq.error;
-  }
+  EXPECT_EQ(hqq.spec, "hqq_4bit");
+  ASSERT_TRUE(hqq.eval) << hqq.error;
+  EXPECT_EQ(hqq.eval->metrics.sqnr_db, cli_like(lab, "hqq_4bit").metrics.sqnr_db);
+  EXPECT_EQ(hqq.eval->metrics.mse, cli_like(lab, "hqq_4bit").metrics.mse);
+  EXPECT_DOUBLE_EQ(*hqq.eval->metrics.bits_per_weight, 5.0);
 }
 
 TEST(OutlierLab, RowsSayWhyTheyCannotRun) {
@@ -268,9 +267,7 @@ TEST(OutlierLab, MemoMakesASliderStepOneQuantization) {
   RunControl ctl;
   OutlierLabSettings s;
   const OutlierRows a = outlier_rows(lab.x, lab.shape, s, in, &ctl, 0, &memo);
-  // Seven rows quantize (the base, clip, keep, two rotations, smooth, low rank), and HQQ
-  // when this build has its preset.
-  EXPECT_EQ(ctl.total.load(), parse_spec("hqq_4bit") ? 8 : 7);
+  EXPECT_EQ(ctl.total.load(), 8);  // every row is one quantization
   const int64_t first = ctl.total.load();
   s.keep = 9;
   const OutlierRows b = outlier_rows(lab.x, lab.shape, s, in, &ctl, 0, &memo);
