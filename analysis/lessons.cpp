@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/explore/outlier_lab.h"
 #include "analysis/quantize.h"
 
 namespace qs {
@@ -215,6 +216,91 @@ double mass_entropy_bits(std::span<const double> mass) {
   for (double p : mass)
     if (p > 0) h -= p * std::log2(p);
   return h;
+}
+
+// [SECTION] Lesson 9: outliers beyond clipping.
+
+std::vector<float> lesson_outlier_matrix() {
+  // Box–Muller from a fixed LCG: the same matrix on every machine.
+  std::vector<float> x(size_t(kLessonOutlierRows * kLessonOutlierCols));
+  uint64_t state = 271828;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return double((state >> 11) + 1) / 9007199254740993.0;  // (0, 1]
+  };
+  for (size_t i = 0; i < x.size(); i += 2) {
+    const double r = std::sqrt(-2.0 * std::log(uniform())), t = 6.283185307179586 * uniform();
+    x[i] = float(r * std::cos(t));
+    x[i + 1] = float(r * std::sin(t));
+  }
+  // The outlier columns: |x| ≥ 12 in every row (12 · (1 + |g|/2) with g's sign), so each
+  // row's scale is set by them, as outlier features set it in an LLM's layers.
+  for (int64_t row = 0; row < kLessonOutlierRows; ++row)
+    for (int64_t c : {3, 11}) {
+      float& v = x[size_t(row * kLessonOutlierCols + c)];
+      v = std::copysign(12.0f * (1.0f + 0.5f * std::fabs(v)), v);
+    }
+  return x;
+}
+
+std::vector<float> lesson_outlier_act_max() {
+  std::vector<float> a(static_cast<size_t>(kLessonOutlierCols));
+  for (size_t j = 0; j < a.size(); ++j) a[j] = 1.0f + 0.25f * float(j % 4);
+  a[5] *= 30.0f;
+  a[9] *= 30.0f;
+  return a;
+}
+
+std::vector<OutlierLessonRow> outlier_lesson(int64_t keep, double alpha, int64_t rank) {
+  const std::vector<float> x = lesson_outlier_matrix();
+  const int64_t shape[2] = {kLessonOutlierRows, kLessonOutlierCols};
+  TransformInputs in;
+  in.act_max = lesson_outlier_act_max();
+  OutlierLabSettings st;  // the lab's default base: int4 per output row
+  st.keep = keep;
+  st.alpha = alpha;
+  st.rank = rank;
+  const std::pair<const char*, OutlierMethod> methods[] = {{"as is", OutlierMethod::None},
+                                                           {"keep k columns (fp16)", OutlierMethod::Keep},
+                                                           {"rotate (Hadamard)", OutlierMethod::Rotate},
+                                                           {"smooth α", OutlierMethod::Smooth},
+                                                           {"low-rank r", OutlierMethod::LowRank}};
+  std::vector<OutlierLessonRow> rows;
+  for (const auto& [name, m] : methods) {
+    OutlierLessonRow r;
+    r.name = name;
+    auto s = outlier_row_scheme(m, st);
+    if (s) {
+      r.spec = print_spec(*s);
+      if (auto L = make_layout(shape, *s); !L) r.error = L.error().message;
+    } else {
+      r.error = s.error().message;
+    }
+    if (r.error.empty()) {
+      QuantizeOptions o;
+      o.threads = 1;
+      o.transform = &in;
+      o.keep_dequant = true;
+      o.keep_transformed = true;
+      QuantizeResult q = quantize(x, shape, *s, o);
+      r.error = q.error;
+      if (r.error.empty()) {
+        r.sqnr_db = q.metrics.sqnr_db.value_or(NAN);
+        r.bits_per_weight = q.metrics.bits_per_weight.value_or(NAN);
+        r.xp = has_transform(*s) ? std::move(q.transformed) : x;
+        r.xhat = std::move(q.dequant);
+        const SpreadStats sp = spread_stats(r.xp, 1);
+        r.absmax_over_sigma = sp.absmax_over_sigma;
+        r.excess_kurtosis = sp.excess_kurtosis;
+        if (q.transform && q.transform->kind == TransformKind::Smooth) {
+          r.act_step_before = q.transform->act_absmax_before / 127.0;
+          r.act_step_after = q.transform->act_absmax_after / 127.0;
+        }
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
 }
 
 }  // namespace qs

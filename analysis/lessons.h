@@ -101,4 +101,22 @@ RoundingStep rounding_walkthrough(double x, double step, int trials, uint64_t se
 std::vector<double> cell_mass(std::span<const float> sorted_codes, double sigma);
 double mass_entropy_bits(std::span<const double> mass);
 
+// Lesson 9: the Outliers view's four ideas on a matrix small enough to look at: 8 rows × 16
+// columns of Gaussian weights (σ = 1) whose columns 3 and 11 hold |x| ≥ 12 (outlier input
+// features), and activation maxima with two outlier channels (5 and 9, ×30). Each
+// row is int4 absmax per output row (`absmax:bits=4,gran=channel,axis=0`), as is or with
+// one transform key — keep=k, rot=hadamard, smooth=α, lowrank=r — through quantize().
+inline constexpr int64_t kLessonOutlierRows = 8, kLessonOutlierCols = 16;
+std::vector<float> lesson_outlier_matrix();   // row-major, deterministic
+std::vector<float> lesson_outlier_act_max();  // 16 activation maxima
+struct OutlierLessonRow {
+  std::string name, spec, error;
+  double sqnr_db = 0, bits_per_weight = 0;
+  double absmax_over_sigma = 0, excess_kurtosis = 0;  // of x′, the quantizer's input
+  std::vector<float> xp, xhat;                         // x′ and x̂ (mapped back), 8 × 16
+  double act_step_before = 0, act_step_after = 0;      // smooth: the activations' int8 step
+};
+// In this order: as is, keep k, rotate, smooth α, low-rank r.
+std::vector<OutlierLessonRow> outlier_lesson(int64_t keep, double alpha, int64_t rank);
+
 }  // namespace qs

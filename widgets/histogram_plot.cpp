@@ -293,7 +293,7 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
   }
   dl->PopClipRect();
   draw_axes(dl, f, opt);
-  if (!layers.empty()) draw_legend(dl, f, layers, opt);
+  if (!layers.empty() && opt.legend) draw_legend(dl, f, layers, opt);
 
   // Hover read-out.
   if (hovered && ImRect(f.x0, f.y0, f.x1, f.y1).Contains(io.MousePos) && drag == 0) {

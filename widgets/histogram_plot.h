@@ -44,6 +44,7 @@ struct HistogramPlotOptions {
   const char* levels_label = "levels";
   double band_lo = 0, band_hi = 0;   // a shaded value interval behind the bars (hi > lo)
   const char* band_label = "";
+  bool legend = true;  // the layers' (and levels') legend in the top-right corner
 };
 
 struct PlotEvents {

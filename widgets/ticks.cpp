@@ -37,6 +37,23 @@ Ticks log_ticks(double lo, double hi, int max_ticks) {
   return t;
 }
 
+Ticks pow2_ticks(double lo, double hi, int max_ticks) {
+  Ticks t;
+  if (!(hi >= lo) || !std::isfinite(lo) || !std::isfinite(hi) || max_ticks < 1) return t;
+  const int a = int(std::ceil(lo - 1e-9)), b = int(std::floor(hi + 1e-9));
+  int every = 1;
+  while ((b - a) / every + 1 > max_ticks) every *= 2;
+  for (int k = a; k <= b; k += every) t.values.push_back(k);
+  t.step = every;
+  return t;
+}
+
+std::string pow2_label(double exponent) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", std::exp2(exponent));
+  return buf;
+}
+
 std::string tick_label(double v, double step) {
   char buf[32];
   if (v == 0.0) return "0";

@@ -65,11 +65,12 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   dl->AddRectFilled(ev.plot_min, ev.plot_max, ImGui::GetColorU32(ImGuiCol_FrameBg));
   // Axes and grid.
-  const Ticks xt = nice_ticks(g.x_lo, g.x_hi, std::max(3, int(g.width() / (fs * 4.5f))));
+  const int max_xt = std::max(3, int(g.width() / (fs * 4.5f)));
+  const Ticks xt = opt.x_log2 ? pow2_ticks(g.x_lo, g.x_hi, max_xt) : nice_ticks(g.x_lo, g.x_hi, max_xt);
   for (double v : xt.values) {
     const float x = g.x_px(v);
     dl->AddLine(ImVec2(x, g.y0), ImVec2(x, g.y1), grid);
-    const std::string s = tick_label(v, xt.step);
+    const std::string s = opt.x_log2 ? pow2_label(v) : tick_label(v, xt.step);
     dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, g.y1 + 4.0f), text, s.c_str());
   }
   const Ticks yt = nice_ticks(y_lo, y_hi, std::max(2, int(g.height() / (fs * 2.2f))));
@@ -124,7 +125,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
   // Legend (top left, under the y label).
   float ly = g.y0 + fs + 6.0f;
   for (const XYSeries& s : series) {
-    if (!*s.label) continue;
+    if (!opt.legend || !*s.label) continue;
     dl->AddLine(ImVec2(g.x0 + 8, ly + fs * 0.5f), ImVec2(g.x0 + 8 + fs, ly + fs * 0.5f), s.color, 2.0f);
     dl->AddText(ImVec2(g.x0 + 12 + fs, ly), text, s.label);
     ly += fs + 2;

@@ -48,6 +48,10 @@ struct XYPlotOptions {
   double y2_lo = 0, y2_hi = 0;
   const char* y2_label = "";
   std::function<void(double x)> tooltip;
+  // x holds log2 of the quantity (k, r, a block size): ticks at whole powers of two,
+  // labelled 1, 2, 4, … instead of the exponents.
+  bool x_log2 = false;
+  bool legend = true;  // the series' labels in the plot's top-left corner
 };
 
 struct XYPlotEvents {

@@ -64,6 +64,9 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"learn_page", {{"index", Want::Int}}},
       {"learn_try", {}},
       {"learn_vector", {{"text", Want::String}}},
+      {"outliers_set", {}},
+      {"outliers_row", {{"row", Want::String}}},
+      {"outliers_pick", {{"row", Want::String}}},
       {"quit", {}},
   };
   return s;
@@ -128,6 +131,35 @@ int metric_index(const std::string& name) {
   static const std::map<std::string, int> m = {{"sqnr", 0}, {"mse", 1}, {"max_error", 2}, {"clipped", 3}, {"bits", 4}};
   auto it = m.find(name);
   return it == m.end() ? -1 : it->second;
+}
+
+// outliers_set's "plot": the plot shown where only one fits (0 x′'s histogram, 1–3 vs k, r, α).
+int outliers_plot_index(const json& v) {
+  static const char* const names[] = {"histogram", "k", "r", "alpha"};
+  for (int i = 0; i < 4; ++i)
+    if (v.is_string() && v.get<std::string>() == names[i]) return i;
+  return -1;
+}
+
+// outliers_set's optional keys: "base" (a generic spec without a transform), "keep" and
+// "rank" (integers ≥ 1), "alpha" (in [0, 1]), "act" (the activation maxima: "auto" or a
+// tensor name; the app's choice, as the scheme panel's).
+std::string check_outliers_set(const json& a) {
+  if (a.contains("base")) {
+    if (!a["base"].is_string()) return "\"base\" must be a spec string";
+    auto s = parse_spec(a["base"].get<std::string>());
+    if (!s) return s.error().message;
+    if (auto ok = check_outlier_base(*s); !ok) return ok.error().message;
+  }
+  for (const char* k : {"keep", "rank"})
+    if (a.contains(k) && !(a[k].is_number_integer() && a[k].get<int64_t>() >= 1))
+      return std::string("\"") + k + "\" must be an integer >= 1";
+  if (a.contains("alpha") && !(a["alpha"].is_number() && a["alpha"].get<double>() >= 0 && a["alpha"].get<double>() <= 1))
+    return "\"alpha\" must be a number in [0, 1]";
+  if (a.contains("act") && !a["act"].is_string()) return "\"act\" must be \"auto\" or a tensor name";
+  if (a.contains("plot") && outliers_plot_index(a["plot"]) < 0)
+    return "\"plot\" must be \"histogram\", \"k\", \"r\" or \"alpha\"";
+  return "";
 }
 
 float value_to_px(const AppState& st, double v) {
@@ -201,6 +233,12 @@ Result<ActionScript> ActionScript::parse(const std::string& text, const std::str
         for (const auto& e : c) ok = ok && e.is_number_integer() && e.get<int>() >= 1;
       if (!ok) return tl::unexpected(action_error(origin, i, "\"candidates\" must be a list of scheme numbers (from 1)"));
     }
+    if (name == "outliers_set") {
+      if (std::string e = check_outliers_set(a); !e.empty()) return tl::unexpected(action_error(origin, i, e));
+    }
+    if ((name == "outliers_row" || name == "outliers_pick") && !outlier_method_from_key(a["row"].get<std::string>()))
+      return tl::unexpected(action_error(origin, i, "unknown row '" + a["row"].get<std::string>() +
+                                                         "' (known: none, clip, keep, rot, rot_signs, smooth, lowrank, hqq)"));
     if (name == "scheme" || name == "add_scheme") {
       auto sp = parse_spec(a["spec"].get<std::string>());
       if (!sp) return tl::unexpected(action_error(origin, i, sp.error().message));
@@ -368,11 +406,39 @@ bool ActionScript::run_instant(App& app, const json& a) {
   } else if (name == "learn_page") {
     st.active_view = View::Learn;
     st.view_tab_pending = true;
-    st.learn_page = std::clamp(a["index"].get<int>(), 0, 7);
+    st.learn_page = std::clamp(a["index"].get<int>(), 0, kLessonCount - 1);
   } else if (name == "learn_try") {
     st.learn_try_pending = true;
   } else if (name == "learn_vector") {
     st.learn_vector_text = a["text"].get<std::string>();
+  } else if (name == "outliers_set") {
+    OutlierLabSettings& o = st.outliers_settings;
+    if (a.contains("base")) {
+      o.base = *parse_spec(a["base"].get<std::string>());
+      st.outliers_base_text = print_spec(o.base);
+      st.outliers_base_error.clear();
+    }
+    if (a.contains("keep")) o.keep = a["keep"].get<int64_t>();
+    if (a.contains("rank")) o.rank = a["rank"].get<int64_t>();
+    if (a.contains("alpha")) o.alpha = a["alpha"].get<double>();
+    if (a.contains("plot")) st.outliers_plot = outliers_plot_index(a["plot"]);
+    if (a.contains("act")) {
+      const std::string act = a["act"];
+      const TensorView* t = st.model ? st.model->find(act) : nullptr;
+      if (act == "auto") app.set_act_max_tensor(-1);
+      else if (t) app.set_act_max_tensor(int(t - st.model->tensors.data()));
+      else {
+        std::fprintf(stderr, "quantscope: %s: outliers_set: no tensor named '%s'\n", origin_.c_str(), act.c_str());
+        exit_code_ = 1;
+      }
+    }
+  } else if (name == "outliers_row") {
+    st.outliers_row = int(*outlier_method_from_key(a["row"].get<std::string>()));
+  } else if (name == "outliers_pick") {
+    if (!app.pick_outlier_row(*outlier_method_from_key(a["row"].get<std::string>()))) {
+      std::fprintf(stderr, "quantscope: %s: outliers_pick: %s\n", origin_.c_str(), st.status.c_str());
+      exit_code_ = 1;
+    }
   } else if (name == "quit") {
     next_ = actions_.size();
     app.request_quit();
@@ -452,149 +518,6 @@ void ActionScript::after_render(App& app, Platform& platform) {
     std::printf("wrote %s\n", pending_screenshot_.c_str());
   }
   pending_screenshot_.clear();
-}
-
-// [SECTION] State dump.
-nlohmann::json dump_state(App& app) {
-  const AppState& st = app.state();
-  json j;
-  j["file"] = st.model ? json(st.model->path) : json(nullptr);
-  j["tensor"] = st.model && st.tensor >= 0 ? json(st.model->tensors[size_t(st.tensor)].name) : json(nullptr);
-  j["selected"] = st.selected;
-  j["view"] = {{"name", view_name(st.active_view)}, {"lo", st.view.lo}, {"hi", st.view.hi}};
-  j["clip"] = {{"shown", st.clip.show}, {"lo", st.clip.lo}, {"hi", st.clip.hi}};
-  json list = json::array();
-  for (const auto& e : st.schemes) {
-    json s;
-    s["spec"] = print_spec(e.scheme);
-    s["scheme"] = scheme_to_json(e.scheme);
-    s["metrics"] = e.metrics ? metrics_to_json(*e.metrics) : json(nullptr);
-    if (!e.error.empty()) s["error"] = e.error;
-    list.push_back(s);
-  }
-  j["schemes"] = list;
-  if (st.result && st.result_tensor == st.tensor) {
-    const GroupSummary& g = st.result->group;
-    j["group"] = {{"index", g.index}, {"count", g.count}, {"min", number_to_json(g.min)},
-                  {"max", number_to_json(g.max)}, {"scale", number_to_json(g.params.scale)},
-                  {"zero_point", number_to_json(g.params.zero_point)}, {"levels", st.result->levels.size()}};
-    uint64_t total = 0;
-    for (auto c : st.result->hist_x.counts) total += c;
-    j["histogram"] = {{"bins", st.result->hist_x.counts.size()}, {"lo", st.result->hist_x.spec.lo},
-                      {"hi", st.result->hist_x.spec.hi}, {"count", total}};
-  }
-  j["notices"] = st.notices;
-  if (st.result && !st.result->hist_error.counts.empty()) {
-    uint64_t inside = 0;
-    for (uint64_t c : st.result->hist_error.counts) inside += c;
-    j["error"] = {{"step", st.result->step}, {"bins", st.result->hist_error.counts.size()},
-                  {"lo", st.result->hist_error.spec.lo}, {"hi", st.result->hist_error.spec.hi},
-                  {"count", inside}};
-  }
-  j["theme"] = st.dark ? "dark" : "light";
-  if (st.sweeps) {
-    auto pts = [](const SweepResult& r) {
-      json a = json::array();
-      for (const SweepPoint& p : r.points)
-        a.push_back({{"x", p.x}, {"spec", p.spec}, {"sqnr_db", number_to_json(p.sqnr_db.value_or(NAN))}});
-      return a;
-    };
-    json markers = json::array();
-    for (const ClipMarker& m : st.sweeps->clip.markers) markers.push_back({{"name", m.name}, {"threshold", m.threshold}});
-    j["sweeps"] = {{"bits", pts(st.sweeps->bits)}, {"clip", pts(st.sweeps->clip)}, {"block", pts(st.sweeps->block)},
-                   {"map", pts(st.sweeps->map)}, {"front", st.sweeps->front}, {"markers", markers}};
-  }
-  j["what_if"] = st.whatif ? json(st.whatif->describe()) : json(nullptr);
-  if (st.heatmap) {
-    const Heatmap& h = *st.heatmap;
-    j["heatmap"] = {{"w", h.w}, {"h", h.h}, {"lo", h.lo}, {"hi", h.hi}, {"rows", {h.r0, h.r1}}, {"cols", {h.c0, h.c1}}};
-  }
-  if (st.ranges) {
-    json top = json::array();
-    for (const auto& [g, ratio] : top_outlier_groups(st.ranges->groups, 10)) top.push_back({g, ratio});
-    j["ranges"] = {{"groups", st.ranges->groups.size()}, {"top", top}};
-  }
-  j["formats"] = {{"format", std::string(numeric::traits(numeric::kAllFloatFormats[size_t(st.fmt_index)]).name)},
-                  {"value", st.fmt_value}, {"code", st.fmt_code}, {"log_axis", st.fmt_log_axis}};
-  if (st.log_abs_hist) {
-    uint64_t n = 0;
-    for (uint64_t c : st.log_abs_hist->counts) n += c;
-    j["formats"]["log_hist"] = {{"lo", st.log_abs_hist->spec.lo}, {"hi", st.log_abs_hist->spec.hi}, {"count", n}};
-  }
-  {
-    json hists = json::array();
-    for (const Histogram& h : st.compare_error_hists) {
-      uint64_t n = 0;
-      for (uint64_t c : h.counts) n += c;
-      hists.push_back({{"lo", h.spec.lo}, {"hi", h.spec.hi}, {"bins", h.counts.size()}, {"count", n}});
-    }
-    j["compare"] = {{"budget", st.compare_budget}, {"best", best_within(st.schemes, st.compare_budget)},
-                    {"error_hists", hists}};
-  }
-  if (st.stored && st.stored_tensor == st.tensor) {
-    const StoredQuant& q = *st.stored;
-    j["stored"] = {{"type", std::string(dtype_name(q.type))},
-                   {"sub_blocks", q.sub_blocks()},
-                   {"codes_used", q.codes_used()},
-                   {"sub_block", st.stored_sub_block},
-                   {"scale", q.sub_blocks() > 0 ? q.scale[size_t(std::clamp<int64_t>(st.stored_sub_block, 0, q.sub_blocks() - 1))] : 0.0f}};
-  }
-  {
-    json model = {{"busy", app.model_busy()}, {"regex", st.model_regex}, {"run", nullptr}, {"note", st.model_note}};
-    if (const auto& run = st.model_run) {
-      const ModelAnalysis& a = run->analysis;
-      json specs = json::array(), totals = json::array(), order = json::array(), flagged = json::array();
-      for (size_t k = 0; k < run->schemes.size(); ++k) {
-        specs.push_back(print_spec(run->schemes[k]));
-        const SchemeTotal& t = a.totals[k];
-        totals.push_back({{"spec", print_spec(run->schemes[k])}, {"metrics", metrics_to_json(t.metrics)},
-                          {"bytes", t.bytes()}, {"tensors", t.tensors}});
-      }
-      for (int row : st.model_order) order.push_back(run->model->tensors[a.tensors[size_t(row)].index].name);
-      for (const auto& w : st.model_worst) {
-        json names = json::array();
-        for (size_t row : w) names.push_back(run->model->tensors[a.tensors[row].index].name);
-        flagged.push_back(names);
-      }
-      model["run"] = {{"schemes", specs},       {"regex", run->regex},   {"cancelled", a.cancelled},
-                      {"tensors", a.tensors.size()}, {"totals", totals}, {"order", order},
-                      {"flagged", flagged},     {"current", app.model_run_current()},
-                      {"sort", {{"column", st.model_sort_col}, {"descending", st.model_sort_desc}}},
-                      {"metric", st.model_metric}};
-      if (st.plan && st.plan->choice.size() == a.tensors.size()) {
-        json choice = json::object();
-        for (size_t i = 0; i < a.tensors.size(); ++i)
-          choice[run->model->tensors[a.tensors[i].index].name] = print_spec(run->schemes[size_t(st.plan->choice[i])]);
-        model["plan"] = {{"bits", st.plan_bits},
-                         {"objective", st.plan_objective == 0 ? "pooled" : "worst"},
-                         {"bits_per_weight", st.plan->bits_per_weight},
-                         {"pooled_sqnr_db", number_to_json(st.plan->pooled_sqnr_db)},
-                         {"worst_sqnr_db", number_to_json(st.plan->worst_sqnr_db)},
-                         {"choice", choice}};
-      } else {
-        model["plan"] = nullptr;
-        model["plan_error"] = st.plan_error;
-      }
-    }
-    j["model"] = model;
-    j["export"] = {{"result", st.export_result}, {"dialog", st.show_export}, {"running", app.exporting()}};
-  }
-  {
-    const AbsmaxStep ab = absmax_walkthrough(st.learn_vector_good, st.learn_bits, st.learn_full_negative);
-    const MinmaxStep mm = minmax_walkthrough(st.learn_vector_good, st.learn_bits);
-    j["learn"] = {{"page", st.learn_page},
-                  {"vector", st.learn_vector_good},
-                  {"bits", st.learn_bits},
-                  {"absmax", {{"scale", ab.scale}, {"codes", ab.codes}, {"clipped", ab.clipped}}},
-                  {"minmax", {{"scale", mm.scale}, {"zero_point", mm.zero_point}, {"codes", mm.codes}}}};
-  }
-  j["log_y"] = st.log_y;
-  j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};
-  j["recent"] = st.recent;
-  // Where things are on screen (framebuffer pixels), so tests can look at the right place.
-  const float sc = ImGui::GetIO().DisplayFramebufferScale.x;
-  j["plot_rect"] = {st.plot_min.x * sc, st.plot_min.y * sc, st.plot_max.x * sc, st.plot_max.y * sc};
-  return j;
 }
 
 }  // namespace qs::app

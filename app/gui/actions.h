@@ -34,6 +34,14 @@
 //   {"action": "plan", "bits": 4.5, "objective": "pooled"|"worst", "candidates": [1, 3]}
 //   {"action": "export_plan", "path": "budget.json"}
 //   {"action": "export_report", "path": "dir"}   Export report… into dir, then waits for it
+//   {"action": "learn_page", "index": 8}   {"action": "learn_try"}   {"action": "learn_vector", "text": "1, 2"}
+//   {"action": "outliers_set", "base": "absmax:bits=4,gran=channel,axis=0", "keep": 8, "rank": 8,
+//    "alpha": 0.5, "act": "auto"|"TENSOR", "plot": "histogram"|"k"|"r"|"alpha"}
+//                                               the Outliers view's knobs (each key optional;
+//                                               plot: the one shown where only one fits)
+//   {"action": "outliers_row", "row": "rot"}    the row whose x′ is shown (none, clip, keep, rot,
+//                                               rot_signs, smooth, lowrank, hqq)
+//   {"action": "outliers_pick", "row": "rot"}   that row's spec into the compare list (after a wait)
 //   {"action": "quit"}
 // Every action is validated when the file is loaded, so a typo fails before any window
 // opens, with the action's index and key in the message.

@@ -32,6 +32,7 @@ std::optional<View> view_from_name(const std::string& name) {
   if (name == "sweeps") return View::Sweeps;
   if (name == "stored") return View::Stored;
   if (name == "model") return View::Model;
+  if (name == "outliers") return View::Outliers;
   if (name == "learn") return View::Learn;
   return std::nullopt;
 }
@@ -47,12 +48,15 @@ const char* view_name(View v) {
     case View::Sweeps: return "sweeps";
     case View::Stored: return "stored";
     case View::Model: return "model";
+    case View::Outliers: return "outliers";
     case View::Learn: return "learn";
   }
   return "";
 }
 
-std::string available_views() { return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored, model, learn"; }
+std::string available_views() {
+  return "distribution, error, ranges, heatmap, sweeps, compare, formats, stored, model, outliers, learn";
+}
 
 ImU32 scheme_color(int i) {
   static const ImU32 colors[kMaxSchemes] = {
@@ -123,6 +127,14 @@ App::App(Platform& platform, Settings settings) : platform_(platform), settings_
         out.front = pareto_front(pts);
         return out;
       });
+  // The Outliers view's worker publishes its rows as a preview before the curves.
+  outliers_worker_ = std::make_shared<OutliersWorker>(worker->shared_tensor());
+  auto outliers_ptr = std::make_shared<LatestJob<OutliersJobRequest, OutliersJobResult>*>(nullptr);
+  outliers_job_ = std::make_unique<LatestJob<OutliersJobRequest, OutliersJobResult>>(
+      [w = outliers_worker_, outliers_ptr](const OutliersJobRequest& r, RunControl& c) {
+        return w->run(r, c, [&](OutliersJobResult p, double ms) { (*outliers_ptr)->publish_preview(std::move(p), ms); });
+      });
+  *outliers_ptr = outliers_job_.get();
   stored_job_ = std::make_unique<LatestJob<StoredJobRequest, StoredJobResult>>(
       [](const StoredJobRequest& r, RunControl& c) {
         StoredJobResult out;
@@ -198,6 +210,7 @@ App::~App() {
   export_job_.reset();
   model_job_.reset();
   stored_job_.reset();
+  outliers_job_.reset();
   sweep_job_.reset();
   explore_job_.reset();
   scan_job_.reset();
@@ -225,6 +238,10 @@ bool App::open(const std::string& path) {
   st_.view_memory.clear();
   st_.sweeps.reset();
   st_.sweeps_posted.clear();
+  outliers_job_->cancel();
+  st_.outliers.reset();
+  st_.outliers_posted.clear();
+  st_.outliers_cancelled.clear();
   st_.stored.reset();
   st_.stored_tensor = st_.stored_posted = -1;
   st_.stored_sub_block = 0;
@@ -472,7 +489,8 @@ bool App::sorting_values() const {
 bool App::idle() const {
   // The selected tensor's sorted-values cache counts as pending work: a screenshot then
   // shows the settled status bar, and scripted edits run on the path users get.
-  return !sorting_values() && explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() && stored_job_->settled() &&
+  return !sorting_values() && explore_job_->settled() && scan_job_->settled() && sweep_job_->settled() &&
+         outliers_job_->settled() && stored_job_->settled() &&
          model_job_->settled() && export_job_->settled() && !export_ && !capture_;
 }
 

@@ -14,6 +14,7 @@
 #include "analysis/what_if.h"
 #include "app/gui/app_state.h"
 #include "app/gui/jobs/explore_job.h"
+#include "app/gui/jobs/outliers_job.h"
 #include "app/gui/latest_job.h"
 #include "app/gui/settings.h"
 
@@ -147,6 +148,15 @@ class App {
   double sweeps_progress() const;
   void cancel_sweeps();
   void request_stored();  // for the selected tensor, once
+  // The Outliers view: posts the lab for the selected tensor and the state's settings
+  // unless the shown (or running, or cancelled) result is for them already.
+  void request_outliers();
+  bool outliers_busy() const;
+  double outliers_progress() const;
+  OutliersPhase outliers_phase() const { return outliers_worker_->phase(); }
+  void cancel_outliers();
+  // Copies a row's spec into the compare list (false: no spec, or the list is full).
+  bool pick_outlier_row(OutlierMethod m);
 
   // The Model view. analyze_model_now() runs the compare list's valid schemes over the
   // tensors matching st.model_regex (false, with a notice, for a bad regex or no scheme).
@@ -208,6 +218,8 @@ class App {
   std::shared_ptr<const SortedCacheStatus> sorted_status_;  // the explore worker's sorted cache
   std::unique_ptr<LatestJob<std::shared_ptr<const Model>, ScanResult>> scan_job_;
   std::unique_ptr<LatestJob<SweepJobRequest, SweepJobResult>> sweep_job_;
+  std::shared_ptr<OutliersWorker> outliers_worker_;
+  std::unique_ptr<LatestJob<OutliersJobRequest, OutliersJobResult>> outliers_job_;
   std::unique_ptr<LatestJob<StoredJobRequest, StoredJobResult>> stored_job_;
   std::unique_ptr<LatestJob<ModelJobRequest, ModelJobResult>> model_job_;
   std::unique_ptr<LatestJob<ExportJobRequest, ExportJobResult>> export_job_;

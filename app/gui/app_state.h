@@ -22,11 +22,13 @@
 #include "analysis/scheme.h"
 #include "analysis/stored_quant.h"
 #include "analysis/tensor.h"
+#include "app/gui/jobs/outliers_job.h"
 #include "widgets/histogram_plot.h"
 
 namespace qs::app {
 
 inline constexpr int kMaxSchemes = 6;
+inline constexpr int kLessonCount = 9;  // Learn's pages (learn_view.cpp)
 
 struct SchemeEntry {
   Scheme scheme;
@@ -37,7 +39,7 @@ struct SchemeEntry {
 enum class SortBy { File, Name, Size, Outlier };
 // The plot area's tabs. Names are the `--view` values of DESIGN.md; views other issues
 // add join this list.
-enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored, Model, Learn };
+enum class View { Distribution, Error, Ranges, Heatmap, Sweeps, Compare, Formats, Stored, Model, Outliers, Learn };
 std::optional<View> view_from_name(const std::string& name);
 const char* view_name(View v);
 std::string available_views();  // "distribution, ..." for error messages
@@ -157,8 +159,22 @@ struct AppState {
   std::string plan_key;                  // inputs the plan was made for
   std::string plan_path;                 // "Export plan" target
 
+  // Outliers view (issue 16): the lab's settings (the base as typed, k, r, α), the row
+  // whose x′ is shown and the last result. Its smoothing row uses act_max_tensor above
+  // when that fits the tensor, else the default candidate (activation_maxima.h).
+  std::string outliers_base_text = "absmax:bits=4,gran=channel,axis=0";
+  std::string outliers_base_error;  // the typed base was refused (the last good one stays)
+  OutlierLabSettings outliers_settings;
+  int outliers_row = int(OutlierMethod::Rotate);
+  bool outliers_log_y = false;
+  bool outliers_show_x = true;      // x before the transform, as an outline
+  int outliers_plot = 0;            // the plot shown when only one fits: 0 x′, 1 vs k, 2 vs r, 3 vs α
+  std::shared_ptr<const OutliersJobResult> outliers;
+  std::string outliers_posted;      // the request last posted (avoid re-posting every frame)
+  std::string outliers_cancelled;   // the request the user cancelled (not re-posted until edited)
+
   // Learn mode: the page and each lesson's inputs.
-  int learn_page = 0;
+  int learn_page = 0;  // 0 .. kLessonCount − 1
   std::string learn_vector_text = "0.5, -1.2, 3.1, -0.7, 2.4, 0, -2.9, 1.6";
   std::vector<float> learn_vector_good = lesson_example_vector();  // the last vector that parsed
   int learn_bits = 8;
@@ -174,6 +190,9 @@ struct AppState {
   std::vector<BlockErrorRow> learn_block_errors;  // for learn_block_errors_bits
   int learn_block_errors_bits = 0;
   bool learn_try_pending = false;  // a script pressed "Try it on a real tensor"
+  int learn_out_method = 2;        // lesson 9: the transform whose x′ is drawn (rotate)
+  int learn_out_keep = 2, learn_out_rank = 2;
+  float learn_out_alpha = 0.5f;
 
   // Export report…
   bool show_export = false;

@@ -1,4 +1,4 @@
-// Learn mode: eight interactive lessons on the concepts behind the other views. Every
+// Learn mode: nine interactive lessons on the concepts behind the other views. Every
 // number on a page comes from analysis/lessons (tested there) or the format traits; each
 // page ends with "Try it on a real tensor", which sets up the main views to show the same
 // idea on the open model.
@@ -21,6 +21,7 @@
 #include "analysis/tensor.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/views/learn_page.h"
 #include "widgets/number_line.h"
 #include "widgets/xy_plot.h"
 
@@ -31,7 +32,15 @@ using numeric::FloatFormat;
 
 const char* const kLessonTitles[] = {"1 · Number formats",      "2 · Symmetric absmax",  "3 · Asymmetric min/max",
                                      "4 · Outliers and clipping", "5 · Blockwise scales", "6 · Rounding",
-                                     "7 · Beyond linear codes",  "8 · PTQ, QAT and how low"};
+                                     "7 · Beyond linear codes",  "8 · PTQ, QAT and how low",
+                                     "9 · Outliers beyond clipping"};
+static_assert(std::size(kLessonTitles) == kLessonCount);
+
+// The pages' common parts (views/learn_page.h).
+using learn::formula;
+using learn::heading;
+using learn::para;
+using learn::try_it;
 
 // Sizes as model sizes are quoted (10^9 bytes = 1 GB), unlike the 1024-based sizes of files.
 std::string decimal_bytes(double b) {
@@ -41,27 +50,6 @@ std::string decimal_bytes(double b) {
   else if (b >= 1e3) std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
   else std::snprintf(buf, sizeof buf, "%.0f B", b);
   return buf;
-}
-
-void heading(const char* title) {
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
-  ImGui::TextUnformatted(title);
-  ImGui::PopStyleColor();
-  ImGui::Separator();
-}
-
-void para(const char* text) {
-  ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(text);
-  ImGui::PopTextWrapPos();
-  ImGui::Spacing();
-}
-
-// In the accent colour the metrics card uses for SQNR (readable in both themes).
-void formula(const std::string& text) {
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
-  ImGui::TextUnformatted(text.c_str());
-  ImGui::PopStyleColor();
 }
 
 // The editable vector of lessons 2–4: comma-separated numbers; a bad entry keeps the last
@@ -99,28 +87,6 @@ void vector_editor(AppState& st, std::vector<float>& x) {
   std::string err;
   x = lesson_vector(st, &err);
   if (!err.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", err.c_str());
-}
-
-// "Try it on a real tensor": the compare list, the view and (if the model has it) a tensor.
-void try_it(App& app, const char* what, std::vector<std::string> specs, View view, const char* tensor = nullptr) {
-  ImGui::Spacing();
-  ImGui::Separator();
-  AppState& st = app.state();
-  const bool scripted = st.learn_try_pending;
-  st.learn_try_pending = false;
-  if (ImGui::Button("Try it on a real tensor") || scripted) {
-    app.set_schemes(specs);
-    if (tensor && st.model) {
-      for (const TensorView& t : st.model->tensors)
-        if (t.name == tensor) app.select_tensor_by_name(tensor);
-    }
-    st.active_view = view;
-    st.view_tab_pending = true;
-    app.post_explore(true);
-    st.status = std::string("lesson: ") + what;
-  }
-  ImGui::SameLine();
-  ImGui::TextDisabled("%s", what);
 }
 
 void lesson_formats(App& app) {
@@ -551,7 +517,8 @@ void draw_learn_view(App& app) {
     case 4: lesson_blocks(app); break;
     case 5: lesson_rounding(app); break;
     case 6: lesson_nonlinear(app); break;
-    default: lesson_ptq(app); break;
+    case 7: lesson_ptq(app); break;
+    default: learn::lesson_outliers_beyond_clipping(app); break;
   }
   ImGui::EndChild();
 }

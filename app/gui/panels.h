@@ -27,6 +27,7 @@ void draw_compare_view(App& app);       // compare_view.cpp
 void draw_formats_view(App& app);       // formats_view.cpp
 void draw_stored_view(App& app);        // stored_view.cpp
 void draw_model_view(App& app);         // model_view.cpp
+void draw_outliers_view(App& app);      // views/outliers_view.cpp
 void draw_learn_view(App& app);         // learn_view.cpp
 void draw_file_browser(App& app);       // file_browser.cpp (Ctrl+O)
 void draw_export_dialog(App& app);      // report_export.cpp (Ctrl+E)

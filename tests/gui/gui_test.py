@@ -397,16 +397,18 @@ def main():
         # the absmax and min/max pages show the hand-worked numbers of the example vector;
         # "Try it on a real tensor" sets up the views; a bad vector keeps the last good one.
         actions = [{"action": "open", "path": model}, {"action": "wait"}]
-        for i in range(8):
+        for i in range(9):
             actions += [{"action": "learn_page", "index": i}, {"action": "wait"}, {"action": "frames", "n": 3},
                         {"action": "screenshot", "path": os.path.join(WORK, f"learn{i}.png")}]
         actions += [{"action": "dump_state", "path": dump},
                     {"action": "learn_page", "index": 1}, {"action": "frames", "n": 2}, {"action": "learn_try"},
                     {"action": "frames", "n": 3}, {"action": "wait"}, {"action": "dump_state", "path": dump + "t"},
                     {"action": "learn_page", "index": 1}, {"action": "learn_vector", "text": "1, 2, oops"},
-                    {"action": "frames", "n": 3}, {"action": "dump_state", "path": dump + "v"}]
+                    {"action": "frames", "n": 3}, {"action": "dump_state", "path": dump + "v"},
+                    {"action": "learn_page", "index": 8}, {"action": "frames", "n": 2}, {"action": "learn_try"},
+                    {"action": "frames", "n": 3}, {"action": "wait"}, {"action": "dump_state", "path": dump + "o"}]
         run_gui(actions)
-        for i in range(8):
+        for i in range(9):
             w, h, rows = read_png(os.path.join(WORK, f"learn{i}.png"))
             if (w, h) != SIZE:
                 fail(f"lesson {i + 1}: {w}x{h}")
@@ -426,7 +428,22 @@ def main():
             fail(f"try it: {[e['spec'] for e in tried['schemes']]} in {tried['view']['name']}")
         if json.load(open(dump + "v"))["learn"]["vector"] != lj["vector"]:
             fail("a bad vector replaced the last good one")
-        print(f"learn: 8 pages, absmax codes {lj['absmax']['codes']}")
+        # Lesson 9: int4 per row of an 8 × 16 matrix, 6 bits/weight with the fp32 scales
+        # (4 + 8·32/128); keep 2 columns adds (16·8·2 + 32·2)/128 = 2.5, rank 2 adds
+        # 16·2·(8 + 16)/128 = 6; the rotation leaves the bits and tames the kurtosis.
+        rows = {r["name"]: r for r in lj["outliers"]}
+        want = {"as is": 6.0, "keep k columns (fp16)": 8.5, "rotate (Hadamard)": 6.0, "smooth α": 6.0, "low-rank r": 12.0}
+        for name, bits in want.items():
+            if rows[name]["error"] or abs(rows[name]["bits_per_weight"] - bits) > 1e-12:
+                fail(f"lesson 9 {name}: {rows[name]}")
+        if not rows["rotate (Hadamard)"]["excess_kurtosis"] < rows["as is"]["excess_kurtosis"] or \
+                not rows["keep k columns (fp16)"]["sqnr_db"] > rows["as is"]["sqnr_db"]:
+            fail(f"lesson 9: {lj['outliers']}")
+        tried = json.load(open(dump + "o"))
+        if tried["view"]["name"] != "outliers" or tried["tensor"] != "model.layers.0.self_attn.o_proj.weight" or \
+                tried["outliers"]["result"] is None or not tried["outliers"]["result"]["current"]:
+            fail(f"lesson 9 try it: {tried['view']['name']}, {tried['tensor']}")
+        print(f"learn: 9 pages, absmax codes {lj['absmax']['codes']}")
     elif test == "model_export":
         # Export report… (Ctrl+E opens the dialog; the action runs it): the four report files
         # equal the CLI's numbers, plus a PNG of each view opened (distribution, model); the
@@ -725,6 +742,9 @@ def main():
         if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
             fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
         print("bad_args: ok")
+    elif test == "outliers":
+        import gui_outliers  # the Outliers view's test, in its own file (next to this one)
+        gui_outliers.run(sys.modules[__name__], model)
     elif test == "no_display":
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         env["HOME"] = WORK

@@ -149,5 +149,45 @@ TEST(Lessons, NonLinearCodesAgainstANormal) {
   EXPECT_EQ(m_dyn.size(), 256u);
 }
 
+// Lesson 9: the outlier matrix and each idea through quantize(); bits/weight by hand.
+TEST(Lessons, OutliersBeyondClipping) {
+  const std::vector<float> x = lesson_outlier_matrix();
+  ASSERT_EQ(x.size(), size_t(kLessonOutlierRows * kLessonOutlierCols));
+  EXPECT_EQ(x, lesson_outlier_matrix());  // deterministic
+  // Columns 3 and 11 are the outliers: the largest |x| of every row sits in one of them.
+  for (int64_t r = 0; r < kLessonOutlierRows; ++r) {
+    int64_t best = 0;
+    for (int64_t c = 1; c < kLessonOutlierCols; ++c)
+      if (std::fabs(x[size_t(r * 16 + c)]) > std::fabs(x[size_t(r * 16 + best)])) best = c;
+    EXPECT_TRUE(best == 3 || best == 11) << r;
+  }
+  const std::vector<OutlierLessonRow> rows = outlier_lesson(2, 0.5, 2);
+  ASSERT_EQ(rows.size(), 5u);
+  for (const OutlierLessonRow& r : rows) EXPECT_TRUE(r.error.empty()) << r.name << ": " << r.error;
+  // int4 with one fp32 scale per row of 16: 4 + 32/16 = 6 bits/weight; keep 2 columns adds
+  // (16·8·2 + 32·2)/128 = 2.5; rank 2 adds 16·2·(8 + 16)/128 = 6; rotate and smooth add none.
+  EXPECT_DOUBLE_EQ(rows[0].bits_per_weight, 6.0);
+  EXPECT_DOUBLE_EQ(rows[1].bits_per_weight, 8.5);
+  EXPECT_DOUBLE_EQ(rows[2].bits_per_weight, 6.0);
+  EXPECT_DOUBLE_EQ(rows[3].bits_per_weight, 6.0);
+  EXPECT_DOUBLE_EQ(rows[4].bits_per_weight, 12.0);
+  EXPECT_EQ(rows[1].spec, "absmax:bits=4,gran=channel,axis=0,keep=2");
+  // Keeping the two outlier columns zeroes them in x′, and the rest's grid is finer.
+  for (int64_t r = 0; r < kLessonOutlierRows; ++r) {
+    EXPECT_EQ(rows[1].xp[size_t(r * 16 + 3)], 0.0f);
+    EXPECT_EQ(rows[1].xp[size_t(r * 16 + 11)], 0.0f);
+  }
+  EXPECT_GT(rows[1].sqnr_db, rows[0].sqnr_db + 6.0);
+  // The rotation spreads the outliers: x′ is far less peaked than x.
+  EXPECT_LT(rows[2].absmax_over_sigma, rows[0].absmax_over_sigma);
+  EXPECT_LT(rows[2].excess_kurtosis, rows[0].excess_kurtosis);
+  // Smoothing: the activations' largest maximum is a_5 = a_9 = 1.25 · 30 = 37.5.
+  EXPECT_DOUBLE_EQ(rows[3].act_step_before, 37.5 / 127.0);
+  EXPECT_LT(rows[3].act_step_after, rows[3].act_step_before);
+  EXPECT_EQ(rows[0].act_step_before, 0.0);
+  // x′ of the base row is x itself.
+  EXPECT_EQ(rows[0].xp, x);
+}
+
 }  // namespace
 }  // namespace qs

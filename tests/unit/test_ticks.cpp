@@ -31,6 +31,18 @@ TEST(Ticks, LogDecades) {
   EXPECT_EQ(t.values, (std::vector<double>{1, 1e4, 1e8, 1e12}));
 }
 
+TEST(Ticks, PowersOfTwo) {
+  // k = 1 … 256 on a log2 axis: exponents 0 … 8, every one when 9 fit, every 2nd when 5.
+  Ticks t = pow2_ticks(-0.3, 8.3, 10);
+  EXPECT_EQ(t.values, (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+  t = pow2_ticks(-0.3, 8.3, 5);
+  EXPECT_EQ(t.values, (std::vector<double>{0, 2, 4, 6, 8}));
+  EXPECT_DOUBLE_EQ(t.step, 2);
+  EXPECT_EQ(pow2_label(0), "1");
+  EXPECT_EQ(pow2_label(6), "64");
+  EXPECT_EQ(pow2_label(-1), "0.5");
+}
+
 TEST(Ticks, Labels) {
   EXPECT_EQ(tick_label(0.0, 0.1), "0");
   EXPECT_EQ(tick_label(0.2, 0.2), "0.2");

@@ -92,6 +92,11 @@ void App::poll_results() {
       st_.stored_tensor = d->result.tensor;
     }
   }
+  if (auto d = outliers_job_->take()) {
+    // The rows arrive first (a preview), then the same rows with the curves.
+    if (!d->result.cancelled && d->result.model == st_.model)
+      st_.outliers = std::make_shared<const OutliersJobResult>(std::move(d->result));
+  }
   if (auto d = sweep_job_->take()) {
     if (!d->result.cancelled) st_.sweeps = std::make_shared<const SweepJobResult>(std::move(d->result));
   }

@@ -36,6 +36,7 @@ void App::handle_shortcuts() {
     else if (st_.show_help) st_.show_help = false;
     else if (!st_.notices.empty()) st_.notices.erase(st_.notices.begin());
     else if (explore_job_->busy()) explore_job_->cancel();
+    else if (st_.active_view == View::Outliers && outliers_job_->busy()) cancel_outliers();
     else if (model_job_->busy()) cancel_model();
   }
   if (ImGui::IsKeyPressed(0x122 /* GLFW_KEY_F1 */, false)) st_.show_help = !st_.show_help;
@@ -170,7 +171,7 @@ void App::frame() {
     st_.views_min = ImGui::GetCursorScreenPos();
     st_.views_max = ImVec2(st_.views_min.x + ImGui::GetContentRegionAvail().x,
                            st_.views_min.y + ImGui::GetContentRegionAvail().y);
-    // Narrower padding than the frames' so the ten titles fit the plot column whole; pushed
+    // Narrower padding than the frames' so the eleven titles fit the plot column whole; pushed
     // around the bar's own calls only (the views inside keep the normal padding).
     const ImVec2 tab_padding(4, ImGui::GetStyle().FramePadding.y);
     ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
@@ -191,6 +192,7 @@ void App::frame() {
                                  {View::Formats, "Formats", &draw_formats_view},
                                  {View::Stored, "Stored", &draw_stored_view},
                                  {View::Model, "Model", &draw_model_view},
+                                 {View::Outliers, "Outliers", &draw_outliers_view},
                                  {View::Learn, "Learn", &draw_learn_view}};
       // A view switch requested while a tab draws (Learn's "Try it") applies next frame.
       const bool pending_at_start = st_.view_tab_pending;
