@@ -7,7 +7,7 @@
 
 #include <imgui.h>
 
-#include "analysis/transforms/matrix_view.h"
+#include "analysis/explore/activation_maxima.h"
 #include "app/gui/panels.h"
 #include "app/gui/platform.h"
 
@@ -444,17 +444,11 @@ void App::post_explore(bool cancel_running, bool reset_view) {
     return e.scheme.transform.kind == TransformKind::Smooth;
   });
   if (smoothing && !st_.act_max) {
-    // Smoothing needs activation maxima: take the model's 1-D tensor of the right length,
-    // one named like SmoothQuant's act_scales first. The user can pick another.
-    const int64_t cols = matrix_view(st_.model->tensors[size_t(st_.tensor)].shape).cols;
-    int pick = -1;
-    for (size_t i = 0; i < st_.model->tensors.size(); ++i) {
-      const TensorView& a = st_.model->tensors[i];
-      if (a.shape.size() != 1 || a.shape[0] != cols || !dtype_is_float(a.dtype)) continue;
-      if (pick < 0 || (a.name.find("act") != std::string::npos &&
-                       st_.model->tensors[size_t(pick)].name.find("act") == std::string::npos))
-        pick = int(i);
-    }
+    // Smoothing needs activation maxima: the model's tensor whose name says so (the
+    // layer's own first), as the Outliers view picks it. The user can pick another.
+    const TensorView& w = st_.model->tensors[size_t(st_.tensor)];
+    const std::vector<int> cands = activation_maxima_candidates(*st_.model, w.shape);
+    const int pick = default_activation_maxima(*st_.model, cands, w.name);
     if (pick >= 0 && set_act_max_tensor(pick)) return;  // it posted
   }
   ExploreJobRequest r;

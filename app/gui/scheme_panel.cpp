@@ -8,6 +8,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "analysis/explore/activation_maxima.h"
 #include "analysis/presets/preset.h"
 #include "analysis/transforms/matrix_view.h"
 #include "app/gui/app.h"
@@ -142,11 +143,10 @@ bool transform_controls(App& app, Scheme& s, bool& continuous) {
                                   ? st.model->tensors[size_t(st.act_max_tensor)].name
                                   : "(none: pick a 1-D tensor of " + std::to_string(m.cols) + ")";
       if (ImGui::BeginCombo("##act", cur.c_str(), ImGuiComboFlags_HeightLarge)) {
-        for (size_t i = 0; st.model && i < st.model->tensors.size(); ++i) {
-          const TensorView& a = st.model->tensors[i];
-          if (a.shape.size() != 1 || a.shape[0] != m.cols || !dtype_is_float(a.dtype)) continue;
-          if (ImGui::Selectable(a.name.c_str(), int(i) == st.act_max_tensor)) app.set_act_max_tensor(int(i));
-        }
+        if (st.model && tv)
+          for (int i : activation_maxima_candidates(*st.model, tv->shape))
+            if (ImGui::Selectable(st.model->tensors[size_t(i)].name.c_str(), i == st.act_max_tensor))
+              app.set_act_max_tensor(i);
         ImGui::EndCombo();
       }
       break;
