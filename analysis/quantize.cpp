@@ -12,6 +12,7 @@
 #include <hwy/cache_control.h>
 #include <nlohmann/json.hpp>
 
+#include "analysis/base/huge_pages.h"
 #include "analysis/calibrate.h"
 #include "analysis/quantize.h"
 #include "analysis/quantize_kernels.h"
@@ -190,7 +191,7 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
 
   // 3. The fused pass.
   if (opt.keep_codes) R.codes.assign(x.size(), 0);
-  if (opt.keep_dequant) R.dequant.assign(x.size(), 0.0f);
+  if (opt.keep_dequant) assign_advised(R.dequant, x.size(), 0.0f);
   std::optional<HistogramSpec> hx, hd, he;
   if (opt.hist_x) hx = sanitize(*opt.hist_x);
   if (opt.hist_dequant) hd = sanitize(*opt.hist_dequant);

@@ -89,6 +89,9 @@ echo "== NumPy GGUF dequantization baseline (bench/numpy_gguf.py)"
 echo
 echo "== NumPy presets baseline (bench/numpy_presets.py)"
 "$PY" "$ROOT/bench/numpy_presets.py" || die "numpy_presets.py failed"
+echo
+echo "== NumPy transforms baseline (bench/numpy_transforms.py)"
+"$PY" "$ROOT/bench/numpy_transforms.py" || die "numpy_transforms.py failed"
 if [ -n "${QS_BIG_MODEL:-}" ]; then
   echo
   echo "== big model: inspect (headers only) and the NumPy scan baseline"

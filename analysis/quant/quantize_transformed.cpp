@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/base/huge_pages.h"
 #include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/quant/sorted_values.h"
@@ -55,7 +56,9 @@ Forward forward(std::span<const float> x, std::span<const int64_t> shape, const 
   const MatrixShape m = matrix_view(shape);
   Forward f;
   f.rep.kind = t.kind;
-  f.xp.resize(x.size());
+  f.xp.reserve(x.size());
+  advise_huge_pages(f.xp.data(), x.size() * sizeof(float));
+  f.xp.resize(x.size());  // default-init: untouched until the transform writes it
   const int threads = opt.threads;
   switch (t.kind) {
     case TransformKind::Hadamard: {
