@@ -130,7 +130,7 @@ std::vector<OwnedTensor> make_demo_tensors(const DemoOptions& opt) {
 Result<void> write_demo_model(const std::string& path, const DemoOptions& opt) {
   const nlohmann::json metadata = {
       {"format", "pt"},
-      {"quantscope_demo", "1"},
+      {"quantscope_demo", kDemoVersion},
       {"description",
        "QuantScope demo model: synthetic weights showing Gaussian and Laplace layers, outlier "
        "columns, a single huge outlier, a constant tensor, NaN/Inf values, bf16 and fp16 "

@@ -9,6 +9,10 @@
 
 namespace qs {
 
+// The demo's version, in its metadata (`quantscope_demo`): bumped whenever its tensors
+// change (2: o_proj's act_scales), so a demo cached by an older build is written anew.
+inline constexpr const char* kDemoVersion = "2";
+
 struct DemoOptions {
   bool small = false;  // tests: the 4096x4096 tensor becomes 256x256
 };

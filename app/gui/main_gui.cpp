@@ -15,6 +15,7 @@
 #include <imgui.h>
 
 #include "analysis/formats/demo_model.h"
+#include "analysis/formats/model.h"
 #include "app/gui/actions.h"
 #include "app/gui/app.h"
 #include "app/gui/interaction_bench.h"
@@ -49,10 +50,18 @@ std::string cache_dir() {
   return dir;
 }
 
-// Where the demo model lives when no FILE is given: written once, then reused.
+// Where the demo model lives when no FILE is given: written once, then reused while its
+// version is this build's (an older build's demo lacks what newer views show).
 Result<std::string> demo_path() {
   const std::string path = cache_dir() + "/demo.safetensors";
-  if (std::filesystem::exists(path)) return path;
+  if (std::filesystem::exists(path)) {
+    auto cached = open_model(path);
+    if (cached) {
+      const nlohmann::json& md = cached->metadata;
+      const auto version = md.find("quantscope_demo");
+      if (version != md.end() && version->is_string() && *version == kDemoVersion) return path;
+    }
+  }
   std::fprintf(stderr, "quantscope: writing the demo model to %s\n", path.c_str());
   auto r = write_demo_model(path);
   if (!r) return tl::unexpected(r.error());

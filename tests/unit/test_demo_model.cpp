@@ -109,7 +109,7 @@ TEST(DemoModel, DeterministicBytes) {
   EXPECT_EQ(m->format, "safetensors");
   EXPECT_EQ(m->tensors.size(), 11u);
   EXPECT_EQ(m->metadata["format"], "pt");
-  EXPECT_EQ(m->metadata["quantscope_demo"], "1");
+  EXPECT_EQ(m->metadata["quantscope_demo"], "2");
   EXPECT_TRUE(m->metadata["description"].is_string());
   EXPECT_EQ(m->total_params(),
             65536 + 524288 + 512 + 524288 + 262144 + 512 + 65536 + 524288 + 524288 + 4608 + 1024);

@@ -34,10 +34,13 @@ const std::vector<OutlierLessonRow>& lesson_rows(AppState& st) {
   return rows;
 }
 
+// The numbers first and the spec last: in a narrow window the spec is what gets cut
+// (its full text is the row's tooltip), never a number.
 void table(const std::vector<OutlierLessonRow>& rows, int shown) {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("##oltab", 6, flags)) return;
-  for (const char* h : {"idea", "spec", "SQNR dB", "bits/w", "max|x′|/σ′", "kurt."}) ImGui::TableSetupColumn(h);
+  for (const char* h : {"idea", "SQNR dB", "bits/w", "max|x′|/σ′", "kurt."}) ImGui::TableSetupColumn(h);
+  ImGui::TableSetupColumn("spec", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
   for (size_t i = 0; i < rows.size(); ++i) {
     const OutlierLessonRow& r = rows[i];
@@ -45,20 +48,21 @@ void table(const std::vector<OutlierLessonRow>& rows, int shown) {
     if (int(i) == shown) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, ImGui::GetColorU32(ImGuiCol_Header, 0.6f));
     ImGui::TableSetColumnIndex(0);
     ImGui::TextUnformatted(r.name.c_str());
-    ImGui::TableSetColumnIndex(1);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.spec.c_str());
+    ImGui::TableSetColumnIndex(5);
     ImGui::TextDisabled("%s", r.spec.c_str());
     if (!r.error.empty()) {
-      ImGui::TableSetColumnIndex(2);
+      ImGui::TableSetColumnIndex(1);
       ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.4f, 1), "%s", r.error.c_str());
       continue;
     }
-    ImGui::TableSetColumnIndex(2);
+    ImGui::TableSetColumnIndex(1);
     ImGui::Text("%.2f", r.sqnr_db);
-    ImGui::TableSetColumnIndex(3);
+    ImGui::TableSetColumnIndex(2);
     ImGui::Text("%.3f", r.bits_per_weight);
-    ImGui::TableSetColumnIndex(4);
+    ImGui::TableSetColumnIndex(3);
     ImGui::Text("%.2f", r.absmax_over_sigma);
-    ImGui::TableSetColumnIndex(5);
+    ImGui::TableSetColumnIndex(4);
     ImGui::Text("%.2f", r.excess_kurtosis);
   }
   ImGui::EndTable();
@@ -118,7 +122,7 @@ void lesson_outliers_beyond_clipping(App& app) {
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
-  widgets::MatrixGrid("##err", cell, err, R, C, emax, "x − x̂ (scale: the largest error as is)");
+  widgets::MatrixGrid("##err", cell, err, R, C, emax, "x − x̂ (as-is scale)");
   ImGui::EndGroup();
   ImGui::TextDisabled("orange > 0, blue < 0; stronger = larger |value|. Hover a cell for its value.");
   table(rows, st.learn_out_method);
