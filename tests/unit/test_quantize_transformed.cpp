@@ -254,3 +254,66 @@ TEST(QuantizeTransformed, ParamsTransformJson) {
 
 }  // namespace
 }  // namespace qs
+
+namespace qs {
+namespace {
+
+// Random shapes (scalar, vector, odd and power-of-two columns, 3-D, a conv filter) and
+// random schemes under every transform: the fast path and the _ref path agree, and
+// nothing crashes on the edges (1 column, 1 row, NaN where a transform passes it).
+TEST(QuantizeTransformed, RandomShapesAndSchemesFastEqualsRef) {
+  std::mt19937 g(2024);
+  const std::vector<std::vector<int64_t>> shapes = {{}, {7}, {1, 9}, {5, 1}, {6, 12}, {3, 5, 8}, {4, 3, 3, 3}, {17, 64}};
+  const char* bases[] = {"absmax:bits=4", "minmax:bits=3,gran=channel", "absmax:bits=8,gran=block,block=4",
+                         "nf4:block=8", "fp8_e4m3:scale=absmax,gran=channel", "minmax:bits=5,zp=float,clip=mse",
+                         "absmax:bits=6,clip=percentile,p=99"};
+  int ran = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::vector<int64_t>& shape = shapes[size_t(trial) % shapes.size()];
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<float> x = random_matrix(n, uint32_t(trial), trial % 3 == 0 ? 20.0 : 0.0);
+    const MatrixShape m = matrix_view(shape);
+    const int t = int(g() % 5);
+    std::string key;
+    if (t == 0) key = ",rot=hadamard";
+    else if (t == 1) key = ",rot=hadamard,rot_seed=" + std::to_string(g());
+    else if (t == 2) key = ",smooth=" + std::to_string(double(g() % 11) / 10);
+    else if (t == 3) key = ",keep=" + std::to_string(1 + int64_t(g()) % std::max<int64_t>(1, m.cols - 1));
+    else key = ",lowrank=" + std::to_string(1 + int64_t(g()) % std::max<int64_t>(1, std::min(m.rows, m.cols) - 1));
+    if ((t == 2 || t == 3) && n > 2 && trial % 4 == 1) x[size_t(n / 2)] = NAN;  // passed through
+    auto s = parse_spec(std::string(bases[size_t(trial) % std::size(bases)]) + key);
+    ASSERT_TRUE(s.has_value()) << key;
+    if (!make_layout(shape, *s)) continue;  // a shape the transform does not fit (checked elsewhere)
+    TransformInputs in;
+    in.act_max.assign(size_t(shape.size() >= 3 ? shape[1] : m.cols), 1.0f);
+    for (size_t j = 0; j < in.act_max.size(); j += 3) in.act_max[j] = 10.0f;
+    QuantizeOptions o;
+    o.transform = &in;
+    o.keep_dequant = true;
+    const QuantizeResult a = quantize(x, shape, *s, o), b = quantize_ref(x, shape, *s, o);
+    const std::string what = print_spec(*s) + " on " + std::to_string(m.rows) + "×" + std::to_string(m.cols);
+    ASSERT_EQ(a.error, b.error) << what;
+    if (!a.error.empty()) continue;
+    ++ran;
+    EXPECT_EQ(a.metrics.n, b.metrics.n) << what;
+    EXPECT_EQ(a.metrics.n_nonfinite, b.metrics.n_nonfinite) << what;
+    EXPECT_EQ(a.metrics.bits_per_weight, b.metrics.bits_per_weight) << what;
+    if (t == 4) continue;  // randomized vs exact SVD: other subspaces (contract tested above)
+    EXPECT_EQ(a.metrics.codes_used, b.metrics.codes_used) << what;
+    EXPECT_EQ(a.metrics.sums.n_clipped, b.metrics.sums.n_clipped) << what;
+    ASSERT_EQ(a.dequant.size(), b.dequant.size());
+    for (size_t i = 0; i < a.dequant.size(); ++i) {
+      if (!(std::isnan(a.dequant[i]) && std::isnan(b.dequant[i]))) {
+        ASSERT_EQ(a.dequant[i], b.dequant[i]) << what << " element " << i;
+      }
+    }
+    if (a.metrics.mse && b.metrics.mse) {
+      EXPECT_NEAR(*a.metrics.mse, *b.metrics.mse, 1e-12 + 1e-9 * *b.metrics.mse) << what;
+    }
+  }
+  EXPECT_GT(ran, 150);
+}
+
+}  // namespace
+}  // namespace qs
