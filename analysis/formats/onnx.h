@@ -1,9 +1,11 @@
 #pragma once
-// ONNX models: the graph's initializers (the weights), read with our own protobuf
-// wire-format reader (protobuf_wire.h) rather than libonnx/libprotobuf: the handful of
-// fields we need are stable facts of onnx.proto, the reader stays zero-copy over the
-// mapped file (raw_data is viewed in place), every length is bounds-checked before use,
-// and there is no generated code or 2 GB message limit to work around.
+// ONNX models: the initializers (the weights) of the graph and of its subgraphs (If
+// branches, Loop/Scan bodies; named by graph path, README "ONNX names") and the tensors
+// of Constant nodes, read with our own protobuf wire-format reader (protobuf_wire.h)
+// rather than libonnx/libprotobuf: the handful of fields we need are stable facts of
+// onnx.proto, the reader stays zero-copy over the mapped file (raw_data is viewed in
+// place), every length is bounds-checked before use, subgraph recursion is bounded, and
+// there is no generated code or 2 GB message limit to work around.
 #include <memory>
 #include <span>
 #include <string>

@@ -53,4 +53,22 @@ inline std::string onnx_model(const std::string& initializers_graph_fields) {
 }
 inline std::string onnx_init(const std::string& tensor) { return pb_bytes(5, tensor); }
 
+// A GraphProto field holding a NodeProto (op type, first output, attributes, optional
+// name), and AttributeProtos: a subgraph (GRAPH, g = 6) or a Constant's value tensor
+// (TENSOR, t = 5). Graphs are built from their fields as for onnx_model.
+inline std::string onnx_node(const std::string& op, const std::string& output, const std::string& attributes,
+                             const std::string& name = "") {
+  std::string n = output.empty() ? "" : pb_bytes(2, output);
+  if (!name.empty()) n += pb_bytes(3, name);
+  n += pb_bytes(4, op);
+  n += attributes;
+  return pb_bytes(1, n);
+}
+inline std::string onnx_graph_attr(const std::string& name, const std::string& graph_fields) {
+  return pb_bytes(5, pb_bytes(1, name) + pb_uint(20, 5) + pb_bytes(6, graph_fields));
+}
+inline std::string onnx_tensor_attr(const std::string& name, const std::string& tensor) {
+  return pb_bytes(5, pb_bytes(1, name) + pb_uint(20, 4) + pb_bytes(5, tensor));
+}
+
 }  // namespace qs::testing
