@@ -140,6 +140,39 @@ std::vector<Case> cases() {
     const std::string escape = onnx_model(onnx_init(pb_uint(1, 1) + pb_uint(2, 1) + pb_bytes(8, "e") + pb_uint(14, 1) +
                                                     pb_bytes(13, pb_bytes(1, "location") + pb_bytes(2, "../../etc/passwd"))));
     c.push_back({"escape.onnx", Bytes(escape.begin(), escape.end()), "must be a relative path inside the model's directory"});
+    // Subgraphs nested 100000 deep (built inside out with each level's length known)
+    // stop at the bound with the depth named; a short value in an If branch and in a
+    // Constant node name the tensor by its graph path.
+    const std::string leaf = onnx_init(onnx_tensor("w", 1, {1}, "abcd"));
+    std::vector<std::string> heads;  // innermost first
+    size_t size = leaf.size();
+    for (int i = 0; i < 100000; ++i) {
+      const std::string attr_head = pb_bytes(1, "body") + pb_tag(6, 2) + pb_varint(size);
+      const std::string node_head = pb_bytes(4, "Loop") + pb_tag(5, 2) + pb_varint(attr_head.size() + size);
+      const size_t node_len = node_head.size() + attr_head.size() + size;
+      heads.push_back(pb_tag(1, 2) + pb_varint(node_len) + node_head + attr_head);
+      size += heads.back().size();
+    }
+    std::string deep;
+    deep.reserve(size);
+    for (auto h = heads.rbegin(); h != heads.rend(); ++h) deep += *h;
+    deep += leaf;
+    deep = onnx_model(deep);
+    c.push_back({"deep.onnx", Bytes(deep.begin(), deep.end()), "is nested 17 levels deep"});
+    const std::string branch =
+        onnx_model(onnx_node("If", "y", onnx_graph_attr("then_branch", onnx_init(onnx_tensor("w", 1, {4}, "abcd")))));
+    c.push_back({"branch.onnx", Bytes(branch.begin(), branch.end()),
+                 "initializer 'If_0/then_branch/w': raw_data holds 4 bytes"});
+    const std::string huge_value = onnx_tensor("", 1, {1ll << 30, 1ll << 30}, "");
+    const std::string constant = onnx_model(onnx_node("Constant", "c", onnx_tensor_attr("value", huge_value)));
+    c.push_back({"constant.onnx", Bytes(constant.begin(), constant.end()),
+                 "Constant 'c': dims are negative, malformed or hold more than 2^48"});
+    // A 300 KB node name over 20000 empty Loop bodies: gigabytes of paths, were they built.
+    std::string bodies;
+    for (int i = 0; i < 20000; ++i) bodies += pb_bytes(5, pb_bytes(1, "body") + pb_bytes(6, ""));
+    const std::string bomb =
+        onnx_model(pb_bytes(1, pb_bytes(3, std::string(300000, 'n')) + pb_bytes(4, "Loop") + bodies));
+    c.push_back({"paths.onnx", Bytes(bomb.begin(), bomb.end()), "take more than 16 times the file's size"});
   }
   // Sharded safetensors: an index naming a shard that is not there
   c.push_back({"model.safetensors.index.json", cat({}, R"({"weight_map":{"w":"model-00001-of-00002.safetensors"}})"),
