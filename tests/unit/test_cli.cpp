@@ -7,6 +7,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -199,6 +201,51 @@ TEST_F(CliTest, DemoWriteFailureLeavesNoFile) {
 }  // namespace
 
 namespace {
+
+// An ONNX model whose weights live only in If branches, a Loop and a Scan body and
+// Constant nodes: inspect lists them by graph path; quantize finds one by that path, its
+// stats and int8 error worked out here from the fixture script's NumPy values.
+TEST_F(CliTest, OnnxSubgraphWeightsInspectAndQuantize) {
+  const std::string dir = QS_TEST_DATA_DIR, onnx = dir + "/onnx_subgraph.onnx";
+  const auto want = nlohmann::json::parse(std::ifstream(dir + "/onnx_subgraph_expected.json"))["tensors"];
+  const CliRun i = run_cli("inspect --json " + onnx);
+  ASSERT_EQ(i.code, 0) << i.err;
+  const auto ij = nlohmann::json::parse(i.out);
+  EXPECT_EQ(ij["format"], "onnx");
+  ASSERT_EQ(ij["tensors"].size(), want.size());
+  int64_t params = 0;
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_EQ(ij["tensors"][k]["name"], want[k]["name"]);
+    EXPECT_EQ(ij["tensors"][k]["shape"], want[k]["shape"]);
+    params += ij["tensors"][k]["numel"].get<int64_t>();
+  }
+  EXPECT_EQ(params, 51);
+  EXPECT_EQ(ij["total_params"], 51);
+  EXPECT_EQ(ij["metadata"]["subgraphs"], 4);
+  const CliRun q = run_cli("quantize " + onnx + " --tensor If_2/else_branch/w --scheme int8 --json");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const auto qj = nlohmann::json::parse(q.out);
+  std::vector<float> x;
+  for (const auto& t : want) {
+    if (t["name"] == "If_2/else_branch/w") x = t["values"].get<std::vector<float>>();
+  }
+  ASSERT_EQ(x.size(), 12u);
+  float amax = 0, lo = x[0], hi = x[0];
+  for (float v : x) {
+    amax = std::max(amax, std::fabs(v));
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  const float s = amax / 127.0f, inv = 1.0f / s;
+  double err = 0;
+  for (float v : x) {
+    const float q8 = std::clamp(std::nearbyint(v * inv), -127.0f, 127.0f);
+    err += std::pow(double(v) - double(q8 * s), 2);
+  }
+  EXPECT_EQ(qj["tensor"]["stats"]["min"], double(lo));
+  EXPECT_EQ(qj["tensor"]["stats"]["max"], double(hi));
+  EXPECT_DOUBLE_EQ(qj["results"][0]["metrics"]["mse"].get<double>(), err / 12);
+}
 
 // A GGUF file: inspect shows the stored types; quantize on a Q8_0 tensor reports the
 // stored quantization, and re-quantizing with the Q8_0-like spec (blocks of 32, fp16
