@@ -189,7 +189,7 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
     }
     out.bytes_read += int64_t(t.bytes.size());
     out.numel += t.numel();
-    if (dtype_is_block(t.dtype)) ++out.stored_quantized;
+    if (has_stored_quant(t)) ++out.stored_quantized;
     if (control) control->done = out.bytes_read;
     m.release_pages(t);
     out.tensors.push_back(std::move(ta));

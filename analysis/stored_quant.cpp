@@ -1,22 +1,79 @@
-// Stored (GGUF) quantization of a tensor, read block by block through the same
-// parameter reader that the block decoder is tested against.
+// Stored quantization of a tensor: GGUF blocks read block by block through the same
+// parameter reader that the block decoder is tested against; TF.js codes counted.
 #include "analysis/stored_quant.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
+#include "analysis/numeric/float_formats.h"
 #include "analysis/numeric/gguf_blocks.h"
 
 namespace qs {
+
+namespace {
+
+// TF.js: one per-tensor grid (U8q/U16q) or the half-precision bit patterns (F16 cast).
+StoredQuant read_code_tensor(const TensorView& t, RunControl* control) {
+  StoredQuant s;
+  s.type = t.dtype;
+  s.numel = t.numel();
+  s.block_elems = s.sub_block_elems = s.numel;
+  const int bits = t.dtype == DType::U8Q ? 8 : 16;
+  s.code_min = 0;
+  s.code_max = (1 << bits) - 1;
+  s.code_counts.assign(size_t(1) << bits, 0);
+  if (dtype_is_affine(t.dtype)) {
+    s.has_offset = true;
+    s.affine_scale = t.q_scale;
+    s.affine_min = t.q_min;
+    s.scale = {static_cast<float>(t.q_scale)};
+    s.offset = {static_cast<float>(t.q_min)};
+    // The scale and min live in the JSON (float32 as the converter writes them): count
+    // them as a float zero point with an f32 scale does (DESIGN: bits_per_weight).
+    s.bits_per_weight = s.numel > 0 ? (double(bits) * double(s.numel) + 64.0) / double(s.numel) : double(bits);
+  } else {
+    s.scale = {1.0f};
+    s.offset = {0.0f};
+    s.bits_per_weight = 16;
+  }
+  constexpr int64_t kCheckEvery = 1 << 20;  // elements between cancel checks
+  if (control) control->total = s.numel;
+  const std::byte* p = t.bytes.data();
+  for (int64_t i = 0; i < s.numel; ++i) {
+    if (i % kCheckEvery == 0 && control) {
+      if (control->cancelled()) {
+        s.cancelled = true;
+        return s;
+      }
+      control->done = i;
+    }
+    unsigned c = 0;
+    if (bits == 8) {
+      c = uint8_t(p[i]);
+    } else {
+      uint16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      c = t.swap_bytes ? __builtin_bswap16(v) : v;
+    }
+    ++s.code_counts[c];
+  }
+  if (control) control->done = s.numel;
+  return s;
+}
+
+}  // namespace
 
 int StoredQuant::codes_used() const {
   return int(std::count_if(code_counts.begin(), code_counts.end(), [](uint64_t c) { return c > 0; }));
 }
 
 Result<StoredQuant> read_stored_quant(const TensorView& t, RunControl* control) {
-  if (!dtype_is_block(t.dtype)) {
+  if (!has_stored_quant(t)) {
     return make_error("tensor '" + t.name + "' is stored as " + std::string(dtype_name(t.dtype)) +
-                      ", not a block-quantized GGUF type: it has no stored quantization");
+                      ", not a block-quantized GGUF type or a TF.js quantized weight: it has no stored quantization");
   }
+  if (!dtype_is_block(t.dtype)) return read_code_tensor(t, control);
   StoredQuant s;
   s.type = t.dtype;
   s.numel = t.numel();
@@ -65,6 +122,17 @@ Result<StoredQuant> read_stored_quant(const TensorView& t, RunControl* control) 
 std::vector<float> stored_levels(const StoredQuant& s, int64_t j) {
   std::vector<float> out;
   if (j < 0 || j >= s.sub_blocks()) return out;
+  if (dtype_is_affine(s.type)) {  // as TF.js decodes: double product and sum, one rounding
+    for (int c = s.code_min; c <= s.code_max; ++c) out.push_back(static_cast<float>(double(c) * s.affine_scale + s.affine_min));
+    return out;
+  }
+  if (s.type == DType::F16) {  // the finite halves, in code order
+    for (int c = s.code_min; c <= s.code_max; ++c) {
+      const float v = numeric::fp16_decode(uint16_t(c));
+      if (std::isfinite(v)) out.push_back(v);
+    }
+    return out;
+  }
   const float sc = s.scale[size_t(j)], off = s.offset[size_t(j)];
   for (int c = s.code_min; c <= s.code_max; ++c) {
     out.push_back(off != 0.0f ? sc * float(c) + off : sc * float(c));
@@ -101,6 +169,9 @@ nlohmann::json stored_quant_json(const StoredQuant& s) {
   j["code_counts"] = s.code_counts;
   j["scale"] = spread(s.scale);
   if (s.has_offset) j["offset"] = spread(s.offset);
+  if (dtype_is_affine(s.type)) {  // exactly as the file gives them
+    j["affine"] = {{"scale", s.affine_scale}, {"min", s.affine_min}};
+  }
   return j;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// The quantization a GGUF file already applied to a tensor: its per-sub-block scales and
+// The quantization a file already applied to a tensor: its per-sub-block scales and
 // offsets, how often each integer code is used, and the grid of values each sub-block
-// can represent. The decoded floats lie exactly on that grid (zero error against it), so
+// can represent. GGUF block types; TF.js uint8/uint16 affine codes (one sub-block: the
+// whole tensor, x = q·scale + min) and float16 casts (the codes are the 65536 half
+// bit patterns, the grid the finite halves). The decoded floats lie exactly on that grid (zero error against it), so
 // a re-quantization of them shows what another scheme would add on top.
 #include <cstdint>
 #include <vector>
@@ -24,18 +26,23 @@ struct StoredQuant {
   std::vector<uint64_t> code_counts;  // count of code c at [c − code_min]
   // Per sub-block, in element order: x = scale · code + offset.
   std::vector<float> scale, offset;
-  bool has_offset = false;       // Q4_1, Q5_1, Q2_K, Q4_K, Q5_K
+  bool has_offset = false;       // Q4_1, Q5_1, Q2_K, Q4_K, Q5_K, U8q, U16q
+  // U8q/U16q: the file's scale and min as JSON gave them (double); scale/offset above hold
+  // them rounded to float32 for display. Levels are computed from these, as TF.js does.
+  double affine_scale = 0, affine_min = 0;
   bool cancelled = false;
 
   int64_t sub_blocks() const { return int64_t(scale.size()); }
   int codes_used() const;        // distinct codes that occur
 };
 
-// Reads every block of a block-quantized tensor (dtype_is_block); an error for any other
-// type. Streams block by block (no float copy); checks `control` between chunks.
+// Reads every block or code of a tensor with stored quantization (has_stored_quant); an
+// error for any other. Streams over the bytes (no float copy); checks `control` between
+// chunks.
 Result<StoredQuant> read_stored_quant(const TensorView& t, RunControl* control = nullptr);
 
-// The values sub-block j can represent (one per code, ascending code order).
+// The values sub-block j can represent (one per code, ascending code order; for a float16
+// cast the finite halves in code order).
 std::vector<float> stored_levels(const StoredQuant& s, int64_t j);
 
 // Summary for `quantize --json` and reports: type, bits/weight, sizes, scale and offset

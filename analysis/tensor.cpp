@@ -35,7 +35,7 @@ struct DTypeInfo {
 
 // Block sizes of the GGUF types are facts of the format (ggml's block_q4_0 ... block_q6_K,
 // QK_K = 256); analysis/numeric/gguf_blocks.cpp lays the bytes out.
-constexpr std::array<DTypeInfo, 22> kDTypes = {{
+constexpr std::array<DTypeInfo, 24> kDTypes = {{
     {DType::F64, "F64", 1, 8, true},
     {DType::F32, "F32", 1, 4, true},
     {DType::F16, "F16", 1, 2, true},
@@ -58,8 +58,10 @@ constexpr std::array<DTypeInfo, 22> kDTypes = {{
     {DType::Q4_K, "Q4_K", 256, 144, true},
     {DType::Q5_K, "Q5_K", 256, 176, true},
     {DType::Q6_K, "Q6_K", 256, 210, true},
+    {DType::U8Q, "U8q", 1, 1, true},
+    {DType::U16Q, "U16q", 1, 2, true},
 }};
-static_assert(size_t(DType::Q6_K) + 1 == kDTypes.size());
+static_assert(size_t(DType::U16Q) + 1 == kDTypes.size());
 
 const DTypeInfo& info(DType t) {
   return kDTypes[static_cast<size_t>(t)];
@@ -72,6 +74,12 @@ size_t dtype_size(DType t) {
 }
 bool dtype_is_block(DType t) {
   return info(t).block_elems > 1;
+}
+bool dtype_is_affine(DType t) {
+  return t == DType::U8Q || t == DType::U16Q;
+}
+bool has_stored_quant(const TensorView& t) {
+  return dtype_is_block(t.dtype) || dtype_is_affine(t.dtype) || (t.dtype == DType::F16 && t.stored_cast);
 }
 int64_t dtype_block_elems(DType t) {
   return info(t).block_elems;
@@ -129,10 +137,20 @@ U load(const std::byte* p, bool swap) {
   return swap ? bswap(v) : v;
 }
 
+// TF.js's affine decode: q·scale + min with JavaScript (double) numbers, stored into a
+// Float32Array (one rounding). -ffp-contract=off keeps the multiply and add unfused.
+inline float affine_decode(unsigned q, double scale, double min) {
+  return static_cast<float>(double(q) * scale + min);
+}
+
 // One element at byte address p → float. The switch sits outside the hot loops (see
 // decode_run); this scalar form serves the strided path.
-float decode_one(DType t, const std::byte* p, bool swap) {
+float decode_one(DType t, const std::byte* p, bool swap, double qs, double qm) {
   switch (t) {
+    case DType::U8Q:
+      return affine_decode(load<uint8_t>(p, false), qs, qm);
+    case DType::U16Q:
+      return affine_decode(load<uint16_t>(p, swap), qs, qm);
     case DType::F64:
       return static_cast<float>(std::bit_cast<double>(load<uint64_t>(p, swap)));
     case DType::F32:
@@ -168,7 +186,7 @@ void decode_loop(const std::byte* p, size_t size, std::span<float> out, F&& f) {
   for (size_t i = 0; i < out.size(); ++i) out[i] = f(p + i * size);
 }
 
-void decode_run(DType t, const std::byte* p, bool swap, std::span<float> out) {
+void decode_run(DType t, const std::byte* p, bool swap, double qs, double qm, std::span<float> out) {
   const size_t n = out.size();
   if (t == DType::F32 && !swap) {
     std::memcpy(out.data(), p, n * sizeof(float));
@@ -219,6 +237,12 @@ void decode_run(DType t, const std::byte* p, bool swap, std::span<float> out) {
     case DType::BOOL:
       return decode_loop(p, sz, out,
                          [](const std::byte* q) { return uint8_t(*q) != 0 ? 1.0f : 0.0f; });
+    case DType::U8Q:
+      return decode_loop(p, sz, out, [qs, qm](const std::byte* q) { return affine_decode(uint8_t(*q), qs, qm); });
+    case DType::U16Q:
+      return decode_loop(p, sz, out, [swap, qs, qm](const std::byte* q) {
+        return affine_decode(load<uint16_t>(q, swap), qs, qm);
+      });
     default:
       return;  // block types: decode_to_float sends them to gguf_dequantize_range
   }
@@ -234,7 +258,7 @@ void decode_to_float(const TensorView& t, int64_t first, std::span<float> out) {
   }
   const size_t sz = dtype_size(t.dtype);
   if (t.contiguous()) {
-    decode_run(t.dtype, t.bytes.data() + size_t(first) * sz, t.swap_bytes, out);
+    decode_run(t.dtype, t.bytes.data() + size_t(first) * sz, t.swap_bytes, t.q_scale, t.q_min, out);
     return;
   }
   // Strided (e.g. Fortran order): walk the logical C-order multi-index like an odometer
@@ -248,7 +272,7 @@ void decode_to_float(const TensorView& t, int64_t first, std::span<float> out) {
     offset += idx[d] * t.strides[d];
   }
   for (size_t i = 0; i < out.size(); ++i) {
-    out[i] = decode_one(t.dtype, t.bytes.data() + size_t(offset) * sz, t.swap_bytes);
+    out[i] = decode_one(t.dtype, t.bytes.data() + size_t(offset) * sz, t.swap_bytes, t.q_scale, t.q_min);
     for (size_t d = nd; d-- > 0;) {
       offset += t.strides[d];
       if (++idx[d] < t.shape[d]) break;

@@ -12,10 +12,13 @@ namespace qs {
 
 // Element types, then GGUF's block-quantized types (llama.cpp's ggml types): a block of
 // `block_elems` weights is stored in `block_bytes` bytes (scales, mins and packed codes)
-// and decodes to float through analysis/numeric/gguf_blocks.h.
+// and decodes to float through analysis/numeric/gguf_blocks.h. Then TensorFlow.js's
+// per-tensor affine codes (tfjs-converter's uint8/uint16 quantization): element types
+// whose value is q·q_scale + q_min (TensorView's fields).
 enum class DType {
   F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, I16, I8, U8, BOOL,
   Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+  U8Q, U16Q,
 };
 
 size_t dtype_size(DType t);                 // bytes per element; 0 for block types
@@ -23,6 +26,7 @@ std::string_view dtype_name(DType t);       // safetensors spelling: "F32", "BF1
 std::optional<DType> dtype_from_name(std::string_view s);  // inverse of dtype_name
 bool dtype_is_float(DType t);               // F64..F8_E5M2 and the block types (they store reals)
 bool dtype_is_block(DType t);               // Q4_0..Q6_K
+bool dtype_is_affine(DType t);              // U8Q, U16Q ("U8q", "U16q")
 int64_t dtype_block_elems(DType t);         // weights per block (1 for element types)
 int64_t dtype_block_bytes(DType t);         // bytes per block (dtype_size for element types)
 // Bytes that numel elements occupy; nullopt when numel is not a whole number of blocks.
@@ -38,10 +42,20 @@ struct TensorView {
   std::span<const std::byte> bytes;
   std::vector<int64_t> strides;  // empty = C-contiguous
   bool swap_bytes = false;
+  // U8Q/U16Q: x = float32(q·q_scale + q_min), the product and sum in double, rounded once
+  // to float32 (TF.js decodes with JavaScript numbers into a Float32Array).
+  double q_scale = 1.0, q_min = 0.0;
+  // The file's converter cast float32 weights to this dtype as its quantization
+  // (TF.js "quantization": {"dtype": "float16"}): analysed as stored quantization.
+  bool stored_cast = false;
 
   int64_t numel() const;  // product of shape (1 for a scalar)
   bool contiguous() const { return strides.empty(); }
 };
+
+// The tensor carries a quantization the file applied (GGUF blocks, TF.js affine codes or
+// float16 cast): analysis/stored_quant.h reads it.
+bool has_stored_quant(const TensorView& t);
 
 // Decodes elements [first, first + out.size()) in logical C order into out.
 // Precondition: the range is inside the tensor (the readers validated sizes).

@@ -254,10 +254,10 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
                m.clipped_fraction ? fmt("%.4f%%", *m.clipped_fraction * 100) : "-",
                std::to_string(m.codes_used), opt_fmt("%.3f", m.bits_per_weight), fmt("%.1f", ms)});
   }
-  // A GGUF block tensor: how the file quantized it (its values lie on this grid exactly,
-  // so the schemes above are measured against what the file holds).
+  // A GGUF block tensor or TF.js quantized weight: how the file quantized it (its values
+  // lie on this grid exactly, so the schemes above are measured against what the file holds).
   std::optional<StoredQuant> stored;
-  if (dtype_is_block(t->dtype)) {
+  if (has_stored_quant(*t)) {
     auto sq = read_stored_quant(*t);
     if (sq) stored = std::move(*sq);
   }

@@ -13,6 +13,8 @@
 #include "analysis/formats/zip_model.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/formats/sharded_safetensors.h"
+#include "analysis/formats/tfjs.h"
+#include "analysis/formats/tfjs_manifest.h"
 
 #include <filesystem>
 
@@ -102,8 +104,9 @@ Result<Model> open_model(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     if (auto index = find_index_in_directory(path)) return read_sharded_safetensors(*index);
+    if (auto manifest = find_tfjs_in_directory(path)) return read_tfjs(*manifest);
     return make_error(path + ": is a directory (open a model file in it, or a directory with one "
-                             "*.safetensors.index.json)");
+                             "*.safetensors.index.json, a TF.js model.json or one *weights_manifest.json)");
   }
   auto file = MappedFile::open(path);
   if (!file) return tl::unexpected(file.error());
@@ -122,11 +125,12 @@ Result<Model> open_model(const std::string& path) {
     }
     return parse_safetensors(*file, path);
   }
+  if (looks_like_tfjs(b)) return read_tfjs(path);  // model.json or a bare weights manifest
   if (looks_like_json_object(b)) return read_sharded_safetensors(path);
   if (looks_like_onnx(b)) return parse_onnx(*file, path);
   if (b.empty()) return make_error(path + ": unknown format: the file is empty");
   return make_error(path + ": unknown format (first bytes " + describe_first_bytes(b) +
-                    "); expected safetensors (or its .index.json), GGUF, PyTorch, ONNX, .npy or .npz");
+                    "); expected safetensors (or its .index.json), GGUF, PyTorch, ONNX, TF.js model.json, .npy or .npz");
 }
 
 }  // namespace qs

@@ -39,7 +39,7 @@ class MappedFile {
 
 struct Model {
   std::string path;
-  std::string format;          // "safetensors", "npy", "gguf", "pytorch", "onnx", "npz"
+  std::string format;          // "safetensors", "npy", "gguf", "pytorch", "onnx", "npz", "tfjs"
   nlohmann::json metadata = nlohmann::json::object();  // e.g. safetensors __metadata__
   std::vector<TensorView> tensors;                     // in file order
   std::vector<std::shared_ptr<const MappedFile>> files;  // keep the bytes alive

@@ -56,7 +56,7 @@ Result<void> parse_entry(const std::string& name, const ordered_json& v, uint64_
   if (dt == v.end()) return make_error(where + "missing \"dtype\"");
   if (!dt->is_string()) return make_error(where + "dtype " + brief(*dt) + " is not a string");
   auto dtype = dtype_from_name(dt->get_ref<const std::string&>());
-  if (dtype && dtype_is_block(*dtype)) dtype.reset();  // GGUF's types are not safetensors'
+  if (dtype && (dtype_is_block(*dtype) || dtype_is_affine(*dtype))) dtype.reset();  // GGUF's, TF.js's types are not safetensors'
   if (!dtype) {
     return make_error(where + "unsupported dtype \"" + dt->get<std::string>() +
                       "\" (supported: " + supported_dtypes() + ")");

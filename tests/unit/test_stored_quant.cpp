@@ -83,7 +83,7 @@ TEST(StoredQuant, OtherTypesHaveNone) {
   auto s = read_stored_quant(view(DType::F32, {2}, b));
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().message,
-            "tensor 'w' is stored as F32, not a block-quantized GGUF type: it has no stored quantization");
+            "tensor 'w' is stored as F32, not a block-quantized GGUF type or a TF.js quantized weight: it has no stored quantization");
 }
 
 TEST(StoredQuant, CancelStopsEarly) {
