@@ -168,6 +168,10 @@ nlohmann::json dump_state(App& app) {
                    {"sub_blocks", q.sub_blocks()},
                    {"codes_used", q.codes_used()},
                    {"sub_block", st.stored_sub_block},
+                   {"code_min", q.code_min},
+                   {"code_max", q.code_max},
+                   {"affine_scale", q.affine_scale},
+                   {"affine_min", q.affine_min},
                    {"scale", q.sub_blocks() > 0 ? q.scale[size_t(std::clamp<int64_t>(st.stored_sub_block, 0, q.sub_blocks() - 1))] : 0.0f}};
   }
   {

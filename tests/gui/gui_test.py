@@ -708,6 +708,9 @@ def main():
         if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
             fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
         print("bad_args: ok")
+    elif test == "stored_tfjs":
+        import gui_stored_tfjs  # the Stored view on a TF.js model, in its own file
+        gui_stored_tfjs.run(sys.modules[__name__])
     elif test == "outliers":
         import gui_outliers  # the Outliers view's test, in its own file (next to this one)
         gui_outliers.run(sys.modules[__name__], model)

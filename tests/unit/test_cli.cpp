@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -245,6 +246,57 @@ TEST_F(CliTest, OnnxSubgraphWeightsInspectAndQuantize) {
   EXPECT_EQ(qj["tensor"]["stats"]["min"], double(lo));
   EXPECT_EQ(qj["tensor"]["stats"]["max"], double(hi));
   EXPECT_DOUBLE_EQ(qj["results"][0]["metrics"]["mse"].get<double>(), err / 12);
+}
+
+// A TF.js graph model with converter-quantized weights: inspect lists the stored types and
+// their bytes as stored; quantize on the uint8 weight reports the stored grid under
+// "stored" (the manifest's scale and min, the codes used from the fixture's codes) and the
+// int8 error worked out here from the values TF.js decodes.
+TEST_F(CliTest, TfjsQuantizedWeightsInspectAndQuantize) {
+  const std::string dir = QS_TEST_DATA_DIR, model = dir + "/tfjs_graph/model.json";
+  const auto expected = nlohmann::json::parse(std::ifstream(dir + "/tfjs_expected.json"));
+  const CliRun i = run_cli("inspect --json " + model);
+  ASSERT_EQ(i.code, 0) << i.err;
+  const auto ij = nlohmann::json::parse(i.out);
+  EXPECT_EQ(ij["format"], "tfjs");
+  const auto& want = expected["tfjs_graph"];
+  ASSERT_EQ(ij["tensors"].size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_EQ(ij["tensors"][k]["name"], want[k]["name"]);
+    EXPECT_EQ(ij["tensors"][k]["dtype"], want[k]["dtype"]);
+  }
+  EXPECT_EQ(ij["tensors"][1]["dtype"], "U8q");
+  EXPECT_EQ(ij["tensors"][1]["bytes"], 35);  // one byte per code, as stored
+  EXPECT_EQ(ij["tensors"][2]["bytes"], 30);  // uint16
+  const CliRun q = run_cli("quantize " + model + " --tensor dense/kernel --scheme int8 --json");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const auto qj = nlohmann::json::parse(q.out);
+  const auto& quant = expected["tfjs_graph_quant"]["dense/kernel"];
+  const auto codes = quant["codes"].get<std::vector<int>>();
+  const double scale = quant["scale"], mn = quant["min"];
+  const auto& stored = qj["tensor"]["stored"];
+  EXPECT_EQ(stored["type"], "U8q");
+  EXPECT_EQ(stored["codes_used"], int(std::set<int>(codes.begin(), codes.end()).size()));
+  std::vector<float> x;
+  float amax = 0;
+  for (int c : codes) {
+    x.push_back(static_cast<float>(double(c) * scale + mn));
+    amax = std::max(amax, std::fabs(x.back()));
+  }
+  const float s = amax / 127.0f, inv = 1.0f / s;
+  double err = 0;
+  for (float v : x) {
+    const float q8 = std::clamp(std::nearbyint(v * inv), -127.0f, 127.0f);
+    err += std::pow(double(v) - double(q8 * s), 2);
+  }
+  // DESIGN allows float32 partial sums over short tiles: the sum agrees to float32 precision.
+  const double want_mse = err / double(x.size());
+  EXPECT_NEAR(qj["results"][0]["metrics"]["mse"].get<double>(), want_mse, 1e-6 * want_mse);
+  EXPECT_EQ(qj["results"][0]["metrics"]["max_abs_error"].get<double>(), [&] {
+    float m = 0;
+    for (float v : x) m = std::max(m, std::fabs(v - std::clamp(std::nearbyint(v * inv), -127.0f, 127.0f) * s));
+    return double(m);
+  }());
 }
 
 // A GGUF file: inspect shows the stored types; quantize on a Q8_0 tensor reports the
