@@ -137,7 +137,10 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
   ModelAnalysis out;
   int64_t total_bytes = 0;
   for (size_t i : selected) total_bytes += int64_t(m.tensors[i].bytes.size());
-  if (control) control->total = total_bytes;
+  if (control) {
+    control->total = total_bytes;
+    control->items_total = int64_t(selected.size());
+  }
   std::vector<float> storage;
   for (size_t i : selected) {
     if (control && control->cancelled()) {
@@ -190,7 +193,10 @@ Result<ModelAnalysis> analyze_model(const Model& m, const ModelAnalysisRequest& 
     out.bytes_read += int64_t(t.bytes.size());
     out.numel += t.numel();
     if (has_stored_quant(t)) ++out.stored_quantized;
-    if (control) control->done = out.bytes_read;
+    if (control) {
+      control->done = out.bytes_read;
+      control->items_done = int64_t(out.tensors.size()) + 1;
+    }
     m.release_pages(t);
     out.tensors.push_back(std::move(ta));
   }

@@ -10,6 +10,10 @@ struct RunControl {
   std::atomic<bool> cancel{false};
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> total{0};
+  // Whole units of the work when it has them (tensors of a model analysis), for a
+  // "12/128 tensors" display; `done`/`total` stay the fine-grained measure.
+  std::atomic<int64_t> items_done{0};
+  std::atomic<int64_t> items_total{0};
 
   bool cancelled() const { return cancel.load(std::memory_order_relaxed); }
   double progress() const {

@@ -3,6 +3,7 @@
 //   quantize FILE --tensor NAME --scheme SPEC [--scheme SPEC ...] [--act-max FILE:TENSOR] [--json]
 //   demo --out FILE.safetensors [--small]
 //   demo --big N_GB --out DIR
+// --quiet (-q, anywhere) silences the progress line long commands show on a terminal.
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure. `--json` prints one JSON
 // document on stdout and nothing else; errors go to stderr.
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -28,12 +30,14 @@
 #include "analysis/scheme.h"
 #include "analysis/stored_quant.h"
 #include "analysis/tensor.h"
+#include "app/cli/progress_line.h"
 #include "app/text_table.h"
 
 namespace qs {
 namespace {
 
 constexpr int kExitBadInput = 2;
+bool g_quiet = false;  // --quiet: no progress line
 constexpr int kExitInternal = 1;
 
 int fail(const std::string& message, int code = kExitBadInput) {
@@ -84,15 +88,18 @@ nlohmann::json stats_json(const TensorStats& s) {
 
 // --stats streams every floating-point tensor once (chunked decode), releasing its
 // mapped pages afterwards, so a model bigger than RAM scans in bounded memory.
-std::vector<std::optional<TensorStats>> scan_all(const Model& m, bool progress) {
+std::vector<std::optional<TensorStats>> scan_all(const Model& m, bool quiet) {
   std::vector<std::optional<TensorStats>> out(m.tensors.size());
+  cli::ProgressLine line("inspect --stats", "tensors", quiet);
+  int64_t bytes = 0;
   for (size_t i = 0; i < m.tensors.size(); ++i) {
-    if (!dtype_is_float(m.tensors[i].dtype)) continue;
-    out[i] = scan_stats(m.tensors[i]);
-    m.release_pages(m.tensors[i]);
-    if (progress) std::cerr << "\rscanned " << i + 1 << "/" << m.tensors.size() << " tensors" << std::flush;
+    if (dtype_is_float(m.tensors[i].dtype)) {
+      out[i] = scan_stats(m.tensors[i]);
+      m.release_pages(m.tensors[i]);
+    }
+    bytes += int64_t(m.tensors[i].bytes.size());
+    line.update(int64_t(i) + 1, int64_t(m.tensors.size()), bytes, m.total_bytes());
   }
-  if (progress) std::cerr << "\n";
   return out;
 }
 
@@ -100,7 +107,7 @@ int cmd_inspect(const std::string& file, bool json, bool with_stats) {
   auto model = open_model(file);
   if (!model) return fail(model.error().message);
   std::vector<std::optional<TensorStats>> stats;
-  if (with_stats) stats = scan_all(*model, !json && model->total_bytes() > (int64_t(1) << 30));
+  if (with_stats) stats = scan_all(*model, g_quiet);
   if (json) {
     nlohmann::json j;
     j["file"] = file;
@@ -238,7 +245,13 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
   nlohmann::json results = nlohmann::json::array();
   TextTable table({"scheme", "SQNR dB", "MSE", "max err", "clipped", "codes", "bits/w", "ms"},
                   {false, true, true, true, true, true, true, true});
-  for (const Scheme& s : schemes) {
+  // Over 100 M elements each scheme takes a noticeable time: count them on the terminal.
+  constexpr int64_t kProgressElements = 100'000'000;
+  cli::ProgressLine line("quantize " + t->name, "schemes", g_quiet || t->numel() <= kProgressElements);
+  const int64_t scheme_bytes = t->numel() * int64_t(sizeof(float));
+  for (size_t k = 0; k < schemes.size(); ++k) {
+    const Scheme& s = schemes[k];
+    line.update(int64_t(k), int64_t(schemes.size()), int64_t(k) * scheme_bytes, int64_t(schemes.size()) * scheme_bytes);
     const auto t0 = std::chrono::steady_clock::now();
     const QuantizeResult r = quantize(x, t->shape, s, qopt);
     if (!r.error.empty()) return fail("--scheme '" + print_spec(s) + "' on " + t->name + ": " + r.error);
@@ -254,6 +267,7 @@ int cmd_quantize(const std::string& file, const std::string& tensor_name,
                m.clipped_fraction ? fmt("%.4f%%", *m.clipped_fraction * 100) : "-",
                std::to_string(m.codes_used), opt_fmt("%.3f", m.bits_per_weight), fmt("%.1f", ms)});
   }
+  line.finish();
   // A GGUF block tensor or TF.js quantized weight: how the file quantized it (its values
   // lie on this grid exactly, so the schemes above are measured against what the file holds).
   std::optional<StoredQuant> stored;
@@ -302,17 +316,13 @@ int cmd_demo_big(const std::string& out, double gib) {
   BigDemoOptions opt;
   opt.gib = gib;
   const auto start = std::chrono::steady_clock::now();
-  int last_percent = -1;
+  cli::ProgressLine line("demo --big " + out, "GB", g_quiet);
   opt.progress = [&](int64_t done, int64_t total) {
-    const int pc = int(100 * done / std::max<int64_t>(total, 1));
-    if (pc != last_percent) {
-      last_percent = pc;
-      std::cerr << "\rwriting " << out << ": " << pc << "% of " << human_bytes(total) << std::flush;
-    }
+    line.update(0, 0, done, total);
     return true;
   };
   auto r = write_big_demo(out, opt);
-  std::cerr << "\n";
+  line.finish();
   if (!r) return fail(r.error().message);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << "wrote " << out << " in " << fmt("%.1f", s) << " s\n";
@@ -339,7 +349,19 @@ int cmd_report(const std::string& file, const std::string& regex, const std::vec
   }
   const auto t0 = std::chrono::steady_clock::now();
   RunControl control;
-  auto a = analyze_model(*m, req, &control);
+  // The analysis runs on a worker thread while this one redraws the progress line (a
+  // report of a large model takes minutes; without it the terminal stays silent).
+  auto pending = std::async(std::launch::async, [&] { return analyze_model(*m, req, &control); });
+  {
+    cli::ProgressLine line("report", "tensors", g_quiet);
+    auto show = [&] {
+      if (control.items_total.load() > 0)
+        line.update(control.items_done.load(), control.items_total.load(), control.done.load(), control.total.load());
+    };
+    while (pending.wait_for(std::chrono::milliseconds(line.enabled() ? 100 : 1000)) != std::future_status::ready) show();
+    show();  // the final count, however quick the run (then erased: the summary follows)
+  }
+  auto a = pending.get();
   if (!a) return fail(file + ": " + a.error().message);
   if (a->tensors.empty()) {
     return fail(file + ": no floating-point tensor" + (regex.empty() ? "" : " matches --tensors '" + regex + "'"));
@@ -406,6 +428,8 @@ int run(int argc, char** argv) {
   CLI::App app{"quantscope-cli: see what quantization does to neural-network weights"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("quantscope-cli ") + QS_VERSION);
+  app.add_flag("-q,--quiet", g_quiet, "No progress line on stderr (shown only on a terminal)");
+  app.fallthrough();  // --quiet also after the command: `report ... --quiet`
 
   std::string file, tensor, out;
   std::vector<std::string> specs;
