@@ -13,20 +13,15 @@
 
 #include "analysis/atomic_file.h"
 #include "analysis/explore.h"
+#include "analysis/model/layer_grid.h"
+#include "analysis/model/report_svg.h"
+#include "analysis/model/report_text.h"
 
 namespace qs {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string num(double v, const char* f = "%.6g") {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-std::string opt(const std::optional<double>& v, const char* f = "%.6g") { return v ? num(*v, f) : ""; }
+using namespace report_text;
 
 std::string shape_x(const std::vector<int64_t>& s) {
   std::string out;
@@ -35,23 +30,6 @@ std::string shape_x(const std::vector<int64_t>& s) {
     out += std::to_string(s[i]);
   }
   return out.empty() ? "scalar" : out;
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default:
-        // Control characters are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += "?"; else o += c;
-    }
-  }
-  return o;
 }
 
 std::string csv_field(std::string_view s) {
@@ -74,25 +52,21 @@ std::string md_cell(std::string_view s) {
 
 const TensorView& tensor_of(const Report& r, const TensorAnalysis& ta) { return r.model->tensors[ta.index]; }
 
-double sqnr_or(const SchemeOnTensor& s, double fallback) {
-  return s.metrics && s.metrics->sqnr_db ? *s.metrics->sqnr_db : fallback;
-}
-
 std::string stored_bpw(const ModelAnalysis& a) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", a.numel ? 8.0 * double(a.bytes_read) / double(a.numel) : 0.0);
   return buf;
 }
 
-// GGUF block tensors have no float original in the file: their reference is the grid the
+// Stored-quantized tensors (GGUF blocks, TF.js codes) have no float original in the file: their reference is the grid the
 // file stores, so each scheme's numbers are what re-quantizing adds on top of it.
 std::string stored_note(const ModelAnalysis& a) {
   return std::to_string(a.stored_quantized) +
-         " of these tensors are stored block-quantized (GGUF): they are decoded to the values the file holds, and "
+         " of these tensors are stored quantized (GGUF block types, TF.js uint8/uint16/float16): they are decoded to the "
+         "values the file holds, and "
          "each scheme's error is measured against those, i.e. what re-quantizing adds on top of the stored grid.";
 }
 
-const char* kColors[] = {"#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#ec4899", "#84cc16"};
 
 }  // namespace
 
@@ -198,6 +172,8 @@ nlohmann::json report_json(const Report& r) {
                       {"bytes", number_to_json(t.bytes())}});
   }
   j["totals"] = totals;
+  const std::optional<LayerGrid> grid = layer_grid(*r.model, *r.analysis);
+  j["layer_grid"] = grid ? layer_grid_json(*grid, *r.model, *r.analysis, r.schemes.size()) : json(nullptr);
   // The same tensors as the file holds them (for scale beside each scheme's size).
   j["stored"] = {{"bytes", r.analysis->bytes_read},
                  {"numel", r.analysis->numel},
@@ -316,117 +292,40 @@ std::string report_markdown(const Report& r) {
 
 namespace {
 
-// Grouped horizontal bars: one row per tensor, one bar per scheme (SQNR in dB).
-std::string sqnr_bars_svg(const Report& r) {
+// A model whose tensors follow a layer pattern gets a layer × module grid per scheme (one
+// shared colour scale, the worst cells marked) and keeps the bars for the other tensors;
+// any other model gets the bars for every tensor.
+void write_layer_sections(std::ostringstream& o, const Report& r) {
   const ModelAnalysis& a = *r.analysis;
-  const size_t S = r.schemes.size(), T = a.tensors.size();
-  double hi = 1;
-  for (const TensorAnalysis& ta : a.tensors) {
-    for (const SchemeOnTensor& s : ta.results) {
-      const double v = sqnr_or(s, 0);
-      if (std::isfinite(v)) hi = std::max(hi, v);
+  const std::optional<LayerGrid> grid = layer_grid(*r.model, a);
+  std::vector<size_t> bars;
+  if (grid) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t idx : grid->cells) {
+      if (idx < 0) continue;
+      for (const SchemeOnTensor& s : a.tensors[size_t(idx)].results) {
+        const double v = sqnr_or(s, NAN);
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+      }
     }
-  }
-  const double label_w = 260, plot_w = 460, bar_h = 7, row_h = double(S) * bar_h + 6;
-  const double h = double(T) * row_h + 40;
-  std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + plot_w + 20 << "\" height=\"" << h
-    << "\" role=\"img\"><title>SQNR per tensor and scheme</title>";
-  for (size_t i = 0; i < T; ++i) {
-    const double y0 = 10 + double(i) * row_h;
-    const TensorView& t = tensor_of(r, a.tensors[i]);
-    o << "<text x=\"" << label_w - 6 << "\" y=\"" << y0 + row_h / 2 + 3 << "\" text-anchor=\"end\" class=\"lbl\">"
-      << xml_escape(t.name.size() > 44 ? "…" + t.name.substr(t.name.size() - 43) : t.name) << "</text>";
-    for (size_t s = 0; s < S; ++s) {
-      const double v = sqnr_or(a.tensors[i].results[s], 0);
-      const double w = std::isfinite(v) ? std::max(0.0, v) / hi * plot_w : plot_w;
-      o << "<rect x=\"" << label_w << "\" y=\"" << y0 + double(s) * bar_h << "\" width=\"" << num(w, "%.1f")
-        << "\" height=\"" << bar_h - 1 << "\" fill=\"" << kColors[s % 8] << "\"><title>" << xml_escape(print_spec(r.schemes[s]))
-        << ": " << num(v, "%.2f") << " dB</title></rect>";
+    if (!(lo <= hi)) lo = 0, hi = 1;
+    o << "<h2>SQNR by layer and module</h2>\n<p class=\"muted\">" << grid->rows() << " layers (<code>"
+      << xml_escape(grid->prefix) << "N.</code>) × " << grid->cols()
+      << " modules; cell colour = SQNR on one scale for every scheme; the 3 lowest of each scheme are outlined "
+         "and marked ▼. Hover a cell for its tensor and value.</p>\n"
+      << report_svg::sqnr_scale(lo, hi) << "\n";
+    for (size_t s = 0; s < r.schemes.size(); ++s) {
+      o << "<h3><span class=\"sw\" style=\"background:" << kColors[s % 8] << "\"></span><code>"
+        << xml_escape(print_spec(r.schemes[s])) << "</code></h3>\n" << report_svg::layer_grid(r, *grid, s, lo, hi) << "\n";
     }
+    bars = grid->rest;
+  } else {
+    for (size_t i = 0; i < a.tensors.size(); ++i) bars.push_back(i);
   }
-  const double axis_y = 10 + double(T) * row_h + 4;
-  o << "<line x1=\"" << label_w << "\" y1=\"" << axis_y << "\" x2=\"" << label_w + plot_w << "\" y2=\"" << axis_y
-    << "\" stroke=\"#888\"/>";
-  for (int k = 0; k <= 4; ++k) {
-    const double x = label_w + plot_w * k / 4;
-    o << "<text x=\"" << x << "\" y=\"" << axis_y + 14 << "\" text-anchor=\"middle\" class=\"lbl\">" << num(hi * k / 4, "%.0f")
-      << (k == 4 ? " dB" : "") << "</text>";
+  if (!bars.empty()) {
+    o << "<h2>SQNR per tensor" << (grid ? " (outside the layers)" : "") << "</h2>\n" << report_svg::sqnr_bars(r, bars)
+      << "\n";
   }
-  o << "</svg>";
-  return o.str();
-}
-
-// Bits/weight (x) vs pooled SQNR (y) of each scheme.
-std::string tradeoff_svg(const Report& r) {
-  const ModelAnalysis& a = *r.analysis;
-  double x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
-  for (const SchemeTotal& t : a.totals) {
-    if (!t.metrics.bits_per_weight || !t.metrics.sqnr_db || !std::isfinite(*t.metrics.sqnr_db)) continue;
-    x0 = std::min(x0, *t.metrics.bits_per_weight), x1 = std::max(x1, *t.metrics.bits_per_weight);
-    y0 = std::min(y0, *t.metrics.sqnr_db), y1 = std::max(y1, *t.metrics.sqnr_db);
-  }
-  if (x0 > x1) x0 = 0, x1 = 16, y0 = 0, y1 = 60;
-  const double px = std::max(0.5, (x1 - x0) * 0.15), py = std::max(2.0, (y1 - y0) * 0.15);
-  x0 -= px, x1 += px, y0 -= py, y1 += py;
-  const double W = 520, H = 300, L = 50, B = 30;
-  auto X = [&](double v) { return L + (v - x0) / (x1 - x0) * (W - L - 10); };
-  auto Y = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - B - 10); };
-  std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
-    << "\" role=\"img\"><title>bits per weight against pooled SQNR</title>";
-  o << "<rect x=\"" << L << "\" y=\"10\" width=\"" << W - L - 10 << "\" height=\"" << H - B - 10
-    << "\" fill=\"none\" stroke=\"#888\"/>";
-  for (int k = 0; k <= 4; ++k) {
-    const double xv = x0 + (x1 - x0) * k / 4, yv = y0 + (y1 - y0) * k / 4;
-    o << "<text x=\"" << X(xv) << "\" y=\"" << H - B + 14 << "\" text-anchor=\"middle\" class=\"lbl\">" << num(xv, "%.1f")
-      << "</text>";
-    o << "<text x=\"" << L - 4 << "\" y=\"" << Y(yv) + 3 << "\" text-anchor=\"end\" class=\"lbl\">" << num(yv, "%.0f")
-      << "</text>";
-  }
-  o << "<text x=\"" << (L + W) / 2 << "\" y=\"" << H - 2 << "\" text-anchor=\"middle\" class=\"lbl\">bits / weight</text>";
-  o << "<text x=\"12\" y=\"" << (H - B) / 2 << "\" class=\"lbl\" transform=\"rotate(-90 12 " << (H - B) / 2
-    << ")\" text-anchor=\"middle\">pooled SQNR (dB)</text>";
-  for (size_t s = 0; s < a.totals.size(); ++s) {
-    const Metrics& m = a.totals[s].metrics;
-    if (!m.bits_per_weight || !m.sqnr_db || !std::isfinite(*m.sqnr_db)) continue;
-    const double cx = X(*m.bits_per_weight), cy = Y(*m.sqnr_db);
-    o << "<circle cx=\"" << num(cx, "%.1f") << "\" cy=\"" << num(cy, "%.1f") << "\" r=\"5\" fill=\"" << kColors[s % 8]
-      << "\"/><text x=\"" << num(cx + 8, "%.1f") << "\" y=\"" << num(s % 2 ? cy + 14 : cy - 6, "%.1f")
-      << "\" class=\"lbl\">"
-      << xml_escape(print_spec(r.schemes[s])) << "</text>";
-  }
-  o << "</svg>";
-  return o.str();
-}
-
-// x's histogram with the scheme's levels as ticks underneath.
-std::string histogram_svg(const WorstTensorView& w) {
-  const double W = 520, H = 150, L = 10, B = 34;
-  const Histogram& h = w.hist;
-  uint64_t top = 1;
-  for (uint64_t c : h.counts) top = std::max(top, c);
-  const double lo = h.spec.lo, hi = h.spec.hi > h.spec.lo ? h.spec.hi : h.spec.lo + 1;
-  auto X = [&](double v) { return L + (v - lo) / (hi - lo) * (W - 2 * L); };
-  std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H << "\" role=\"img\">";
-  const double bw = (W - 2 * L) / double(std::max<size_t>(1, h.counts.size()));
-  for (size_t i = 0; i < h.counts.size(); ++i) {
-    const double bh = double(h.counts[i]) / double(top) * (H - B - 8);
-    o << "<rect x=\"" << num(L + bw * double(i), "%.1f") << "\" y=\"" << num(H - B - bh, "%.1f") << "\" width=\""
-      << num(std::max(0.5, bw - 0.5), "%.1f") << "\" height=\"" << num(bh, "%.1f") << "\" fill=\"#3b82f6\"/>";
-  }
-  size_t shown = 0;
-  for (float l : w.levels) {
-    if (l < lo || l > hi || ++shown > 400) continue;
-    const double x = X(l);
-    o << "<line x1=\"" << num(x, "%.1f") << "\" y1=\"" << H - B + 2 << "\" x2=\"" << num(x, "%.1f") << "\" y2=\""
-      << H - B + 10 << "\" stroke=\"#f59e0b\"/>";
-  }
-  o << "<text x=\"" << L << "\" y=\"" << H - 6 << "\" class=\"lbl\">" << num(lo, "%.4g") << "</text>";
-  o << "<text x=\"" << W - L << "\" y=\"" << H - 6 << "\" text-anchor=\"end\" class=\"lbl\">" << num(hi, "%.4g") << "</text>";
-  o << "</svg>";
-  return o.str();
 }
 
 }  // namespace
@@ -482,8 +381,8 @@ std::string report_html(const Report& r) {
     }
     o << "</table>\n";
   }
-  o << "<h2>Bits per weight and pooled SQNR</h2>\n" << tradeoff_svg(r) << "\n";
-  o << "<h2>SQNR per tensor</h2>\n" << sqnr_bars_svg(r) << "\n";
+  o << "<h2>Bits per weight and pooled SQNR</h2>\n" << report_svg::tradeoff(r) << "\n";
+  write_layer_sections(o, r);
   o << "<h2>Per tensor</h2>\n<p class=\"muted\">The 3 lowest SQNRs of each scheme are in red.</p>\n"
        "<table><tr><th>tensor</th><th>dtype</th><th>shape</th><th>max|x|/σ</th><th>kurtosis</th>";
   for (const Scheme& s : r.schemes) o << "<th><code>" << xml_escape(print_spec(s)) << "</code></th>";
@@ -509,7 +408,7 @@ std::string report_html(const Report& r) {
          "widest group as ticks below.</p>\n";
     for (const WorstTensorView& w : r.worst) {
       o << "<h3>" << xml_escape(tensor_of(r, a.tensors[w.tensor]).name) << " <span class=\"muted\">"
-        << num(w.sqnr_db, "%.2f") << " dB</span></h3>\n" << histogram_svg(w) << "\n";
+        << num(w.sqnr_db, "%.2f") << " dB</span></h3>\n" << report_svg::histogram(w) << "\n";
     }
   }
   o << "<p class=\"muted\">Metrics follow QuantScope's conventions: SQNR = 10·log10(Σx²/Σ(x−x̂)²) over finite "

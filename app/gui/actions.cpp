@@ -57,6 +57,7 @@ const std::map<std::string, std::vector<std::pair<const char*, Want>>>& schema()
       {"cancel_model", {}},
       {"model_sort", {{"column", Want::String}}},
       {"model_metric", {{"name", Want::String}}},
+      {"model_grid", {{"on", Want::Bool}, {"scheme", Want::Int}}},
       {"click_model_row", {{"row", Want::Int}}},
       {"plan", {{"bits", Want::Number}}},
       {"export_plan", {{"path", Want::String}}},
@@ -367,6 +368,9 @@ bool ActionScript::run_instant(App& app, const json& a) {
     st.model_sort_scripted = true;
   } else if (name == "model_metric") {
     st.model_metric = metric_index(a["name"].get<std::string>());
+  } else if (name == "model_grid") {  // the layer × module grid instead of the table (when the run has one)
+    st.model_grid = a["on"].get<bool>();
+    st.model_grid_scheme = a["scheme"].get<int>();
   } else if (name == "click_model_row") {
     const int row = a["row"];
     if (row < 0 || row >= int(st.model_row_rects.size()) ||

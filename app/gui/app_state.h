@@ -17,6 +17,7 @@
 #include "analysis/bit_budget.h"
 #include "analysis/heatmap.h"
 #include "analysis/lessons.h"
+#include "analysis/model/layer_grid.h"
 #include "analysis/what_if.h"
 #include "analysis/formats/model.h"
 #include "analysis/scheme.h"
@@ -150,6 +151,13 @@ struct AppState {
   std::string model_order_key;           // what model_order was sorted for
   std::vector<std::vector<size_t>> model_worst;  // per scheme: the flagged rows (worst_tensors)
   std::vector<std::pair<ImVec2, ImVec2>> model_row_rects;  // visible rows, display order (scripted clicks)
+  // The layer × module grid of model_run (views/model_layers.cpp): shown instead of the
+  // table when model_grid is on; computed once per run.
+  bool model_grid = false;
+  int model_grid_scheme = 0;
+  const struct ModelRun* model_grid_run = nullptr;  // the run `model_layer_grid` is for
+  std::optional<LayerGrid> model_layer_grid;
+  std::vector<std::vector<size_t>> model_grid_worst;  // per scheme: worst_cells
   // Bit budget planner over model_run.
   double plan_bits = 4.5;
   int plan_objective = 0;                // 0 pooled SQNR, 1 worst tensor

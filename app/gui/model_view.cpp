@@ -17,6 +17,7 @@
 #include "app/gui/app.h"
 #include "app/gui/labels.h"
 #include "app/gui/panels.h"
+#include "app/gui/views/model_layers.h"
 
 namespace qs::app {
 namespace {
@@ -442,7 +443,8 @@ void draw_model_view(App& app) {
   const float planner_h = ImGui::GetFrameHeightWithSpacing() * 3 + ImGui::GetTextLineHeightWithSpacing() + 8;
   const float table_h = std::max(ImGui::GetFontSize() * 6, ImGui::GetContentRegionAvail().y - planner_h);
   app.update_plan();
-  draw_tensor_table(app, table_h);
+  if (draw_model_grid_toggle(app)) draw_model_layer_grid(app, table_h - ImGui::GetFrameHeightWithSpacing());
+  else draw_tensor_table(app, table_h - (st.model_layer_grid ? ImGui::GetFrameHeightWithSpacing() : 0.0f));
   ImGui::Separator();
   draw_planner(app);
 }

@@ -196,6 +196,10 @@ nlohmann::json dump_state(App& app) {
                       {"flagged", flagged},     {"current", app.model_run_current()},
                       {"sort", {{"column", st.model_sort_col}, {"descending", st.model_sort_desc}}},
                       {"metric", st.model_metric}};
+      model["layer_grid"] = st.model_layer_grid && st.model_grid_run == run.get()
+                                ? layer_grid_json(*st.model_layer_grid, *run->model, a, run->schemes.size())
+                                : json(nullptr);
+      model["grid"] = {{"on", st.model_grid}, {"scheme", st.model_grid_scheme}};
       if (st.plan && st.plan->choice.size() == a.tensors.size()) {
         json choice = json::object();
         for (size_t i = 0; i < a.tensors.size(); ++i)

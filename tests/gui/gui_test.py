@@ -708,6 +708,9 @@ def main():
         if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
             fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
         print("bad_args: ok")
+    elif test == "model_grid":
+        import gui_model_grid  # the Model view's layer × module grid, in its own file
+        gui_model_grid.run(sys.modules[__name__])
     elif test == "stored_tfjs":
         import gui_stored_tfjs  # the Stored view on a TF.js model, in its own file
         gui_stored_tfjs.run(sys.modules[__name__])
