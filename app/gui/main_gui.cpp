@@ -128,12 +128,24 @@ int run(const Options& opt) {
   int exit_code = 0;
   {
     App app(**platform, settings);
-    if (!app.open(file) && scripted) {
-      std::fprintf(stderr, "quantscope: %s\n", app.state().notices.back().c_str());
-      return 1;
+    bool opened = app.open(file);
+    if (!opened) {
+      // A file that does not open still gets a window: the demo model, with the file's
+      // error in the notice, as when a bad file is opened from the menu. Scripts are told
+      // by the exit code (1) after their screenshot.
+      const std::string error = app.state().notices.empty() ? "cannot open " + file : app.state().notices.back();
+      std::fprintf(stderr, "quantscope: %s\n", error.c_str());
+      if (scripted) exit_code = 1;
+      if (!opt.file.empty()) {
+        if (auto d = demo_path(); d && app.open(*d)) {
+          auto& notices = app.state().notices;
+          notices.erase(std::remove(notices.begin(), notices.end(), error), notices.end());
+          notices.push_back(error + " (showing the demo model)");
+        }
+      }
     }
     if (!opt.schemes.empty()) app.set_schemes(opt.schemes);
-    if (!opt.tensor.empty() && !app.select_tensor_by_name(opt.tensor) && scripted) {
+    if (opened && !opt.tensor.empty() && !app.select_tensor_by_name(opt.tensor) && scripted) {
       std::fprintf(stderr, "quantscope: --tensor: %s\n", app.state().notices.back().c_str());
       return 1;
     }
@@ -189,7 +201,7 @@ int run(const Options& opt) {
       if (script) {
         script->after_render(app, **platform);
         if (script->finished() && opt.screenshot.empty()) {
-          exit_code = script->exit_code();
+          exit_code = std::max(exit_code, script->exit_code());
           break;
         }
       }
@@ -202,7 +214,7 @@ int run(const Options& opt) {
             exit_code = 1;
           } else {
             std::printf("wrote %s\n", opt.screenshot.c_str());
-            if (script) exit_code = script->exit_code();
+            if (script) exit_code = std::max(exit_code, script->exit_code());
           }
           break;
         }

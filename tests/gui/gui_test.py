@@ -704,9 +704,18 @@ def main():
             fail(f"--view nonsense: exit {p.returncode}, {p.stderr!r}")
         bad = os.path.join(WORK, "not_a_model.bin")
         open(bad, "wb").write(b"hello, this is not a tensor file")
-        p = subprocess.run(XVFB + [GUI, bad, "--screenshot", png], env=env, capture_output=True, text=True)
-        if p.returncode != 1 or "not_a_model.bin" not in p.stderr:
-            fail(f"bad file: exit {p.returncode}, {p.stderr!r}")
+        # A file that does not open: the window opens on the demo model with the file's
+        # error in the notice; a scripted run still exits 1 (after its screenshot).
+        acts = os.path.join(WORK, "bad_file_actions.json")
+        json.dump([{"action": "wait"}, {"action": "dump_state", "path": dump}], open(acts, "w"))
+        p = subprocess.run(XVFB + [GUI, bad, "--actions", acts, "--screenshot", png], env=env, capture_output=True,
+                           text=True)
+        if p.returncode != 1 or "not_a_model.bin" not in p.stderr or not os.path.exists(png):
+            fail(f"bad file: exit {p.returncode}, {p.stderr!r}, screenshot {os.path.exists(png)}")
+        state = json.load(open(dump))
+        if not (state["file"] or "").endswith("demo.safetensors") or \
+                not any("not_a_model.bin" in n and "showing the demo model" in n for n in state.get("notices", [])):
+            fail(f"bad file: file {state['file']}, notices {state.get('notices')}")
         print("bad_args: ok")
     elif test == "model_grid":
         import gui_model_grid  # the Model view's layer × module grid, in its own file

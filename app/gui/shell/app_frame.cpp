@@ -138,12 +138,20 @@ void App::frame() {
   for (size_t i = 0; i < st_.notices.size();) {
     ImGui::PushID(int(i));
     ImGui::PushStyleColor(ImGuiCol_ChildBg, IM_COL32(150, 40, 40, 255));
-    const float h = ImGui::GetTextLineHeightWithSpacing() * 1.0f + ImGui::GetStyle().WindowPadding.y * 2;
+    // Long messages (a path and what was expected) wrap before the button, never under it.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float button_w = ImGui::CalcTextSize("Dismiss").x + style.FramePadding.x * 2 + style.ItemSpacing.x * 2;
+    const float wrap_w = std::max(ImGui::GetFontSize() * 10, ImGui::GetContentRegionAvail().x - button_w - style.WindowPadding.x * 2);
+    const float text_h = ImGui::CalcTextSize(st_.notices[i].c_str(), nullptr, false, wrap_w).y;
+    const float h = std::max(ImGui::GetFrameHeight(), text_h) + style.WindowPadding.y * 2;
     ImGui::BeginChild("##notice", ImVec2(0, h), false, ImGuiWindowFlags_NoScrollbar);
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 255, 255, 255));
-    ImGui::AlignTextToFramePadding();
+    const float x0 = ImGui::GetCursorPosX();
+    ImGui::PushTextWrapPos(x0 + wrap_w);
     ImGui::TextUnformatted(st_.notices[i].c_str());
-    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::GetFontSize() * 5);
+    ImGui::PopTextWrapPos();
+    ImGui::SameLine(ImGui::GetWindowWidth() - button_w + style.ItemSpacing.x);
+    ImGui::SetCursorPosY(style.WindowPadding.y);
     const bool dismiss = ImGui::SmallButton("Dismiss");
     ImGui::PopStyleColor();
     ImGui::EndChild();
