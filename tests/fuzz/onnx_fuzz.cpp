@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/formats/onnx.h"
+#include "tests/fuzz/fuzz_checks.h"
 #include "tests/unit/protobuf_builder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,17 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const auto* lo = reinterpret_cast<const std::byte*>(data);
   for (const qs::TensorView& t : m->tensors) {
-    if (t.bytes.size() != size_t(t.numel()) * qs::dtype_size(t.dtype)) __builtin_trap();
-    bool inside = t.bytes.empty() || (t.bytes.data() >= lo && t.bytes.data() + t.bytes.size() <= lo + size);
-    for (const auto& b : m->buffers) {
-      inside = inside || (t.bytes.data() >= b->data() && t.bytes.data() + t.bytes.size() <= b->data() + b->size());
-    }
-    if (!inside) __builtin_trap();
-    std::vector<float> buf(256);
-    for (int64_t i = 0; i < t.numel(); i += 256) {
-      const size_t n = size_t(std::min<int64_t>(t.numel() - i, 256));
-      qs::decode_to_float(t, i, std::span<float>(buf.data(), n));
-    }
+    qs::fuzz::check_tensor(t, *m, lo, size);
   }
   (void)m->metadata.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return 0;
