@@ -23,8 +23,9 @@
 
 #include "bench/peak_rss.h"
 #include "analysis/formats/model.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <random>
 #include <vector>
 
-#include "analysis/calibrate.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/quant/scheme.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analysis/numeric/gguf_blocks.h"
-#include "analysis/tensor.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace {
 

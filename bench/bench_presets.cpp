@@ -10,10 +10,10 @@
 #include <random>
 #include <vector>
 
-#include "analysis/metrics.h"
+#include "analysis/quant/metrics.h"
 #include "analysis/presets/preset.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace {
 

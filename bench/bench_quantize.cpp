@@ -31,9 +31,9 @@
 #include <random>
 #include <vector>
 
-#include "analysis/calibrate.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 #include "analysis/transforms/low_rank.h"
 #include "bench/bench_data.h"
 

@@ -16,9 +16,10 @@
 #include <string>
 
 #include "bench/peak_rss.h"
-#include "analysis/model_analysis.h"
-#include "analysis/quantize.h"
-#include "analysis/report.h"
+#include "analysis/model/model_analysis.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/model/report.h"
 
 namespace {
 

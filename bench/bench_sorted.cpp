@@ -18,10 +18,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "analysis/explore.h"
+#include "analysis/explore/explore.h"
 #include "analysis/quant/quantize_sorted.h"
 #include "analysis/quant/sorted_values.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 #include "bench/bench_data.h"
 
 namespace {

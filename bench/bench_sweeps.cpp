@@ -12,8 +12,8 @@
 #include <random>
 #include <vector>
 
-#include "analysis/scheme.h"
-#include "analysis/sweep_points.h"
+#include "analysis/quant/scheme.h"
+#include "analysis/explore/sweep_points.h"
 
 namespace {
 

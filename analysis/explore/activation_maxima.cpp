@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string>
 
+#include "analysis/numeric/tensor_decode.h"
 #include "analysis/transforms/smooth.h"
 
 namespace qs {

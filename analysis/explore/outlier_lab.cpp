@@ -8,9 +8,9 @@
 #include <cstdio>
 
 #include "analysis/base/parallel.h"
-#include "analysis/explore.h"
-#include "analysis/levels.h"
-#include "analysis/tensor.h"
+#include "analysis/explore/explore.h"
+#include "analysis/quant/levels.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "analysis/transforms/keep_columns.h"
 #include "analysis/transforms/smooth.h"
 

@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "analysis/error.h"
-#include "analysis/metrics.h"
-#include "analysis/quantize.h"
-#include "analysis/run_control.h"
-#include "analysis/scheme.h"
+#include "analysis/base/error.h"
+#include "analysis/quant/metrics.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/base/run_control.h"
+#include "analysis/quant/scheme.h"
 #include "analysis/transforms/low_rank.h"
 #include "analysis/transforms/matrix_view.h"
 

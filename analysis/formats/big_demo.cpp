@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 #include "analysis/numeric/float_formats.h"
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs {
 

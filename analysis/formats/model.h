@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/error.h"
-#include "analysis/tensor.h"
+#include "analysis/base/error.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 

@@ -2,7 +2,7 @@
 // NumPy .npy v1/v2/v3: magic, version, header dict (descr, fortran_order, shape), data.
 #include <string>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 #include "analysis/formats/model.h"
 
 namespace qs {

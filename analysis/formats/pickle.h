@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs {
 

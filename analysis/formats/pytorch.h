@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 #include "analysis/formats/model.h"
 
 namespace qs {

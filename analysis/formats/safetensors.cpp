@@ -8,7 +8,7 @@
 #include <cstring>
 #include <unordered_set>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 
 namespace qs {
 namespace {

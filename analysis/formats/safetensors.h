@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 #include "analysis/formats/model.h"
 
 namespace qs {

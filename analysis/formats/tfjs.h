@@ -13,7 +13,7 @@
 #include <span>
 #include <string>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 #include "analysis/formats/model.h"
 #include "analysis/formats/tfjs_manifest.h"
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs {
 

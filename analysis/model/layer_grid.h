@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/model_analysis.h"
+#include "analysis/model/model_analysis.h"
 
 namespace qs {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "analysis/model/layer_grid.h"
-#include "analysis/report.h"
+#include "analysis/model/report.h"
 
 namespace qs::report_svg {
 

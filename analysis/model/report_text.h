@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "analysis/model_analysis.h"
+#include "analysis/model/model_analysis.h"
 
 namespace qs::report_text {
 

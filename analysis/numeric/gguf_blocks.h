@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 
 namespace qs::numeric {
 

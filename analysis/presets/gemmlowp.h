@@ -7,7 +7,7 @@
 // double and rounded half away from zero, and the codes are std::round of a float.
 #include <cstdint>
 
-#include "analysis/quant_math.h"
+#include "analysis/quant/quant_math.h"
 
 namespace qs {
 

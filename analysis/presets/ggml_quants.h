@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 

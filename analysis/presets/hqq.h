@@ -22,8 +22,8 @@
 #include <span>
 #include <vector>
 
-#include "analysis/quant_math.h"
-#include "analysis/run_control.h"
+#include "analysis/quant/quant_math.h"
+#include "analysis/base/run_control.h"
 
 namespace qs {
 

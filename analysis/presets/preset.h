@@ -15,11 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 #include "analysis/presets/preset_id.h"
-#include "analysis/quant_math.h"
-#include "analysis/run_control.h"
-#include "analysis/tensor.h"
+#include "analysis/quant/quant_math.h"
+#include "analysis/base/run_control.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 

@@ -5,7 +5,7 @@
 
 #include "analysis/presets/preset_id.h"
 #include "analysis/presets/preset_tables.h"
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 

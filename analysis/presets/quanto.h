@@ -10,7 +10,7 @@
 // Every operation is a float32 torch op; the order and the ops are the source's.
 #include <cstdint>
 
-#include "analysis/quant_math.h"
+#include "analysis/quant/quant_math.h"
 
 namespace qs {
 

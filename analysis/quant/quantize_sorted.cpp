@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "analysis/calibrate.h"
+#include "analysis/quant/calibrate.h"
 
 namespace qs {
 

@@ -12,7 +12,7 @@
 #include <span>
 
 #include "analysis/quant/sorted_values.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 
 namespace qs {
 

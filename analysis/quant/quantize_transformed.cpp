@@ -11,7 +11,7 @@
 #include "analysis/base/parallel.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/quant/sorted_values.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 #include "analysis/transforms/hadamard.h"
 #include "analysis/transforms/keep_columns.h"
 #include "analysis/transforms/smooth.h"

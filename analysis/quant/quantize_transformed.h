@@ -17,8 +17,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "analysis/error.h"
-#include "analysis/scheme.h"
+#include "analysis/base/error.h"
+#include "analysis/quant/scheme.h"
 #include "analysis/transforms/low_rank.h"
 
 namespace qs {

@@ -7,7 +7,7 @@
 
 #include "analysis/presets/preset.h"
 #include "analysis/quant/scheme_text.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs {
 using namespace scheme_text;

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs::scheme_text {
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/run_control.h"
+#include "analysis/base/run_control.h"
 
 namespace qs {
 

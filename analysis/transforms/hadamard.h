@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "analysis/run_control.h"
+#include "analysis/base/run_control.h"
 #include "analysis/transforms/matrix_view.h"
 
 namespace qs {

@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "analysis/error.h"
-#include "analysis/run_control.h"
+#include "analysis/base/error.h"
+#include "analysis/base/run_control.h"
 #include "analysis/transforms/matrix_view.h"
 
 namespace qs {

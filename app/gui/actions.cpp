@@ -10,10 +10,10 @@
 
 #include <imgui.h>
 
-#include "analysis/atomic_file.h"
-#include "analysis/metrics.h"
+#include "analysis/base/atomic_file.h"
+#include "analysis/quant/metrics.h"
 #include "analysis/numeric/float_formats.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 #include "app/gui/app.h"
 #include "app/gui/platform.h"
 

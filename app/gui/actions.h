@@ -51,7 +51,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs::app {
 

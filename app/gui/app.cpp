@@ -8,6 +8,7 @@
 #include <imgui.h>
 
 #include "analysis/explore/activation_maxima.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "app/gui/panels.h"
 #include "app/gui/platform.h"
 

@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "analysis/group_stats.h"
-#include "analysis/heatmap.h"
-#include "analysis/model_analysis.h"
-#include "analysis/report.h"
-#include "analysis/sweep_points.h"
-#include "analysis/what_if.h"
+#include "analysis/explore/group_stats.h"
+#include "analysis/explore/heatmap.h"
+#include "analysis/model/model_analysis.h"
+#include "analysis/model/report.h"
+#include "analysis/explore/sweep_points.h"
+#include "analysis/explore/what_if.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "app/gui/app_state.h"
 #include "app/gui/jobs/explore_job.h"
 #include "app/gui/jobs/outliers_job.h"

@@ -12,17 +12,17 @@
 
 #include <imgui.h>
 
-#include "analysis/explore.h"
-#include "analysis/group_stats.h"
-#include "analysis/bit_budget.h"
-#include "analysis/heatmap.h"
-#include "analysis/lessons.h"
+#include "analysis/explore/explore.h"
+#include "analysis/explore/group_stats.h"
+#include "analysis/model/bit_budget.h"
+#include "analysis/explore/heatmap.h"
+#include "analysis/explore/lessons.h"
 #include "analysis/model/layer_grid.h"
-#include "analysis/what_if.h"
+#include "analysis/explore/what_if.h"
 #include "analysis/formats/model.h"
-#include "analysis/scheme.h"
-#include "analysis/stored_quant.h"
-#include "analysis/tensor.h"
+#include "analysis/quant/scheme.h"
+#include "analysis/model/stored_quant.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "app/gui/jobs/outliers_job.h"
 #include "widgets/histogram_plot.h"
 

@@ -9,6 +9,7 @@
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs::app {
 

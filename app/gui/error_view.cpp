@@ -10,7 +10,7 @@
 
 #include <imgui.h>
 
-#include "analysis/transfer.h"
+#include "analysis/explore/transfer.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"

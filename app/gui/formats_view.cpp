@@ -11,7 +11,8 @@
 
 #include <imgui.h>
 
-#include "analysis/levels.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/levels.h"
 #include "analysis/numeric/breakdown.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"

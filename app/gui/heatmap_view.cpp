@@ -13,6 +13,7 @@
 #include <imgui_internal.h>
 
 #include "analysis/numeric/breakdown.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"

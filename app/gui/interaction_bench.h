@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 namespace qs::app {
 

@@ -23,7 +23,7 @@
 #include <thread>
 #include <utility>
 
-#include "analysis/run_control.h"
+#include "analysis/base/run_control.h"
 
 namespace qs::app {
 

@@ -14,11 +14,11 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "analysis/lessons.h"
-#include "analysis/levels.h"
+#include "analysis/explore/lessons.h"
+#include "analysis/quant/levels.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/preset_tables.h"
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/views/learn_page.h"

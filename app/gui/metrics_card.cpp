@@ -11,7 +11,7 @@
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "analysis/presets/preset.h"
-#include "analysis/quant_math.h"
+#include "analysis/quant/quant_math.h"
 
 namespace qs::app {
 namespace {

@@ -14,6 +14,7 @@
 #include "app/gui/app.h"
 #include "app/gui/labels.h"
 #include "app/gui/panels.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs::app {
 namespace {

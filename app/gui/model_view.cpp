@@ -13,7 +13,7 @@
 #include <imgui_internal.h>  // TableSetColumnSortDirection: scripted sorting
 #include <imgui_stdlib.h>
 
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 #include "app/gui/app.h"
 #include "app/gui/labels.h"
 #include "app/gui/panels.h"

@@ -13,7 +13,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <stb/stb_image_write.h>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 
 namespace qs::app {
 namespace {

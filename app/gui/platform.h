@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "analysis/error.h"
+#include "analysis/base/error.h"
 
 struct GLFWwindow;
 

@@ -6,7 +6,7 @@
 
 #include <imgui_internal.h>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 #include "app/gui/app.h"
 
 namespace qs::app {

@@ -11,7 +11,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "analysis/tensor.h"
+#include "analysis/base/tensor.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 
 namespace qs::app {
 

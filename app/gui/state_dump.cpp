@@ -5,9 +5,9 @@
 
 #include <imgui.h>
 
-#include "analysis/metrics.h"
+#include "analysis/quant/metrics.h"
 #include "analysis/numeric/float_formats.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 #include "app/gui/actions.h"
 #include "app/gui/app.h"
 

@@ -14,7 +14,8 @@
 
 #include <imgui.h>
 
-#include "analysis/stored_quant.h"
+#include "analysis/model/stored_quant.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 

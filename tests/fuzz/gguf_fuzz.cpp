@@ -8,6 +8,7 @@
 
 #include "analysis/formats/gguf.h"
 #include "analysis/numeric/gguf_blocks.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "tests/unit/gguf_builder.h"
 
 namespace {

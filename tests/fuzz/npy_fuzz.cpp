@@ -7,29 +7,10 @@
 #include <vector>
 
 #include "analysis/formats/npy.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "tests/fuzz/fuzz_checks.h"
 
 namespace {
-
-void exercise(const qs::TensorView& t, const uint8_t* data, size_t size) {
-  const auto* lo = reinterpret_cast<const std::byte*>(data);
-  if (t.bytes.size() != size_t(t.numel()) * qs::dtype_size(t.dtype)) __builtin_trap();
-  if (!t.bytes.empty() && (t.bytes.data() < lo || t.bytes.data() + t.bytes.size() > lo + size)) {
-    __builtin_trap();
-  }
-  // Strided views must address only their own bytes: the last element's offset.
-  if (!t.contiguous()) {
-    int64_t last = 0;
-    for (size_t d = 0; d < t.shape.size(); ++d) last += (t.shape[d] - 1) * t.strides[d];
-    if (t.numel() > 0 && last != t.numel() - 1) __builtin_trap();
-  }
-  std::vector<float> buf(256);
-  for (int64_t i = 0; i < t.numel(); i += int64_t(buf.size())) {
-    const size_t n = size_t(std::min<int64_t>(t.numel() - i, int64_t(buf.size())));
-    qs::decode_to_float(t, i, std::span<float>(buf.data(), n));
-  }
-  const qs::TensorStats s = qs::scan_stats(t);
-  if (s.n_finite + s.n_nonfinite != t.numel()) __builtin_trap();
-}
 
 // A .npy file as NumPy writes it: header padded with spaces to 64 bytes, then '\n'.
 std::vector<uint8_t> npy(const std::string& dict, size_t data_bytes, int major = 1) {
@@ -54,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (m->tensors.size() != 1) __builtin_trap();
-  exercise(m->tensors[0], data, size);
+  qs::fuzz::check_tensor(m->tensors[0], *m, reinterpret_cast<const std::byte*>(data), size);
   return 0;
 }
 

@@ -7,27 +7,12 @@
 #include <vector>
 
 #include "analysis/formats/safetensors.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "tests/fuzz/fuzz_checks.h"
 
 namespace {
 
 // The reader's promises, checked on every accepted tensor; a broken one aborts.
-void exercise(const qs::TensorView& t, const uint8_t* data, size_t size) {
-  const auto* lo = reinterpret_cast<const std::byte*>(data);
-  if (t.bytes.size() != size_t(t.numel()) * qs::dtype_size(t.dtype)) __builtin_trap();
-  if (!t.bytes.empty() && (t.bytes.data() < lo || t.bytes.data() + t.bytes.size() > lo + size)) {
-    __builtin_trap();
-  }
-  std::vector<float> buf(256);
-  for (int64_t i = 0; i < t.numel(); i += int64_t(buf.size())) {
-    const size_t n = size_t(std::min<int64_t>(t.numel() - i, int64_t(buf.size())));
-    qs::decode_to_float(t, i, std::span<float>(buf.data(), n));
-  }
-  const qs::TensorStats s = qs::scan_stats(t);
-  if (s.n_finite + s.n_nonfinite != t.numel()) __builtin_trap();
-  std::vector<float> storage;
-  if (qs::to_float(t, storage).size() != size_t(t.numel())) __builtin_trap();
-}
-
 std::vector<uint8_t> file(const std::string& header, const std::vector<uint8_t>& data) {
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[size_t(i)] = char(uint64_t(header.size()) >> (8 * i));
@@ -51,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (m.error().message.rfind("fuzz.safetensors: ", 0) != 0) __builtin_trap();
     return 0;
   }
-  for (const qs::TensorView& t : m->tensors) exercise(t, data, size);
+  for (const qs::TensorView& t : m->tensors)
+    qs::fuzz::check_tensor(t, *m, reinterpret_cast<const std::byte*>(data), size);
   return 0;
 }
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analysis/formats/tfjs.h"
-#include "analysis/stored_quant.h"
+#include "analysis/model/stored_quant.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -11,6 +11,7 @@
 #include "analysis/formats/npz.h"
 #include "analysis/formats/pytorch.h"
 #include "analysis/formats/zip_model.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "tests/unit/pickle_builder.h"
 #include "tests/unit/zip_builder.h"
 

@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 
+import fixture_stats  # next to this script
+
 OUT = sys.argv[1]
 manifest = {"valid": [], "malformed": []}
 DTYPE_NAMES = {"f8": "F64", "f4": "F32", "f2": "F16", "i8": "I64", "i4": "I32",
@@ -25,15 +27,8 @@ DTYPE_NAMES = {"f8": "F64", "f4": "F32", "f2": "F16", "i8": "I64", "i4": "I32",
 
 
 def stats(a):
-    v = np.asarray(a, dtype=np.float32).astype(np.float64).ravel()
-    fin = v[np.isfinite(v)]
-    s = {"numel": int(v.size), "n_finite": int(fin.size),
-         "n_nonfinite": int(v.size - fin.size),
-         "min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0, "absmax": 0.0}
-    if fin.size:
-        s.update(min=float(fin.min()), max=float(fin.max()), mean=float(np.mean(fin)),
-                 std=float(np.std(fin)), absmax=float(np.abs(fin).max()))
-    return s
+    """NumPy's values as QuantScope decodes them (float32), then the shared statistics."""
+    return fixture_stats.stats(np.asarray(a, dtype=np.float32))
 
 
 def expect(name, arr, writer=None):

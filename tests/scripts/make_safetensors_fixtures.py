@@ -16,20 +16,13 @@ import sys
 
 import numpy as np
 
+import fixture_stats  # next to this script
+
 OUT = sys.argv[1]
 manifest = {"valid": [], "malformed": []}
 
 
-def stats(v):
-    v = np.asarray(v, dtype=np.float64).ravel()
-    fin = v[np.isfinite(v)]
-    s = {"numel": int(v.size), "n_finite": int(fin.size),
-         "n_nonfinite": int(v.size - fin.size),
-         "min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0, "absmax": 0.0}
-    if fin.size:
-        s.update(min=float(fin.min()), max=float(fin.max()), mean=float(np.mean(fin)),
-                 std=float(np.std(fin)), absmax=float(np.abs(fin).max()))
-    return s
+stats = fixture_stats.stats
 
 
 def write(name, header_obj, data, pad=8, raw_header=None):

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs::test {
 

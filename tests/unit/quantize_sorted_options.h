@@ -8,8 +8,8 @@
 #include <optional>
 #include <vector>
 
-#include "analysis/calibrate.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/quant/quantize.h"
 
 namespace qs {
 

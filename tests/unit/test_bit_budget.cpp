@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/bit_budget.h"
+#include "analysis/model/bit_budget.h"
 
 namespace qs {
 namespace {

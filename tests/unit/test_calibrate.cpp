@@ -21,9 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "analysis/calibrate.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/quant/scheme.h"
 #include "tests/unit/calibrate_test_util.h"
+#include "tests/unit/fixture_files.h"
 
 namespace qs {
 namespace {
@@ -205,9 +206,7 @@ TEST(Percentile, EverySimdTargetAgrees) {
 
 // [SECTION] Percentile against NumPy itself
 
-bool have_numpy() {
-  return std::system((std::string(QS_PYTHON) + " -c 'import numpy' 2>/dev/null").c_str()) == 0;
-}
+using test::have_numpy;
 
 TEST(Percentile, MatchesNumpy) {
   if (!have_numpy()) GTEST_SKIP() << QS_PYTHON << " has no numpy";

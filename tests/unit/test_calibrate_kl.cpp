@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "analysis/calibrate.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/quant/scheme.h"
 #include "tests/unit/calibrate_test_util.h"
 
 namespace qs {

@@ -15,6 +15,7 @@
 
 #include "analysis/formats/demo_model.h"
 #include "analysis/formats/model.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs {
 namespace {

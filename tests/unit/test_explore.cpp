@@ -1,8 +1,8 @@
 // The Distribution-view computation: group summaries against a brute-force walk over
 // group_of, histograms against make_histogram, and the default (largest-scale) group.
-#include "analysis/calibrate.h"
-#include "analysis/explore.h"
-#include "analysis/tensor.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/explore/explore.h"
+#include "analysis/numeric/tensor_decode.h"
 
 #include <gtest/gtest.h>
 

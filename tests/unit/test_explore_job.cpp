@@ -4,7 +4,7 @@
 // explore() on every 16th row, then the exact result.
 #include "app/gui/jobs/explore_job.h"
 
-#include "analysis/calibrate.h"
+#include "analysis/quant/calibrate.h"
 
 #include <gtest/gtest.h>
 

@@ -12,6 +12,7 @@
 #include "analysis/formats/gguf.h"
 #include "analysis/formats/npy.h"
 #include "analysis/numeric/gguf_blocks.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "tests/unit/gguf_builder.h"
 
 namespace qs {

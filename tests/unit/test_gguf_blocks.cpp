@@ -11,7 +11,7 @@
 
 #include "analysis/numeric/float_formats.h"
 #include "analysis/numeric/gguf_blocks.h"
-#include "analysis/tensor.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs::numeric {
 namespace {

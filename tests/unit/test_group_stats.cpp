@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/group_stats.h"
+#include "analysis/explore/group_stats.h"
 
 namespace qs {
 namespace {

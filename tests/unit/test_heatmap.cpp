@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/heatmap.h"
+#include "analysis/explore/heatmap.h"
 
 namespace qs {
 namespace {

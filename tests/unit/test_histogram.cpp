@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "analysis/metrics.h"
+#include "analysis/quant/metrics.h"
 
 namespace qs {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/lessons.h"
+#include "analysis/explore/lessons.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/preset_tables.h"
 

@@ -1,6 +1,6 @@
 // Representable levels: counts derived from the formats' code spaces, values from the
 // conventions, and every x̂ the quantizer produces is one of the levels.
-#include "analysis/levels.h"
+#include "analysis/quant/levels.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 
 namespace qs {
 namespace {

@@ -12,9 +12,9 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "analysis/model_analysis.h"
-#include "analysis/report.h"
-#include "analysis/quantize.h"
+#include "analysis/model/model_analysis.h"
+#include "analysis/model/report.h"
+#include "analysis/quant/quantize.h"
 
 namespace qs {
 namespace {

@@ -16,36 +16,19 @@
 
 #include "analysis/formats/model.h"
 #include "analysis/formats/npy.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "tests/unit/fixture_files.h"
 
 namespace qs {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool have_numpy() {
-  return std::system(QS_PYTHON " -c 'import numpy' >/dev/null 2>&1") == 0;
-}
-
-std::vector<double> read_f64(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::vector<char> raw((std::istreambuf_iterator<char>(f)), {});
-  std::vector<double> v(raw.size() / 8);
-  if (!v.empty()) std::memcpy(v.data(), raw.data(), v.size() * 8);
-  return v;
-}
+using test::have_numpy;
+using test::read_f64;
 
 void expect_stats(const TensorStats& s, const nlohmann::json& e, const std::string& what) {
   SCOPED_TRACE(what);
-  EXPECT_EQ(s.numel, e["numel"].get<int64_t>());
-  EXPECT_EQ(s.n_finite, e["n_finite"].get<int64_t>());
-  EXPECT_EQ(s.n_nonfinite, e["n_nonfinite"].get<int64_t>());
-  EXPECT_EQ(s.min, e["min"].get<double>());
-  EXPECT_EQ(s.max, e["max"].get<double>());
-  EXPECT_EQ(s.absmax, e["absmax"].get<double>());
-  // NumPy sums pairwise, we merge per-chunk two-pass moments: equal to ~1e-15.
-  const double mean = e["mean"].get<double>(), std = e["std"].get<double>();
-  EXPECT_NEAR(s.mean, mean, 1e-12 * std::max(std::fabs(mean), std));
-  EXPECT_NEAR(s.std, std, 1e-12 * std);
+  test::expect_stats(s, e);
 }
 
 class NpyFixtures : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/formats/npz.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "tests/unit/zip_builder.h"
 
 namespace qs {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/formats/onnx.h"
+#include "analysis/numeric/tensor_decode.h"
 #include "tests/unit/protobuf_builder.h"
 
 namespace qs {

@@ -11,8 +11,9 @@
 
 #include "analysis/explore/activation_maxima.h"
 #include "analysis/explore/outlier_lab.h"
-#include "analysis/model_analysis.h"
-#include "analysis/quantize.h"
+#include "analysis/model/model_analysis.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/quantize.h"
 
 namespace qs {
 namespace {

@@ -11,18 +11,18 @@
 #include <vector>
 
 #include "analysis/base/parallel.h"
-#include "analysis/calibrate.h"
-#include "analysis/model_analysis.h"
-#include "analysis/quant_math.h"
-#include "analysis/quantize.h"
-#include "analysis/sweep_points.h"
-#include "analysis/metrics.h"
+#include "analysis/quant/calibrate.h"
+#include "analysis/model/model_analysis.h"
+#include "analysis/quant/quant_math.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/explore/sweep_points.h"
+#include "analysis/quant/metrics.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/ggml_quants.h"
 #include "analysis/presets/preset.h"
 #include "analysis/presets/preset_tables.h"
-#include "analysis/run_control.h"
-#include "analysis/tensor.h"
+#include "analysis/base/run_control.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs {
 namespace {

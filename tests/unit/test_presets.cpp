@@ -11,13 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/levels.h"
+#include "analysis/quant/levels.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/ggml_quants.h"
 #include "analysis/presets/preset.h"
 #include "analysis/presets/preset_tables.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs {
 namespace {

@@ -10,12 +10,12 @@
 #include <random>
 #include <span>
 
-#include "analysis/levels.h"
+#include "analysis/quant/levels.h"
 #include "analysis/presets/hqq.h"
 #include "analysis/presets/preset.h"
 #include "analysis/presets/quanto.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs {
 namespace {

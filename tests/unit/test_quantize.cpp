@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "analysis/numeric/float_formats.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
-#include "analysis/tensor.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
+#include "analysis/base/tensor.h"
 
 namespace qs {
 namespace {

@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "analysis/calibrate.h"
+#include "analysis/quant/calibrate.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/quant/quantize_sorted.h"
 #include "analysis/quant/sorted_values.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 #include "tests/unit/quantize_sorted_options.h"
 
 namespace qs {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/numeric/float_formats.h"
-#include "analysis/quantize.h"
+#include "analysis/quant/quantize.h"
 #include "analysis/transforms/hadamard.h"
 #include "analysis/transforms/low_rank.h"
 

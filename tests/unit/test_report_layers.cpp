@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "analysis/model/report_svg.h"
-#include "analysis/report.h"
+#include "analysis/model/report.h"
 
 namespace {
 

@@ -14,46 +14,25 @@
 #include <string>
 #include <vector>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 #include "analysis/formats/model.h"
 #include "analysis/formats/safetensors.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "tests/unit/fixture_files.h"
 
 namespace qs {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool have_numpy() {
-  return std::system(QS_PYTHON " -c 'import numpy' >/dev/null 2>&1") == 0;
-}
-
-std::vector<char> read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::vector<char>((std::istreambuf_iterator<char>(f)), {});
-}
-
-std::vector<double> read_f64(const fs::path& p) {
-  const std::vector<char> raw = read_file(p);
-  std::vector<double> v(raw.size() / 8);
-  if (!v.empty()) std::memcpy(v.data(), raw.data(), v.size() * 8);
-  return v;
-}
+using test::have_numpy;
+using test::read_f64;
+using test::read_file;
 
 void write_file(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
 }
 
-void expect_stats(const TensorStats& s, const nlohmann::json& e) {
-  EXPECT_EQ(s.numel, e["numel"].get<int64_t>());
-  EXPECT_EQ(s.n_finite, e["n_finite"].get<int64_t>());
-  EXPECT_EQ(s.n_nonfinite, e["n_nonfinite"].get<int64_t>());
-  EXPECT_EQ(s.min, e["min"].get<double>());
-  EXPECT_EQ(s.max, e["max"].get<double>());
-  EXPECT_EQ(s.absmax, e["absmax"].get<double>());
-  const double mean = e["mean"].get<double>(), std = e["std"].get<double>();
-  EXPECT_NEAR(s.mean, mean, 1e-12 * std::max(std::fabs(mean), std));
-  EXPECT_NEAR(s.std, std, 1e-12 * std);
-}
+using test::expect_stats;
 
 void expect_values(const TensorView& t, const std::vector<double>& want) {
   ASSERT_EQ(t.numel(), int64_t(want.size()));

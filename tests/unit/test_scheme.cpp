@@ -1,6 +1,6 @@
 // The compact spec and JSON forms: canonical printing, round trips, and that every bad
 // input is an error naming the key and what is allowed.
-#include "analysis/scheme.h"
+#include "analysis/quant/scheme.h"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
 
 namespace qs {
 namespace {

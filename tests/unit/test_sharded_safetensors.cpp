@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 #include "analysis/formats/big_demo.h"
 #include "analysis/formats/model.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/formats/sharded_safetensors.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs {
 namespace {

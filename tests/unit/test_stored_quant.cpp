@@ -5,7 +5,8 @@
 #include <random>
 
 #include "analysis/numeric/gguf_blocks.h"
-#include "analysis/stored_quant.h"
+#include "analysis/model/stored_quant.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs {
 namespace {

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/quantize.h"
-#include "analysis/sweep_points.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/explore/sweep_points.h"
 
 namespace qs {
 namespace {

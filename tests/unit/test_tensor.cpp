@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "analysis/tensor.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs {
 namespace {

@@ -12,9 +12,10 @@
 
 #include "analysis/formats/model.h"
 #include "analysis/formats/tfjs.h"
-#include "analysis/quantize.h"
-#include "analysis/scheme.h"
-#include "analysis/stored_quant.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/quant/scheme.h"
+#include "analysis/model/stored_quant.h"
 
 namespace qs {
 namespace {

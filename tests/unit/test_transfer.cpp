@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "analysis/levels.h"
-#include "analysis/quant_math.h"
-#include "analysis/scheme.h"
-#include "analysis/transfer.h"
+#include "analysis/quant/levels.h"
+#include "analysis/quant/quant_math.h"
+#include "analysis/quant/scheme.h"
+#include "analysis/explore/transfer.h"
 
 namespace qs {
 namespace {

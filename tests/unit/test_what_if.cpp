@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/quantize.h"
-#include "analysis/what_if.h"
+#include "analysis/quant/quantize.h"
+#include "analysis/explore/what_if.h"
 
 namespace qs {
 namespace {

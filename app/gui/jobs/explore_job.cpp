@@ -9,7 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "analysis/calibrate.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/quant/calibrate.h"
 #include "analysis/quant/quantize_sorted.h"
 
 namespace qs::app {

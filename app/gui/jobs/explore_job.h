@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "analysis/explore.h"
+#include "analysis/explore/explore.h"
 #include "analysis/formats/model.h"
-#include "analysis/group_stats.h"
-#include "analysis/heatmap.h"
+#include "analysis/explore/group_stats.h"
+#include "analysis/explore/heatmap.h"
 #include "analysis/quant/sorted_values.h"
-#include "analysis/run_control.h"
-#include "analysis/tensor.h"
-#include "analysis/what_if.h"
+#include "analysis/base/run_control.h"
+#include "analysis/numeric/tensor_decode.h"
+#include "analysis/explore/what_if.h"
 
 namespace qs::app {
 

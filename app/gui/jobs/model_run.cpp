@@ -8,7 +8,7 @@
 
 #include <imgui.h>
 
-#include "analysis/atomic_file.h"
+#include "analysis/base/atomic_file.h"
 #include "app/gui/panels.h"
 #include "app/gui/platform.h"
 

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "analysis/explore/activation_maxima.h"
+#include "analysis/numeric/tensor_decode.h"
 
 namespace qs::app {
 

@@ -13,7 +13,7 @@
 
 #include "analysis/explore/outlier_lab.h"
 #include "analysis/formats/model.h"
-#include "analysis/run_control.h"
+#include "analysis/base/run_control.h"
 #include "app/gui/jobs/explore_job.h"
 
 namespace qs::app {

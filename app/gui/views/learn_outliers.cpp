@@ -11,7 +11,7 @@
 
 #include <imgui.h>
 
-#include "analysis/lessons.h"
+#include "analysis/explore/lessons.h"
 #include "app/gui/app.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/matrix_grid.h"
