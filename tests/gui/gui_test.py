@@ -12,7 +12,6 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 import zlib
 
 GUI, CLI, WORK = sys.argv[2], sys.argv[3], sys.argv[4]

@@ -1,6 +1,6 @@
 // The newest-wins job slot: stale results are dropped, cancel reaches the running work,
 // and without cancel a running job finishes (so continuous drags still show results).
-#include "app/gui/latest_job.h"
+#include "app/gui/jobs/latest_job.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/gui/settings.h"
+#include "app/gui/shell/settings.h"
 
 using namespace qs::app;
 

@@ -1,6 +1,6 @@
 // App::poll_results: every job slot's finished result taken into the state, once per
 // frame on the render thread (so it must stay cheap: big results are freed elsewhere).
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 
 #include <imgui.h>
 
-#include "app/gui/panels.h"
-#include "app/gui/platform.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 

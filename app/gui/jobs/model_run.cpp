@@ -1,6 +1,6 @@
 // The Model view's whole-model run and the bit-budget plan over it: posting, progress,
 // cancel, and the plan's export.
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <imgui.h>
 
 #include "analysis/base/atomic_file.h"
-#include "app/gui/panels.h"
-#include "app/gui/platform.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 

@@ -3,7 +3,7 @@
 // list. Its results are taken in app_results.cpp like every job's.
 #include <cstdio>
 
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 namespace qs::app {
 

@@ -1,6 +1,6 @@
 // The App's frame: menu bar, status bar, keyboard shortcuts and the window layout that
 // places the panels and views (app.cpp holds the state changes and job requests).
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,8 @@
 
 #include <imgui.h>
 
-#include "app/gui/panels.h"
-#include "app/gui/platform.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 

@@ -12,7 +12,7 @@
 #include <imgui.h>
 
 #include "analysis/explore/lessons.h"
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/matrix_grid.h"
 

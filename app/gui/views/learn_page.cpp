@@ -3,7 +3,7 @@
 
 #include <imgui.h>
 
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 namespace qs::app::learn {
 

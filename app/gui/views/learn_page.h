@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/gui/app_state.h"
+#include "app/gui/shell/app_state.h"
 
 namespace qs::app {
 

@@ -11,7 +11,7 @@
 
 #include <imgui.h>
 
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/views/model_layers.h"
 #include "widgets/layer_grid_plot.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 // The Model view's layer × module grid (model_layers.cpp).
-#include "app/gui/app_state.h"
+#include "app/gui/shell/app_state.h"
 
 namespace qs::app {
 

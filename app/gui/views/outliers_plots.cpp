@@ -12,8 +12,8 @@
 
 #include <imgui.h>
 
-#include "app/gui/app.h"
-#include "app/gui/plot_menu.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/shell/plot_menu.h"
 #include "app/gui/views/outliers_layout.h"
 #include "widgets/histogram_plot.h"
 #include "widgets/xy_plot.h"

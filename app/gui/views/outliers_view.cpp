@@ -14,9 +14,9 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
-#include "app/gui/plot_menu.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/plot_menu.h"
 #include "app/gui/views/outliers_layout.h"
 #include "app/gui/views/outliers_plots.h"
 

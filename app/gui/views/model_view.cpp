@@ -14,9 +14,9 @@
 #include <imgui_stdlib.h>
 
 #include "analysis/base/tensor.h"
-#include "app/gui/app.h"
-#include "app/gui/labels.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/shell/labels.h"
+#include "app/gui/panels/panels.h"
 #include "app/gui/views/model_layers.h"
 
 namespace qs::app {

@@ -11,8 +11,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
 
 namespace qs::app {
 namespace {

@@ -1,4 +1,4 @@
-#include "app/gui/platform.h"
+#include "app/gui/shell/platform.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -16,10 +16,10 @@
 
 #include "analysis/formats/demo_model.h"
 #include "analysis/formats/model.h"
-#include "app/gui/actions.h"
-#include "app/gui/app.h"
-#include "app/gui/interaction_bench.h"
-#include "app/gui/platform.h"
+#include "app/gui/actions/actions.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/shell/interaction_bench.h"
+#include "app/gui/shell/platform.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 
 #include "analysis/explore/activation_maxima.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/panels.h"
-#include "app/gui/platform.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 

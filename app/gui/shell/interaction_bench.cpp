@@ -1,5 +1,5 @@
 // --bench-interaction (see interaction_bench.h).
-#include "app/gui/interaction_bench.h"
+#include "app/gui/shell/interaction_bench.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "analysis/formats/demo_rng.h"
 #include "analysis/formats/safetensors.h"
 #include "analysis/numeric/float_formats.h"
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 namespace qs::app {
 

@@ -8,8 +8,8 @@
 #include "analysis/quant/metrics.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/quant/scheme.h"
-#include "app/gui/actions.h"
-#include "app/gui/app.h"
+#include "app/gui/actions/actions.h"
+#include "app/gui/shell/app.h"
 
 namespace qs::app {
 

@@ -11,9 +11,9 @@
 
 #include <imgui.h>
 
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
-#include "app/gui/plot_menu.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/plot_menu.h"
 #include "widgets/xy_plot.h"
 
 namespace qs::app {

@@ -16,8 +16,8 @@
 
 #include "analysis/model/stored_quant.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
 
 namespace qs::app {
 namespace {

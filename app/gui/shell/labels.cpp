@@ -1,4 +1,4 @@
-#include "app/gui/labels.h"
+#include "app/gui/shell/labels.h"
 
 #include <cstdio>
 

@@ -12,8 +12,8 @@
 #include <imgui_stdlib.h>
 
 #include "analysis/base/tensor.h"
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
 
 namespace qs::app {
 namespace {

@@ -13,11 +13,11 @@
 #include "analysis/explore/sweep_points.h"
 #include "analysis/explore/what_if.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/app_state.h"
+#include "app/gui/shell/app_state.h"
 #include "app/gui/jobs/explore_job.h"
 #include "app/gui/jobs/outliers_job.h"
-#include "app/gui/latest_job.h"
-#include "app/gui/settings.h"
+#include "app/gui/jobs/latest_job.h"
+#include "app/gui/shell/settings.h"
 
 namespace qs::app {
 

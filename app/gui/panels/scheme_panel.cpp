@@ -11,8 +11,8 @@
 #include "analysis/explore/activation_maxima.h"
 #include "analysis/presets/preset.h"
 #include "analysis/transforms/matrix_view.h"
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
 
 namespace qs::app {
 namespace {

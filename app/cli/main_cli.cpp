@@ -31,7 +31,7 @@
 #include "analysis/model/stored_quant.h"
 #include "analysis/numeric/tensor_decode.h"
 #include "app/cli/progress_line.h"
-#include "app/text_table.h"
+#include "app/cli/text_table.h"
 
 namespace qs {
 namespace {

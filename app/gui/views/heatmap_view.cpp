@@ -14,10 +14,10 @@
 
 #include "analysis/numeric/breakdown.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
-#include "app/gui/plot_menu.h"
-#include "app/gui/texture.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/plot_menu.h"
+#include "app/gui/shell/texture.h"
 
 namespace qs::app {
 namespace {

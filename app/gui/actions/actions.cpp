@@ -1,4 +1,4 @@
-#include "app/gui/actions.h"
+#include "app/gui/actions/actions.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,8 +14,8 @@
 #include "analysis/quant/metrics.h"
 #include "analysis/numeric/float_formats.h"
 #include "analysis/quant/scheme.h"
-#include "app/gui/app.h"
-#include "app/gui/platform.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 namespace {

@@ -8,8 +8,8 @@
 
 #include <imgui.h>
 
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
 #include "analysis/presets/preset.h"
 #include "analysis/quant/quant_math.h"
 

@@ -14,9 +14,9 @@
 #include "analysis/numeric/tensor_decode.h"
 #include "analysis/quant/levels.h"
 #include "analysis/numeric/breakdown.h"
-#include "app/gui/app.h"
-#include "app/gui/panels.h"
-#include "app/gui/plot_menu.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/shell/plot_menu.h"
 
 namespace qs::app {
 namespace {

@@ -1,4 +1,4 @@
-#include "app/gui/texture.h"
+#include "app/gui/shell/texture.h"
 
 #include <GL/gl.h>
 

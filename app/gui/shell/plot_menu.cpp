@@ -1,4 +1,4 @@
-#include "app/gui/plot_menu.h"
+#include "app/gui/shell/plot_menu.h"
 
 #include <cctype>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <imgui_internal.h>
 
 #include "analysis/base/atomic_file.h"
-#include "app/gui/app.h"
+#include "app/gui/shell/app.h"
 
 namespace qs::app {
 namespace {

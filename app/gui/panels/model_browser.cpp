@@ -11,9 +11,9 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "app/gui/app.h"
-#include "app/gui/labels.h"
-#include "app/gui/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/shell/labels.h"
+#include "app/gui/panels/panels.h"
 #include "analysis/numeric/tensor_decode.h"
 
 namespace qs::app {
