@@ -25,6 +25,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 TEST, BUILD, SOURCE, WORK, VERSION = sys.argv[1:6]
 PREFIX = os.path.join(WORK, "prefix")
@@ -156,7 +157,13 @@ def test_desktop():
         fail(f"Exec={entry['Exec'].strip()}")
     if entry["Icon"].strip() != "quantscope":
         fail(f"Icon={entry['Icon'].strip()}")
-    run(["appstreamcli", "validate", "--no-net", os.path.join(PREFIX, f"share/metainfo/{APP_ID}.metainfo.xml")])
+    metainfo = os.path.join(PREFIX, f"share/metainfo/{APP_ID}.metainfo.xml")
+    run(["appstreamcli", "validate", "--no-net", metainfo])
+    # The newest release is this version: bumping the project's version needs a
+    # <release> entry too.
+    releases = ElementTree.parse(metainfo).getroot().findall("releases/release")
+    if not releases or releases[0].get("version") != VERSION:
+        fail(f"the metainfo's newest release is {releases[0].get('version') if releases else None}, not {VERSION}")
     # The MIME types: compiled with freedesktop.org's database, every type the desktop
     # entry names exists and the globs map to it.
     mime = os.path.join(WORK, "mime")
