@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO := $(BUILD)/demo.safetensors
 
-.PHONY: all deps configure build run test bench fuzz clean
+.PHONY: all deps configure build run test bench fuzz install package clean
 
 all: build
 
@@ -32,6 +32,18 @@ bench: build
 # libFuzzer + ASan/UBSan on every reader and the spec parser, FUZZ_SECONDS each (default 60).
 fuzz: build
 	@bash scripts/fuzz.sh $(BUILD)
+
+# Installs the binaries, desktop entry, icons, metainfo, MIME types, man pages and docs
+# under PREFIX (README "Install"); DESTDIR=... stages them elsewhere.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package, quantscope_<version>_<arch>.deb, in this directory:
+# then `sudo apt install ./quantscope_*.deb`.
+package: build
+	@cd $(BUILD) && cpack -G DEB
+	@mv $(BUILD)/quantscope_*.deb . && ls quantscope_*.deb
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

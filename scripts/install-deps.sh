@@ -10,6 +10,10 @@ PACKAGES=(
   libhwy-dev xvfb xauth xdotool fonts-dejavu-core
   python3 python3-numpy time
   clang-14 libclang-rt-14-dev
+  # Packaging and its tests (tests/install): the .deb's Depends (dpkg-shlibdeps), its
+  # check, the desktop entry, AppStream and MIME validators, man pages read by groff;
+  # rsvg-convert for scripts/make-icons.sh.
+  dpkg-dev lintian desktop-file-utils appstream shared-mime-info groff-base librsvg2-bin
 )
 
 missing=()

@@ -1,4 +1,4 @@
-// The histogram rules every quantizer bins with (analysis/metrics.h): NumPy's edges and
+// The histogram rules every quantizer bins with (analysis/quant/metrics.h): NumPy's edges and
 // the spec sanitizing shared by quantize(), quantize_ref() and quantize_sorted().
 #include <gtest/gtest.h>
 

@@ -10,6 +10,7 @@
 #include "analysis/quant/scheme.h"
 #include "app/gui/actions/actions.h"
 #include "app/gui/shell/app.h"
+#include "app/gui/shell/platform.h"
 
 namespace qs::app {
 
@@ -239,6 +240,9 @@ nlohmann::json dump_state(App& app) {
   j["log_y"] = st.log_y;
   j["windows"] = {{"file_browser", st.show_file_browser}, {"help", st.show_help}};
   j["recent"] = st.recent;
+  // The files loaded at start-up (an installed copy must find them: tests/install).
+  j["assets"] = {{"icons", app.platform().icon_paths()},
+                 {"font", app.platform().font_path().empty() ? json(nullptr) : json(app.platform().font_path())}};
   // Where things are on screen (framebuffer pixels), so tests can look at the right place.
   const float sc = ImGui::GetIO().DisplayFramebufferScale.x;
   j["plot_rect"] = {st.plot_min.x * sc, st.plot_min.y * sc, st.plot_max.x * sc, st.plot_max.y * sc};

@@ -230,6 +230,7 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
   CLI::App cli{"QuantScope: see what quantization does to neural-network weights", "quantscope"};
   Options opt;
+  cli.set_version_flag("--version", std::string("quantscope ") + QS_VERSION);
   cli.add_option("FILE", opt.file, "model file to open (default: the built-in demo model)");
   cli.add_option("--tensor", opt.tensor, "tensor to select");
   cli.add_option("--scheme", opt.schemes, "scheme spec(s) for the compare list (at most 6)")->expected(1, 6);

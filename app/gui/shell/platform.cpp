@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
@@ -11,16 +12,16 @@
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
 #include "analysis/base/atomic_file.h"
+#include "app/gui/shell/assets.h"
 
 namespace qs::app {
 namespace {
 
 void glfw_error(int code, const char* msg) { std::fprintf(stderr, "quantscope: GLFW %d: %s\n", code, msg); }
-
-const char* kFontPaths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
 
 // The characters the UI writes: Latin-1, combining marks (x̂), Greek (σ, μ), general
 // punctuation (—, …, ·), arrows and mathematical operators (≤, ≈, ×).
@@ -28,6 +29,32 @@ const ImWchar* glyph_ranges() {
   static const ImWchar ranges[] = {0x0020, 0x00FF, 0x0300, 0x036F, 0x0370, 0x03FF, 0x2000, 0x206F,
                                    0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
   return ranges;
+}
+
+// The window manager's icon (title bar, task switcher, dock) from the PNGs in assets/.
+// Returns the files used; none found or none decoded: no icon, and a note on stderr.
+std::vector<std::string> set_window_icon(GLFWwindow* w) {
+  const auto dirs = asset_dirs(executable_dir());
+  std::vector<std::string> used;
+  std::vector<GLFWimage> images;
+  for (const auto& path : find_icon_files(dirs)) {
+    int iw = 0, ih = 0, channels = 0;
+    unsigned char* px = stbi_load(path.c_str(), &iw, &ih, &channels, 4);
+    if (!px) {
+      std::fprintf(stderr, "quantscope: %s: not a PNG the icon can use (%s)\n", path.c_str(), stbi_failure_reason());
+      continue;
+    }
+    images.push_back(GLFWimage{iw, ih, px});
+    used.push_back(path.string());
+  }
+  if (images.empty()) {
+    std::fprintf(stderr, "quantscope: %s; the window has no icon\n",
+                 describe_search("the icon (icons/quantscope-*.png)", dirs).c_str());
+    return used;
+  }
+  glfwSetWindowIcon(w, int(images.size()), images.data());  // GLFW copies the pixels
+  for (GLFWimage& im : images) stbi_image_free(im.pixels);
+  return used;
 }
 
 }  // namespace
@@ -46,6 +73,10 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_VISIBLE, o.visible ? GLFW_TRUE : GLFW_FALSE);
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  // WM_CLASS "quantscope" = the desktop entry's name (and its StartupWMClass), so docks
+  // and task switchers match the window to quantscope.desktop and show its icon.
+  glfwWindowHintString(GLFW_X11_CLASS_NAME, "quantscope");
+  glfwWindowHintString(GLFW_X11_INSTANCE_NAME, "quantscope");
   GLFWwindow* w = glfwCreateWindow(o.width, o.height, o.title.c_str(), nullptr, nullptr);
   if (!w) {
     glfwTerminate();
@@ -58,6 +89,7 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   glfwSwapInterval(1);
   glfwSetWindowUserPointer(w, p.get());
   glfwSetDropCallback(w, &Platform::drop_callback);
+  p->icon_paths_ = set_window_icon(w);
 
   float sx = 1.0f, sy = 1.0f;
   glfwGetWindowContentScale(w, &sx, &sy);
@@ -72,14 +104,12 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   ImGui_ImplOpenGL3_Init("#version 130");
 
   const float px = 15.0f * p->scale_;
-  bool loaded = false;
-  for (const char* path : kFontPaths) {
-    if (std::filesystem::exists(path) && io.Fonts->AddFontFromFileTTF(path, px, nullptr, glyph_ranges())) {
-      loaded = true;
-      break;
-    }
-  }
-  if (!loaded) {
+  const char* xdg_data_dirs = std::getenv("XDG_DATA_DIRS");
+  if (auto font = find_font(xdg_data_dirs ? xdg_data_dirs : "");
+      font && io.Fonts->AddFontFromFileTTF(font->c_str(), px, nullptr, glyph_ranges())) {
+    p->font_path_ = font->string();
+  } else {
+    std::fprintf(stderr, "quantscope: DejaVuSans.ttf not found (install fonts-dejavu-core); using ImGui's built-in font\n");
     ImFontConfig cfg;
     cfg.SizePixels = 13.0f * p->scale_;
     io.Fonts->AddFontDefault(&cfg);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "analysis/base/error.h"
 
@@ -45,6 +46,10 @@ class Platform {
   Result<std::string> png_region(float x0, float y0, float x1, float y1) const;
   void on_drop(std::function<void(const std::string&)> cb) { drop_cb_ = std::move(cb); }
   void set_title(const std::string& t);
+  // What was loaded from disk (assets.h): the window icon's PNGs, the UI font ("" and
+  // empty when missing: no icon, ImGui's built-in font).
+  const std::vector<std::string>& icon_paths() const { return icon_paths_; }
+  const std::string& font_path() const { return font_path_; }
 
  private:
   Platform() = default;
@@ -52,6 +57,8 @@ class Platform {
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
   std::string ini_;
+  std::vector<std::string> icon_paths_;
+  std::string font_path_;
   std::function<void(const std::string&)> drop_cb_;
 };
 
