@@ -41,7 +41,7 @@ void draw_compare_view(App& app) {
   const float fs = ImGui::GetFontSize();
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· %zu schemes (add up to 6 in the scheme panel)", st.schemes.size());
+  fitted_text_disabled("· %zu schemes (add up to 6 in the scheme panel)", st.schemes.size());
 
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("best SQNR at ≤");

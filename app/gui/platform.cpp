@@ -14,6 +14,7 @@
 #include <stb/stb_image_write.h>
 
 #include "analysis/atomic_file.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -59,9 +60,14 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   glfwSetWindowUserPointer(w, p.get());
   glfwSetDropCallback(w, &Platform::drop_callback);
 
+  // The monitor's content scale (X11: Xft.dpi / 96) unless --scale forces one (a 4K
+  // look-alike under Xvfb, whose scale is 1). Fonts are rasterized at size × scale rather
+  // than magnified with FontGlobalScale, which would blur them.
   float sx = 1.0f, sy = 1.0f;
   glfwGetWindowContentScale(w, &sx, &sy);
-  p->scale_ = std::max(1.0f, std::max(sx, sy));
+  p->scale_ = o.scale > 0 ? o.scale : std::max(1.0f, std::max(sx, sy));
+  widgets::SetUiScale(p->scale_);
+  p->scale_ = widgets::UiScale();  // clamped
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();

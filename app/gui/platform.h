@@ -19,6 +19,7 @@ struct PlatformOptions {
   bool visible = true;
   std::string title = "QuantScope";
   std::string imgui_ini;  // where ImGui keeps the layout ("" = do not persist)
+  float scale = 0;        // content scale (fonts, style, widget geometry); 0: the monitor's
 };
 
 class Platform {

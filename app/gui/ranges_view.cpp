@@ -90,7 +90,7 @@ void draw_ranges_view(App& app) {
   const bool derived = sel.granularity == Granularity::Tensor;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· groups of %s%s", print_spec(rs).c_str(),
+  fitted_text_disabled("· groups of %s%s", print_spec(rs).c_str(),
                       derived ? " (the scheme is per tensor: showing its rows)" : "");
   if (!st.ranges || st.ranges->layout.numel != t.numel()) {
     ImGui::TextDisabled("computing per-group statistics…");
@@ -100,7 +100,7 @@ void draw_ranges_view(App& app) {
   ImGui::Checkbox("sorted by max|x|", &st.ranges_sorted);
   const Series& s = series_for(st.ranges, st.ranges_sorted);
   ImGui::SameLine();
-  ImGui::TextDisabled("· %zu groups · red: max|x| ≥ 2× the median max|x|", gs.groups.size());
+  fitted_text_disabled("· %zu groups · red: max|x| ≥ 2× the median max|x|", gs.groups.size());
 
   const float fs = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();

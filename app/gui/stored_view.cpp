@@ -175,7 +175,7 @@ void draw_stored_view(App& app) {
   const TensorView& t = *selected;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
+  fitted_text_disabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
   if (!has_stored_quant(t)) {
     ImGui::Spacing();
     ImGui::TextWrapped(

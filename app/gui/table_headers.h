@@ -1,0 +1,15 @@
+#pragma once
+// A table's header row that says what each header means and reports headers it had to
+// cut: call it after TableSetupColumn, instead of TableHeadersRow. A header narrower than
+// its text (ImGui cuts it with "…") shows its whole name on hover and is recorded in
+// st.layout.cut_headers, which the window-size tests require to stay empty.
+#include <initializer_list>
+
+#include "app/gui/app_state.h"
+
+namespace qs::app {
+
+// `tooltips`: one per column in order (nullptr or missing: none).
+void table_headers(AppState& st, const char* table, std::initializer_list<const char*> tooltips = {});
+
+}  // namespace qs::app
