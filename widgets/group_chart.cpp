@@ -65,8 +65,11 @@ GroupChartEvents GroupChart(const char* id, ImVec2 size, std::span<const float> 
 
   // Axes: the y labels first, so the bars start right of the widest.
   const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f), text = ImGui::GetColorU32(ImGuiCol_Text);
-  const Ticks yt = opt.log_y ? log_ticks(std::pow(10.0, y_lo), std::pow(10.0, y_hi), 6)
-                             : nice_ticks(y_lo, y_hi, std::max(2, int((p1.y - p0.y) / (fs * 2.2f))));
+  const int max_yt = std::max(2, int((p1.y - p0.y) / (fs * 2.2f)));
+  Ticks yt = opt.log_y ? log_ticks(std::pow(10.0, y_lo), std::pow(10.0, y_hi), 6) : nice_ticks(y_lo, y_hi, max_yt);
+  // Scales within one decade have no power of ten to mark: plain nice values instead
+  // (still placed on the log axis).
+  if (opt.log_y && yt.values.size() < 2) yt = nice_ticks(std::pow(10.0, y_lo), std::pow(10.0, y_hi), max_yt);
   auto y_label_of = [&](double v) {
     if (!opt.log_y) return tick_label(v, yt.step);
     char buf[32];
@@ -85,7 +88,7 @@ GroupChartEvents GroupChart(const char* id, ImVec2 size, std::span<const float> 
     dl->AddLine(ImVec2(p0.x, y), ImVec2(p1.x, y), grid);
     const std::string s = y_label_of(v);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(p0.x - ts.x - px(6), y - ts.y * 0.5f), text, s.c_str());
+    dl->AddText(ImVec2(p0.x - ts.x - px(6), std::clamp(y - ts.y * 0.5f, p0.y, p1.y - ts.y)), text, s.c_str());
   }
   const Ticks xt = spaced_ticks(0, double(G), std::max(2, int((p1.x - p0.x) / (fs * 5))), p1.x - p0.x, fs, &tick_label);
   for (double v : xt.values) {

@@ -188,7 +188,8 @@ void draw_axes(ImDrawList* dl, const Frame& f, const Ticks& yt, const HistogramP
     dl->AddLine(ImVec2(f.x0, y), ImVec2(f.x1, y), grid);
     const std::string s = count_label(v);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(f.x0 - ts.x - px(6), y - ts.y * 0.5f), text, s.c_str());
+    // Kept within the data area's height: off the title row above and the x labels below.
+    dl->AddText(ImVec2(f.x0 - ts.x - px(6), std::clamp(y - ts.y * 0.5f, f.y0, f.y1 - ts.y)), text, s.c_str());
   }
   // The axis' name on the row above the data area (never under the bars or the legend).
   dl->AddText(ImVec2(outer_min.x + px(2), outer_min.y), dim, f.log_y ? "count (log)" : "count");

@@ -1,6 +1,7 @@
 #include "widgets/text_fit.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <imgui.h>
 
@@ -26,9 +27,13 @@ std::string elide(const std::string& s, float width) {
 
 Ticks spaced_ticks(double lo, double hi, int max_ticks, float width, float gap,
                    const std::function<std::string(double, double)>& label, Ticks (*make)(double, double, int)) {
-  Ticks t;
-  for (int n = std::max(2, max_ticks);; n = std::max(2, n * 2 / 3)) {
-    t = make(lo, hi, n);
+  // The densest ticks within the budget whose labels keep apart: nice steps jump (1, 2, 5,
+  // 10), so asking for max_ticks alone can give a single tick (0) on a narrow axis.
+  const int budget = std::max(2, max_ticks);
+  Ticks fallback;
+  for (int n = 2 * budget; n >= 2; --n) {
+    Ticks t = make(lo, hi, n);
+    if (int(t.values.size()) > budget + 1) continue;
     bool ok = true;
     float prev_right = -1e30f;
     for (double v : t.values) {
@@ -40,8 +45,17 @@ Ticks spaced_ticks(double lo, double hi, int max_ticks, float width, float gap,
       }
       prev_right = x + w * 0.5f;
     }
-    if (ok || n == 2) return t;
+    if (ok) return t;
+    fallback = std::move(t);
   }
+  // Not even two labels fit: the one nearest the middle.
+  if (fallback.values.size() > 1) {
+    const double mid = 0.5 * (lo + hi);
+    const auto it = std::min_element(fallback.values.begin(), fallback.values.end(),
+                                     [&](double a, double b) { return std::fabs(a - mid) < std::fabs(b - mid); });
+    fallback.values = {*it};
+  }
+  return fallback;
 }
 
 }  // namespace qs::widgets

@@ -159,11 +159,12 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     dl->AddLine(ImVec2(g.x0, y), ImVec2(g.x1, y), grid);
     const std::string s = tick_label(v, yt.step);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(g.x0 - ts.x - px(6), y - ts.y * 0.5f), text, s.c_str());
+    // Kept within the data area's height: off the title row above and the x labels below.
+    dl->AddText(ImVec2(g.x0 - ts.x - px(6), std::clamp(y - ts.y * 0.5f, g.y0, g.y1 - ts.y)), text, s.c_str());
   }
   for (double v : t2.values) {
     const std::string s2 = tick_label(v, t2.step);
-    dl->AddText(ImVec2(g.x1 + px(6), y2_px(v) - fs * 0.5f), dim, s2.c_str());
+    dl->AddText(ImVec2(g.x1 + px(6), std::clamp(y2_px(v) - fs * 0.5f, g.y0, g.y1 - fs)), dim, s2.c_str());
   }
   const ImVec2 xl = ImGui::CalcTextSize(opt.x_label);
   dl->AddText(ImVec2(0.5f * (g.x0 + g.x1) - xl.x * 0.5f, g.y1 + px(6) + fs), dim, opt.x_label);
