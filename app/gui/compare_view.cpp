@@ -14,6 +14,7 @@
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"
+#include "app/gui/table_headers.h"
 
 namespace qs::app {
 namespace {
@@ -68,7 +69,9 @@ void draw_compare_view(App& app) {
     ImGui::TableSetupColumn("max |err|", 0, fs * 5.0f);
     ImGui::TableSetupColumn("clipped", 0, fs * 4.2f);
     ImGui::TableSetupColumn("codes", 0, fs * 3.6f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "compare", {"the compare list's number (its colour in the plot)", nullptr, "bits per weight",
+                                  "signal-to-quantization-noise ratio", "mean squared error", "largest |x − x̂|",
+                                  "share of the values clipped", "distinct codes used"});
     if (ImGuiTableSortSpecs* sorts = ImGui::TableGetSortSpecs(); sorts && sorts->SpecsCount > 0) {
       const ImGuiTableColumnSortSpecs& sp = sorts->Specs[0];
       auto key = [&](int i) -> double {

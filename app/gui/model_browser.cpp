@@ -14,6 +14,7 @@
 #include "app/gui/app.h"
 #include "app/gui/labels.h"
 #include "app/gui/panels.h"
+#include "app/gui/table_headers.h"
 #include "widgets/text_fit.h"
 
 namespace qs::app {
@@ -220,11 +221,11 @@ void draw_model_browser(App& app) {
 
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
-  // A narrow panel (a small screen) drops numel, then dtype, so names keep room; both stay
-  // in each row's tooltip.
+  // A narrowed panel (a small screen, panel_widths) drops numel and dtype so names keep
+  // room; both stay in each row's tooltip.
   const float panel_w = ImGui::GetContentRegionAvail().x;
-  const ImGuiTableColumnFlags numel_flag = panel_w < fs * 24 ? ImGuiTableColumnFlags_Disabled : 0;
-  const ImGuiTableColumnFlags dtype_flag = panel_w < fs * 20 ? ImGuiTableColumnFlags_Disabled : 0;
+  const ImGuiTableColumnFlags narrow = panel_w < fs * 25 ? ImGuiTableColumnFlags_Disabled : 0;
+  const ImGuiTableColumnFlags numel_flag = narrow, dtype_flag = narrow;
   if (ImGui::BeginTable("##tensors", 5, flags, ImVec2(0, -ImGui::GetTextLineHeightWithSpacing() * 1.2f))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("tensor", ImGuiTableColumnFlags_WidthStretch);
@@ -232,7 +233,8 @@ void draw_model_browser(App& app) {
     ImGui::TableSetupColumn("shape", ImGuiTableColumnFlags_WidthFixed, fs * 5.4f);
     ImGui::TableSetupColumn("numel", ImGuiTableColumnFlags_WidthFixed | numel_flag, fs * 2.6f);
     ImGui::TableSetupColumn("|x|/σ", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "tensors", {nullptr, "the dtype as stored", "shape", "elements",
+                                  "max|x| / σ: the outlier badge (a Gaussian of this size stays below ~5)"});
     if (flat) {
       for (int i : order) tensor_row(app, i, T[size_t(i)].name, 0);
     } else {

@@ -14,6 +14,7 @@
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"
+#include "app/gui/table_headers.h"
 #include "widgets/group_chart.h"
 
 namespace qs::app {
@@ -159,7 +160,8 @@ void draw_ranges_view(App& app) {
     ImGui::TableSetupColumn("× med");
     ImGui::TableSetupColumn("max|x|");
     ImGui::TableSetupColumn("SQNR");
-    ImGui::TableHeadersRow();
+    table_headers(st, "top groups", {"group (channel or block) index", "max|x| over the median group's max|x|",
+                                     "the group's largest |x|", "the group's SQNR in dB"});
     for (const auto& [g, ratio] : s.top) {
       const GroupStat& gst = gs.groups[size_t(g)];
       ImGui::TableNextRow();

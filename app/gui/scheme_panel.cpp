@@ -13,6 +13,7 @@
 #include "analysis/transforms/matrix_view.h"
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
+#include "app/gui/table_headers.h"
 
 namespace qs::app {
 namespace {
@@ -173,7 +174,7 @@ void compare_list(App& app) {
     ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("SQNR", ImGuiTableColumnFlags_WidthFixed, fs * 3.6f);
     ImGui::TableSetupColumn("bits/w", ImGuiTableColumnFlags_WidthFixed, fs * 3.0f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "schemes", {nullptr, "SQNR in dB on the selected tensor", "bits per weight"});
     for (size_t i = 0; i < st.schemes.size(); ++i) {
       const SchemeEntry& e = st.schemes[i];
       ImGui::TableNextRow();

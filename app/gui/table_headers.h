@@ -12,4 +12,8 @@ namespace qs::app {
 // `tooltips`: one per column in order (nullptr or missing: none).
 void table_headers(AppState& st, const char* table, std::initializer_list<const char*> tooltips = {});
 
+// One header cell, after TableNextRow(ImGuiTableRowFlags_Headers) and
+// TableSetColumnIndex(column): for header rows drawn by hand (coloured headers).
+void header_cell(AppState& st, const char* table, int column, const char* tooltip = nullptr);
+
 }  // namespace qs::app
