@@ -96,8 +96,9 @@ GroupChartEvents GroupChart(const char* id, ImVec2 size, std::span<const float> 
     const std::string s = tick_label(v, xt.step);
     dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, p1.y + px(3)), text, s.c_str());
   }
-  const ImVec2 xl = ImGui::CalcTextSize(opt.x_label);
-  dl->AddText(ImVec2(p1.x - xl.x, p1.y + px(3) + fs), ImGui::GetColorU32(ImGuiCol_TextDisabled), opt.x_label);
+  const std::string xl = elide(opt.x_label, size.x);
+  dl->AddText(ImVec2(std::max(pos.x, p1.x - ImGui::CalcTextSize(xl.c_str()).x), p1.y + px(3) + fs),
+              ImGui::GetColorU32(ImGuiCol_TextDisabled), xl.c_str());
 
   // Bars, pooled per pixel column; highlighted groups drawn again on top, unpooled.
   const int W = std::max(1, int(p1.x - p0.x));

@@ -166,7 +166,8 @@ Ticks count_ticks(const Frame& f) {
   return f.log_y ? log_ticks(1.0, f.y_max, max_y) : integer_ticks(0.0, f.y_max, max_y);
 }
 
-void draw_axes(ImDrawList* dl, const Frame& f, const Ticks& yt, const HistogramPlotOptions& opt, ImVec2 outer_min) {
+void draw_axes(ImDrawList* dl, const Frame& f, const Ticks& yt, const HistogramPlotOptions& opt, const ImRect& outer) {
+  const ImVec2 outer_min = outer.Min;
   const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f);
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
@@ -181,8 +182,7 @@ void draw_axes(ImDrawList* dl, const Frame& f, const Ticks& yt, const HistogramP
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(x - ts.x * 0.5f, f.y1 + px(4)), text, s.c_str());
   }
-  const ImVec2 ls = ImGui::CalcTextSize(opt.x_label);
-  dl->AddText(ImVec2(0.5f * (f.x0 + f.x1) - ls.x * 0.5f, f.y1 + px(6) + fs), dim, opt.x_label);
+  draw_fitted_label(dl, opt.x_label, 0.5f * (f.x0 + f.x1), f.y1 + px(6) + fs, outer.Min.x, outer.Max.x, dim);
   for (double v : yt.values) {
     const float y = f.y_px(v);
     dl->AddLine(ImVec2(f.x0, y), ImVec2(f.x1, y), grid);
@@ -221,7 +221,9 @@ Rect legend_box(const Frame& f, const std::vector<LegendRow>& rows, std::span<co
   const float fs = ImGui::GetFontSize();
   float widest = 0;
   for (const LegendRow& r : rows) widest = std::max(widest, ImGui::CalcTextSize(r.label).x);
-  const float w = widest + fs * 1.4f + px(12), h = float(rows.size()) * (fs + px(4)) + px(4);
+  // Never wider than the data area: labels are cut with "…" instead (draw_legend).
+  const float w = std::min(widest + fs * 1.4f + px(12), f.width() - px(12));
+  const float h = float(rows.size()) * (fs + px(4)) + px(4);
   const float in = px(6);
   const Rect corners[] = {{f.x1 - in - w, f.y0 + in, f.x1 - in, f.y0 + in + h},
                           {f.x0 + in, f.y0 + in, f.x0 + in + w, f.y0 + in + h}};
@@ -280,7 +282,8 @@ void draw_legend(ImDrawList* dl, const Rect& box, const std::vector<LegendRow>& 
         break;
       case LegendRow::Swatch::Band: dl->AddRectFilled(ImVec2(x, y + px(2)), ImVec2(x + fs, y + fs - px(2)), r.color); break;
     }
-    dl->AddText(ImVec2(x + fs * 1.4f, y), ImGui::GetColorU32(ImGuiCol_Text), r.label);
+    const std::string label = elide(r.label, box.x1 - px(6) - (x + fs * 1.4f));
+    dl->AddText(ImVec2(x + fs * 1.4f, y), ImGui::GetColorU32(ImGuiCol_Text), label.c_str());
     y += fs + px(4);
   }
 }
@@ -437,7 +440,7 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
       ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
   }
   dl->PopClipRect();
-  draw_axes(dl, f, yt, opt, outer.Min);
+  draw_axes(dl, f, yt, opt, outer);
   if (show_legend) draw_legend(dl, legend, rows);
 
   // Hover read-out.

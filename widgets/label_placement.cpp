@@ -12,12 +12,13 @@ std::vector<PlacedLabel> place_labels(std::span<const LabelRequest> labels, cons
   std::vector<Rect> taken(opt.obstacles.begin(), opt.obstacles.end());
   const float m = opt.marker;
   for (const LabelRequest& l : labels) taken.push_back({l.x - m, l.y - m, l.x + m, l.y + m});
-  const float g = opt.gap;
+  // Offsets leave the padded rectangle clear of the point's own marker.
+  const float g = std::max(opt.gap, opt.pad);
   for (size_t i = 0; i < labels.size(); ++i) {
     const LabelRequest& l = labels[i];
     if (!(l.w > 0) || !(l.h > 0)) continue;
     const float hw = l.w * 0.5f, hh = l.h * 0.5f;
-    const float d = std::max(g, m);  // diagonals: clear of the marker's corner
+    const float d = std::max(g, m + opt.pad);  // diagonals: clear of the marker's corner
     const Rect candidates[] = {
         {l.x + g + m, l.y - hh, l.x + g + m + l.w, l.y + hh},            // right
         {l.x - g - m - l.w, l.y - hh, l.x - g - m, l.y + hh},            // left
@@ -30,9 +31,10 @@ std::vector<PlacedLabel> place_labels(std::span<const LabelRequest> labels, cons
     };
     for (const Rect& c : candidates) {
       if (!opt.bounds.contains(c)) continue;
+      const Rect padded{c.x0 - opt.pad, c.y0 - opt.pad, c.x1 + opt.pad, c.y1 + opt.pad};
       bool free = true;
       for (const Rect& t : taken) {
-        if (overlaps(c, t)) {
+        if (overlaps(padded, t)) {
           free = false;
           break;
         }

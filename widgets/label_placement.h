@@ -38,6 +38,7 @@ struct LabelPlacementOptions {
   std::span<const Rect> obstacles;  // text drawn already (legend, titles): never covered
   float gap = 4;                   // between a point and its label
   float marker = 4;                // half the size of every point's marker: labels leave them visible
+  float pad = 2;                   // clear space kept around each label ("p99.9" "mse" not "p99.9mse")
 };
 
 // Candidates around the point, in order: right, left, above, below, then the four

@@ -25,6 +25,13 @@ std::string elide(const std::string& s, float width) {
   return t + "…";
 }
 
+void draw_fitted_label(ImDrawList* dl, const char* text, float cx, float y, float x_min, float x_max, ImU32 col) {
+  const std::string shown = elide(text, x_max - x_min);
+  const float w = ImGui::CalcTextSize(shown.c_str()).x;
+  const float x = std::clamp(cx - w * 0.5f, x_min, std::max(x_min, x_max - w));
+  dl->AddText(ImVec2(x, y), col, shown.c_str());
+}
+
 Ticks spaced_ticks(double lo, double hi, int max_ticks, float width, float gap,
                    const std::function<std::string(double, double)>& label, Ticks (*make)(double, double, int)) {
   // The densest ticks within the budget whose labels keep apart: nice steps jump (1, 2, 5,

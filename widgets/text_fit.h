@@ -4,6 +4,8 @@
 #include <functional>
 #include <string>
 
+#include <imgui.h>
+
 #include "widgets/ticks.h"
 
 namespace qs::widgets {
@@ -11,6 +13,10 @@ namespace qs::widgets {
 // `s` itself when it fits `width` pixels at the current font, else its longest prefix
 // (whole UTF-8 characters) + "…" that does; "" when not even "…" fits.
 std::string elide(const std::string& s, float width);
+
+// `text` centred on cx at height y, but kept within [x_min, x_max] (shifted, then cut with
+// "…" when wider): an axis label under a plot narrower than the label.
+void draw_fitted_label(ImDrawList* dl, const char* text, float cx, float y, float x_min, float x_max, ImU32 col);
 
 // nice_ticks over [lo, hi] with at most `max_ticks`, fewer while two neighbouring labels
 // (centred on their ticks, `label` formats one) would come closer than `gap` pixels on an

@@ -31,7 +31,9 @@ Legend place_legend(const PlotGeometry& g, std::span<const XYSeries> series, std
     widest = std::max(widest, ImGui::CalcTextSize(s.label).x);
   }
   if (lg.rows.empty()) return lg;
-  const float w = fs * 1.4f + widest + px(10), h = float(lg.rows.size()) * (fs + px(2)) + px(6);
+  // Never wider than the data area: labels are cut with "…" instead (draw_legend).
+  const float w = std::min(fs * 1.4f + widest + px(10), g.width() - px(8));
+  const float h = float(lg.rows.size()) * (fs + px(2)) + px(6);
   const float in = px(4);
   const Rect corners[] = {{g.x0 + in, g.y0 + in, g.x0 + in + w, g.y0 + in + h},
                           {g.x1 - in - w, g.y0 + in, g.x1 - in, g.y0 + in + h},
@@ -52,7 +54,8 @@ void draw_legend(ImDrawList* dl, const Legend& lg) {
     if (s->lines || !s->markers)
       dl->AddLine(ImVec2(x, y + fs * 0.5f), ImVec2(x + fs, y + fs * 0.5f), s->color, px(2));
     if (s->markers) dl->AddCircleFilled(ImVec2(x + fs * 0.5f, y + fs * 0.5f), px(3.5f), s->color);
-    dl->AddText(ImVec2(x + fs * 1.4f, y), ImGui::GetColorU32(ImGuiCol_Text), s->label);
+    const std::string label = elide(s->label, lg.box.x1 - px(5) - (x + fs * 1.4f));
+    dl->AddText(ImVec2(x + fs * 1.4f, y), ImGui::GetColorU32(ImGuiCol_Text), label.c_str());
     y += fs + px(2);
   }
 }
@@ -166,8 +169,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     const std::string s2 = tick_label(v, t2.step);
     dl->AddText(ImVec2(g.x1 + px(6), std::clamp(y2_px(v) - fs * 0.5f, g.y0, g.y1 - fs)), dim, s2.c_str());
   }
-  const ImVec2 xl = ImGui::CalcTextSize(opt.x_label);
-  dl->AddText(ImVec2(0.5f * (g.x0 + g.x1) - xl.x * 0.5f, g.y1 + px(6) + fs), dim, opt.x_label);
+  draw_fitted_label(dl, opt.x_label, 0.5f * (g.x0 + g.x1), g.y1 + px(6) + fs, pos.x, pos.x + size.x, dim);
   // The title row: the y label from the left edge, the right axis' label at the right;
   // the title gives way (cut with "…", whole on hover).
   const float row_l = pos.x + px(2), row_r = pos.x + size.x - px(2);
@@ -247,6 +249,7 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     lo.obstacles = obstacles;
     lo.gap = px(3);
     lo.marker = px(4);
+    lo.pad = px(3);
     const std::vector<PlacedLabel> placed = place_labels(req, lo);
     for (size_t i = 0; i < placed.size(); ++i) {
       ev.labels[i].placed = placed[i].placed;

@@ -15,6 +15,7 @@
 #include "app/gui/panels.h"
 #include "app/gui/plot_menu.h"
 #include "app/gui/table_headers.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -99,7 +100,7 @@ void draw_compare_view(App& app) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(i);
       const ImVec2 p = ImGui::GetCursorScreenPos();
-      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + 3), ImVec2(p.x + fs * 0.7f, p.y + fs - 1),
+      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + widgets::px(3)), ImVec2(p.x + fs * 0.7f, p.y + fs - widgets::px(1)),
                                                 scheme_color(i), 2.0f);
       char label[16];
       std::snprintf(label, sizeof label, "  %d", i + 1);

@@ -266,14 +266,14 @@ void levels_on_tensor(App& app) {
     int shown = 0;
     for (auto it = a; it < b; ++it) {
       const float x = float(x0 + (double(*it) - lo) / (hi - lo) * (x1 - x0));
-      dl->AddLine(ImVec2(x, y0 + 2), ImVec2(x, y1 - 2), col, widgets::px(1));
+      dl->AddLine(ImVec2(x, y0 + widgets::px(2)), ImVec2(x, y1 - widgets::px(2)), col, widgets::px(1));
       ++shown;
     }
     char n[48];
     std::snprintf(n, sizeof n, "%d in view", shown);
     const ImVec2 ns = ImGui::CalcTextSize(n);
     const ImVec2 np(x1 - ns.x - 6, y0 + (strip_h - 3 - ns.y) * 0.5f);
-    dl->AddRectFilled(ImVec2(np.x - 4, y0 + 1), ImVec2(x1 - 1, y1 - 1), ImGui::GetColorU32(ImGuiCol_FrameBg));
+    dl->AddRectFilled(ImVec2(np.x - widgets::px(4), y0 + 1), ImVec2(x1 - 1, y1 - 1), ImGui::GetColorU32(ImGuiCol_FrameBg));
     dl->AddText(np, ImGui::GetColorU32(ImGuiCol_TextDisabled), n);
   }
 }

@@ -65,9 +65,8 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   // than magnified with FontGlobalScale, which would blur them.
   float sx = 1.0f, sy = 1.0f;
   glfwGetWindowContentScale(w, &sx, &sy);
-  p->scale_ = o.scale > 0 ? o.scale : std::max(1.0f, std::max(sx, sy));
-  widgets::SetUiScale(p->scale_);
-  p->scale_ = widgets::UiScale();  // clamped
+  p->scale_forced_ = o.scale > 0;
+  glfwSetWindowContentScaleCallback(w, &Platform::scale_callback);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -76,8 +75,16 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   // No keyboard navigation between widgets: the arrow keys belong to the tensor browser.
   ImGui_ImplGlfw_InitForOpenGL(w, true);
   ImGui_ImplOpenGL3_Init("#version 130");
+  p->apply_scale(p->scale_forced_ ? o.scale : std::max(1.0f, std::max(sx, sy)));
+  return p;
+}
 
-  const float px = 15.0f * p->scale_;
+void Platform::apply_scale(float scale) {
+  widgets::SetUiScale(scale);
+  scale_ = widgets::UiScale();  // clamped
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  const float px = 15.0f * scale_;
   bool loaded = false;
   for (const char* path : kFontPaths) {
     if (std::filesystem::exists(path) && io.Fonts->AddFontFromFileTTF(path, px, nullptr, glyph_ranges())) {
@@ -87,11 +94,15 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   }
   if (!loaded) {
     ImFontConfig cfg;
-    cfg.SizePixels = 13.0f * p->scale_;
+    cfg.SizePixels = 13.0f * scale_;
     io.Fonts->AddFontDefault(&cfg);
   }
-  p->set_theme(Theme::Dark);
-  return p;
+  set_theme(theme_);  // the style's sizes, scaled afresh
+}
+
+void Platform::scale_callback(GLFWwindow* w, float sx, float sy) {
+  auto* self = static_cast<Platform*>(glfwGetWindowUserPointer(w));
+  if (self && !self->scale_forced_) self->pending_scale_ = std::max(1.0f, std::max(sx, sy));
 }
 
 Platform::~Platform() {
@@ -116,6 +127,13 @@ void Platform::poll(bool wait_for_events) {
 }
 
 void Platform::begin_frame() {
+  // Between frames, before the backends build this frame's font texture.
+  if (pending_scale_ > 0 && pending_scale_ != scale_) {
+    apply_scale(pending_scale_);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  pending_scale_ = 0;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
 }
@@ -184,6 +202,7 @@ Result<std::string> Platform::png_region(float x0, float y0, float x1, float y1)
 }
 
 void Platform::set_theme(Theme t) {
+  theme_ = t;
   ImGuiStyle& st = ImGui::GetStyle();
   st = ImGuiStyle();
   if (t == Theme::Dark) {

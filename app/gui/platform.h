@@ -50,8 +50,13 @@ class Platform {
  private:
   Platform() = default;
   static void drop_callback(GLFWwindow* w, int count, const char** paths);
+  static void scale_callback(GLFWwindow* w, float sx, float sy);
+  void apply_scale(float scale);  // fonts rasterized at the scale, style and widgets scaled
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
+  bool scale_forced_ = false;   // --scale: the monitor's scale is ignored
+  float pending_scale_ = 0.0f;  // the window moved to a monitor of another scale
+  Theme theme_ = Theme::Dark;
   std::string ini_;
   std::function<void(const std::string&)> drop_cb_;
 };

@@ -14,6 +14,7 @@
 #include "app/gui/app.h"
 #include "app/gui/panels.h"
 #include "app/gui/table_headers.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -181,7 +182,7 @@ void compare_list(App& app) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(int(i));
       const ImVec2 p = ImGui::GetCursorScreenPos();
-      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + 3), ImVec2(p.x + fs * 0.6f, p.y + fs - 1),
+      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + widgets::px(3)), ImVec2(p.x + fs * 0.6f, p.y + fs - widgets::px(1)),
                                                 scheme_color(int(i)), 2.0f);
       ImGui::SetCursorScreenPos(ImVec2(p.x + fs * 0.9f, p.y));
       const std::string spec = print_spec(e.scheme);

@@ -21,7 +21,9 @@ void expect_clean(std::span<const LabelRequest> req, const std::vector<PlacedLab
     EXPECT_FLOAT_EQ(r.height(), req[i].h);
     for (size_t j = i + 1; j < out.size(); ++j) {
       if (out[j].placed) {
-        EXPECT_FALSE(overlaps(r, out[j].rect)) << "labels " << i << " and " << j;
+        // Apart by the padding, not merely not overlapping.
+        const Rect grown{r.x0 - opt.pad, r.y0 - opt.pad, r.x1 + opt.pad, r.y1 + opt.pad};
+        EXPECT_FALSE(overlaps(grown, out[j].rect)) << "labels " << i << " and " << j;
       }
     }
     for (const Rect& o : opt.obstacles) EXPECT_FALSE(overlaps(r, o)) << "label " << i << " covers an obstacle";

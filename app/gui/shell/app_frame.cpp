@@ -96,7 +96,9 @@ void App::draw_status_bar(float height) {
     ImGui::TextDisabled("no model — Ctrl+O to open one, or drop a file on the window");
   }
   const bool busy = explore_job_->busy() || scan_job_->busy();
-  ImGui::SameLine(ImGui::GetWindowWidth() * 0.5f);
+  // The right half, or after the file's name when that is longer (never over it).
+  ImGui::SameLine();
+  ImGui::SameLine(std::max(ImGui::GetWindowWidth() * 0.5f, ImGui::GetCursorPosX() + ImGui::GetFontSize()));
   if (export_) {
     ImGui::TextDisabled("%s", export_status().c_str());
     ImGui::SameLine();
