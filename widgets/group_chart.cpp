@@ -94,7 +94,8 @@ GroupChartEvents GroupChart(const char* id, ImVec2 size, std::span<const float> 
   for (double v : xt.values) {
     const float x = float(p0.x + v / double(G) * (p1.x - p0.x));
     const std::string s = tick_label(v, xt.step);
-    dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, p1.y + px(3)), text, s.c_str());
+    const float w = ImGui::CalcTextSize(s.c_str()).x;  // shifted inward at the widget's edges
+    dl->AddText(ImVec2(std::clamp(x - w * 0.5f, pos.x, pos.x + size.x - w), p1.y + px(3)), text, s.c_str());
   }
   const std::string xl = elide(opt.x_label, size.x);
   dl->AddText(ImVec2(std::max(pos.x, p1.x - ImGui::CalcTextSize(xl.c_str()).x), p1.y + px(3) + fs),

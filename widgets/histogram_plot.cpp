@@ -179,8 +179,8 @@ void draw_axes(ImDrawList* dl, const Frame& f, const Ticks& yt, const HistogramP
     const float x = f.x_px(v);
     dl->AddLine(ImVec2(x, f.y0), ImVec2(x, f.y1), grid);
     const std::string s = tick_label(v, xt.step);
-    const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(x - ts.x * 0.5f, f.y1 + px(4)), text, s.c_str());
+    const ImVec2 ts = ImGui::CalcTextSize(s.c_str());  // shifted inward at the widget's edges
+    dl->AddText(ImVec2(std::clamp(x - ts.x * 0.5f, outer.Min.x, outer.Max.x - ts.x), f.y1 + px(4)), text, s.c_str());
   }
   draw_fitted_label(dl, opt.x_label, 0.5f * (f.x0 + f.x1), f.y1 + px(6) + fs, outer.Min.x, outer.Max.x, dim);
   for (double v : yt.values) {

@@ -155,7 +155,8 @@ XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<cons
     const float x = g.x_px(v);
     dl->AddLine(ImVec2(x, g.y0), ImVec2(x, g.y1), grid);
     const std::string s = x_label_of(v, xt.step);
-    dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, g.y1 + px(4)), text, s.c_str());
+    const float w = ImGui::CalcTextSize(s.c_str()).x;  // shifted inward at the widget's edges
+    dl->AddText(ImVec2(std::clamp(x - w * 0.5f, pos.x, pos.x + size.x - w), g.y1 + px(4)), text, s.c_str());
   }
   for (double v : yt.values) {
     const float y = y_px(v);
