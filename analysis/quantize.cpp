@@ -557,17 +557,6 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   return R;
 }
 
-void set_dequant_values(QuantizeResult& r, std::vector<std::pair<float, uint64_t>> values) {
-  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  r.dequant_values.clear();
-  r.dequant_counts.clear();
-  for (const auto& [v, n] : values) {
-    if (!r.dequant_values.empty() && r.dequant_values.back() == v) r.dequant_counts.back() += n;
-    else r.dequant_values.push_back(v), r.dequant_counts.push_back(n);
-  }
-  r.has_dequant_values = true;
-}
-
 nlohmann::json params_to_json(const QuantizeResult& r) {
   const Scheme& s = r.scheme;
   const bool scaled = has_scale(s);
