@@ -5,6 +5,8 @@
 //   - levels: the scheme's representable values, as a rug of ticks when they are
 //     resolvable on screen and as a density band otherwise
 //   - clip: a shaded clip range with two draggable handles
+// Layout: the count axis' name on a row above the data area, the legend inside it in the
+// top corner the bars leave free.
 // Mouse: wheel zooms around the cursor, left-drag pans, double-click resets the view to
 // [data_lo, data_hi]; hovering shows the bin range and counts.
 #include <cstdint>
@@ -28,6 +30,11 @@ struct HistogramLayer {
   // hold spikes many times taller than x's; fitting them would flatten x to a sliver.
   // A layer that does not fit the axis is clipped at the top (the tooltip keeps counts).
   bool fits_axis = true;
+  // Stems instead of bins: counts[i] values sit exactly at stems[i] (ascending), drawn as
+  // a vertical line each (lo, hi unused). x̂ of a one-group scheme takes only the levels'
+  // values: binned, bins and levels alias (255 levels in 256 bins give spikes of one and
+  // two levels side by side); a stem per level shows each level's count.
+  std::span<const float> stems;
 };
 
 struct ClipHandles {
@@ -43,8 +50,9 @@ struct HistogramPlotOptions {
   std::span<const float> levels;     // ascending
   const char* levels_label = "levels";
   double band_lo = 0, band_hi = 0;   // a shaded value interval behind the bars (hi > lo)
-  const char* band_label = "";
+  const char* band_label = "";      // a legend row for the band
   bool legend = true;  // the layers' (and levels') legend in the top-right corner
+  float min_left = 0;  // at least this many pixels left of the data area (rows aligned with it)
 };
 
 struct PlotEvents {
@@ -56,6 +64,7 @@ struct PlotEvents {
   int visible_levels = 0;      // levels inside the view
   bool levels_as_band = false;
   ImVec2 plot_min, plot_max;   // the data area in screen pixels (scripted drags aim at it)
+  int stems_drawn = 0;         // stems inside the view (a stem layer)
 };
 
 PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,

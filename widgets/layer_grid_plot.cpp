@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/ui_scale.h"
+
 namespace qs::widgets {
 namespace {
 
@@ -38,13 +40,13 @@ LayerGridEvent LayerGridPlot(const char* id, ImVec2 size, const LayerGridInput& 
   left += fs * 0.6f;
   const float head = ImGui::GetTextLineHeightWithSpacing();
   const float cell_w = std::max(fs * 2.0f, (size.x - left - ImGui::GetStyle().ScrollbarSize) / float(in.cols));
-  const float cell_h = std::clamp((size.y - head - 4) / float(in.rows), 3.0f, fs * 1.2f);
+  const float cell_h = std::clamp((size.y - head - px(4)) / float(in.rows), px(3), fs * 1.2f);
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   // Column labels stay put above the scrolling cells.
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (int c = 0; c < in.cols; ++c) {
-    const std::string l = fit(in.col_labels[size_t(c)], cell_w - 4);
+    const std::string l = fit(in.col_labels[size_t(c)], cell_w - px(4));
     const float w = ImGui::CalcTextSize(l.c_str()).x;
     dl->AddText(ImVec2(p0.x + left + cell_w * (float(c) + 0.5f) - w / 2, p0.y), dim, l.c_str());
   }
@@ -91,7 +93,7 @@ LayerGridEvent LayerGridPlot(const char* id, ImVec2 size, const LayerGridInput& 
           dl->AddText(ImVec2((a.x + b.x - w) / 2, (a.y + b.y - ImGui::GetTextLineHeight()) / 2), IM_COL32_WHITE, "▼");
         }
       }
-      if (int(i) == in.selected || int(i) == ev.hovered) dl->AddRect(a, b, text, 0, 0, int(i) == in.selected ? 2.0f : 1.0f);
+      if (int(i) == in.selected || int(i) == ev.hovered) dl->AddRect(a, b, text, 0, 0, px(int(i) == in.selected ? 2.0f : 1.0f));
     }
   }
   ImGui::EndChild();

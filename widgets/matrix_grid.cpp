@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/ui_scale.h"
+
 namespace qs::widgets {
 
 void MatrixGrid(const char* id, ImVec2 size, std::span<const float> v, int rows, int cols, double scale,
@@ -28,7 +30,8 @@ void MatrixGrid(const char* id, ImVec2 size, std::span<const float> v, int rows,
       // Alpha carries the magnitude, so small values fade into the background in both themes.
       const ImU32 col = x >= 0 ? IM_COL32(245, 150, 60, int(255 * t)) : IM_COL32(90, 150, 240, int(255 * t));
       const ImVec2 a(p0.x + cw * float(c), p0.y + ch * float(r));
-      dl->AddRectFilled(ImVec2(a.x + 1, a.y + 1), ImVec2(a.x + cw - 1, a.y + ch - 1), col);
+      const float gap = std::min(px(1), std::min(cw, ch) * 0.2f);
+      dl->AddRectFilled(ImVec2(a.x + gap, a.y + gap), ImVec2(a.x + cw - gap, a.y + ch - gap), col);
     }
   }
   dl->AddRect(p0, ImVec2(p0.x + size.x, p0.y + size.y), grid);

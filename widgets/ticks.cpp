@@ -25,6 +25,15 @@ Ticks nice_ticks(double lo, double hi, int max_ticks) {
   return t;
 }
 
+Ticks integer_ticks(double lo, double hi, int max_ticks) {
+  Ticks t = nice_ticks(lo, hi, max_ticks);
+  if (t.step >= 1.0 || t.values.empty()) return t;
+  t.values.clear();
+  t.step = 1.0;
+  for (double v = std::ceil(lo - 1e-9); v <= hi + 1e-9; v += 1.0) t.values.push_back(v == 0.0 ? 0.0 : v);
+  return t;
+}
+
 Ticks log_ticks(double lo, double hi, int max_ticks) {
   Ticks t;
   if (!(lo > 0) || !(hi > lo)) return t;

@@ -13,6 +13,9 @@ struct Ticks {
 
 // At most about `max_ticks` ticks covering [lo, hi] (lo < hi, both finite).
 Ticks nice_ticks(double lo, double hi, int max_ticks);
+// Ticks on a count axis over [lo, hi]: nice_ticks with a step of at least 1, so labels
+// printed as integers never repeat (a max count of 2 gives 0, 1, 2, not 0, 0.5, 1, …).
+Ticks integer_ticks(double lo, double hi, int max_ticks);
 // Decades 10^k inside [lo, hi] (lo > 0) for a log axis; at most max_ticks of them.
 Ticks log_ticks(double lo, double hi, int max_ticks);
 // Ticks on an axis that holds log2 of a quantity (k = 1, 2, 4, …): whole exponents in

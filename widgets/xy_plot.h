@@ -3,13 +3,19 @@
 // sawtooth), drawn with ImGui draw lists like the histogram plot: the caller owns the
 // data and the x range; the wheel zooms x around the cursor, dragging pans, double-click
 // resets to [data_lo, data_hi]. Hovering calls `tooltip(x)` to describe that x.
+// Layout: the title (y_label) and the right axis' label on a row above the data area,
+// cut with "…" when they would meet; the legend in the data area's corner that covers the
+// fewest points; point labels placed so that none covers another, the legend or a point
+// (label_placement.h): the ones that find no room show on hover.
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <imgui.h>
 
 #include "widgets/histogram_plot.h"
+#include "widgets/label_placement.h"
 
 namespace qs::widgets {
 
@@ -21,6 +27,9 @@ struct XYSeries {
   bool lines = true;                       // connect the points
   bool markers = false;                    // a dot at every point
   std::span<const std::string> point_labels;  // text beside each point (scatter plots)
+  // The order in which point labels claim room (indices into the points; the first win a
+  // crowded spot); empty: index order.
+  std::span<const size_t> label_order;
   bool right_axis = false;                 // plotted against the second y axis
 };
 
@@ -54,11 +63,20 @@ struct XYPlotOptions {
   bool legend = true;  // the series' labels in the plot's top-left corner
 };
 
+// A point label as drawn: its rectangle in screen pixels when it found room.
+struct XYLabelBox {
+  std::string text;
+  bool placed = false;
+  Rect rect;
+};
+
 struct XYPlotEvents {
   bool view_changed = false;
   bool hovered = false;
   double hover_x = 0;
   ImVec2 plot_min, plot_max;
+  Rect legend;                      // empty when there is none
+  std::vector<XYLabelBox> labels;   // every point label inside the data area
 };
 
 XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<const XYSeries> series,

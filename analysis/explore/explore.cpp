@@ -59,6 +59,7 @@ ExploreResult explore(std::span<const float> x, std::span<const int64_t> shape,
   QuantizeOptions o;
   if (r.hist_x) o.hist_x = hs;
   o.hist_dequant = hs;
+  o.dequant_values = true;  // a one-group x̂ is drawn as a stem per level (no aliasing)
   o.threads = r.threads;
   o.control = control;
   o.tensor_clip = r.tensor_clip;

@@ -43,7 +43,8 @@ struct GroupSummary {
 };
 
 struct ExploreResult {
-  QuantizeResult q;           // metrics, layout and params of every group (no codes/x̂ kept)
+  QuantizeResult q;           // metrics, layout and params of every group (no codes/x̂ kept);
+                              // q.dequant_values: x̂ per level where the quantizer counts them
   Histogram hist_x, hist_dequant;
   GroupSummary group;
   std::vector<float> levels;  // representable values of `group`

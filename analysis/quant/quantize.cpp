@@ -248,7 +248,8 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
   // One group, integer codes: x̂ takes at most 2^bits values, so its histogram is the code
   // histogram with each code's x̂ binned once, instead of binning every element's x̂. The
   // code's x̂ is computed with the kernel's float arithmetic, so the bins are identical.
-  const bool code_hist = hd && simd && !periodic && R.groups.size() == 1;
+  // The same counts give x̂'s distinct values (opt.dequant_values).
+  const bool code_hist = (hd || opt.dequant_values) && simd && !periodic && R.groups.size() == 1;
   const CodeSlots slots = code_slots(s);
   // The int kernel skips the x̂ stores when nothing reads them.
   const bool need_xhat = opt.keep_dequant || (hd && !code_hist) || he;
@@ -529,16 +530,21 @@ QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape
     for (size_t k = 0; k < slots.count; ++k) seen[k] |= code_count[k] > 0 ? 1 : 0;
     const GroupParams& g = R.groups[0];
     Histogram h;
-    h.spec = *hd;
-    h.counts.assign(size_t(hd->bins), 0);
+    if (hd) {
+      h.spec = *hd;
+      h.counts.assign(size_t(hd->bins), 0);
+    }
+    std::vector<std::pair<float, uint64_t>> values;
     for (size_t k = 0; k < slots.count; ++k) {
       if (code_count[k] == 0) continue;
       const float q = float(int32_t(k) - slots.offset);
       const float xh = float_zp ? q * g.scale + g.zero_point : has_zp ? (q - g.zero_point) * g.scale : q * g.scale;
-      const int32_t b = histogram_bin(*hd, double(xh));
-      if (b >= 0) h.counts[size_t(b)] += code_count[k];
+      if (hd)
+        if (const int32_t b = histogram_bin(*hd, double(xh)); b >= 0) h.counts[size_t(b)] += code_count[k];
+      if (opt.dequant_values && std::isfinite(xh)) values.emplace_back(xh, code_count[k]);
     }
-    R.hist_dequant = std::move(h);
+    if (hd) R.hist_dequant = std::move(h);
+    if (opt.dequant_values) set_dequant_values(R, std::move(values));
   }
   for (uint8_t v : seen) codes_used += v;
   merge_hist(hx, R.hist_x, &ThreadState::hx);

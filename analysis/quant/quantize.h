@@ -60,6 +60,8 @@ struct QuantizeOptions {
   // A scheme with a transform: its inputs and per-tensor caches (smooth needs act_max).
   const TransformInputs* transform = nullptr;
   bool keep_transformed = false;  // fill QuantizeResult::transformed (x′, the quantizer's input)
+  // Fill QuantizeResult::dequant_values where the quantizer counts per code anyway.
+  bool dequant_values = false;
 };
 
 struct QuantizeResult {
@@ -74,7 +76,19 @@ struct QuantizeResult {
   std::optional<TransformReport> transform;  // a scheme with a transform (null for an empty tensor)
   std::vector<float> transformed;            // x′ when keep_transformed
   std::string error;  // a transform that cannot run on this data (NaN for rot, no maxima for smooth): metrics empty
+  // With QuantizeOptions::dequant_values, on the paths that count elements per code (one
+  // group: quantize_sorted, and quantize()'s integer kernel): x̂'s distinct finite values,
+  // ascending, and how many finite elements take each. A one-group x̂ takes only the
+  // grid's values, so these are exact per-level counts with no binning (a histogram of x̂
+  // aliases against the level spacing). has_dequant_values is false on the other paths.
+  bool has_dequant_values = false;
+  std::vector<float> dequant_values;
+  std::vector<uint64_t> dequant_counts;
 };
+
+// Sorts (value, count) pairs, merges equal values (−0 and +0 are one value) and stores
+// them in r.dequant_values / dequant_counts.
+void set_dequant_values(QuantizeResult& r, std::vector<std::pair<float, uint64_t>> values);
 
 // Preconditions: s validated, x.size() == Π shape, layout valid (make_layout succeeded).
 QuantizeResult quantize(std::span<const float> x, std::span<const int64_t> shape, const Scheme& s,

@@ -205,6 +205,7 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
     b_begin = first_false(sv, a_end, n, [&](float f) { return !(f > p.clip_hi); });
   }
   auto clipped = [&](float f) { return classify(f).clipped; };
+  std::vector<std::pair<float, uint64_t>> values;  // one per run: a code and its x̂
   DD px_i = sv.prefix_x(0), px2_i = sv.prefix_x2(0);
   for (int64_t i = 0; i < n;) {
     const ElementResult first = classify(v[i]);
@@ -227,6 +228,7 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
       const int b = histogram_bin(*hd, c);
       if (b >= 0) hist_d.counts[size_t(b)] += uint64_t(m);
     }
+    if (opt.dequant_values && std::isfinite(c)) values.emplace_back(float(c), uint64_t(m));
     // max |x − x̂| sits at one of the run's ends (x − x̂ is monotone in the run).
     for (const float end : {v[i], v[j - 1]}) {
       const double err = std::fabs(double(end) - c);
@@ -314,6 +316,7 @@ QuantizeResult quantize_sorted(const SortedValues& sv, std::span<const int64_t> 
   if (sums.sum_abs_err < 0) sums.sum_abs_err = 0;
   if (hd) R.hist_dequant = std::move(hist_d);
   if (he) R.hist_error = std::move(hist_e);
+  if (opt.dequant_values) set_dequant_values(R, std::move(values));
   R.metrics = finalize_metrics(sums, sv.numel, sv.numel - n, codes_used, bits_per_weight(s, sv.numel, 1));
   return R;
 }

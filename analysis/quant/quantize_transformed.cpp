@@ -325,6 +325,7 @@ QuantizeResult quantize_transformed(std::span<const float> x, std::span<const in
   bo.hist_dequant.reset();
   bo.hist_error.reset();
   bo.hist_error_from_params = nullptr;
+  bo.dequant_values = false;  // x̂ is mapped back: it does not sit on x′'s levels
   bo.tensor_clip.reset();  // a cached clip is x's, and clipping applies to x′
   bo.transform = nullptr;
   bo.keep_transformed = false;

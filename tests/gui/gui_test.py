@@ -550,6 +550,9 @@ def main():
     elif test == "stored_tfjs":
         import gui_stored_tfjs  # the Stored view on a TF.js model, in its own file
         gui_stored_tfjs.run(sys.modules[__name__])
+    elif test in ("window_sizes", "map_labels", "dequant_stems"):
+        import gui_sizes  # window sizes, content scale, point labels, x̂ stems: in their own file
+        gui_sizes.run(sys.modules[__name__], test)
     elif test == "outliers":
         import gui_outliers  # the Outliers view's test, in its own file (next to this one)
         gui_outliers.run(sys.modules[__name__], model)

@@ -11,6 +11,7 @@
 
 #include "widgets/histogram_plot.h"
 #include "widgets/plot_geometry.h"
+#include "widgets/ticks.h"
 
 namespace qs::widgets {
 namespace {
@@ -40,12 +41,26 @@ class Headless : public ::testing::Test {
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImVec2(1000, 700));
     ImGui::Begin("test", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove);
-    HistogramLayer layer{counts, 0.0, 4.0, IM_COL32(50, 100, 200, 255), false, "x"};
+    std::vector<HistogramLayer> layers(1);
+    layers[0].counts = counts;
+    layers[0].lo = 0.0;
+    layers[0].hi = 4.0;
+    layers[0].color = IM_COL32(50, 100, 200, 255);
+    layers[0].label = "x";
+    if (!stem_values.empty()) {
+      HistogramLayer st;
+      st.counts = stem_counts;
+      st.stems = stem_values;
+      st.color = IM_COL32(240, 150, 60, 255);
+      st.label = "x̂";
+      st.fits_axis = false;
+      layers.push_back(st);
+    }
     HistogramPlotOptions opt;
     opt.data_lo = -3;
     opt.data_hi = 3;
     opt.levels = levels;
-    PlotEvents ev = HistogramPlot("plot", ImVec2(800, 500), view, std::span(&layer, 1), &clip, opt);
+    PlotEvents ev = HistogramPlot("plot", ImVec2(800, 500), view, layers, &clip, opt);
     ImGui::End();
     ImGui::Render();
     draw_list = ImGui::GetDrawData()->CmdListsCount > 0 ? ImGui::GetDrawData()->CmdLists[0] : nullptr;
@@ -70,6 +85,8 @@ class Headless : public ::testing::Test {
 
   std::vector<uint64_t> counts = {0, 0, 10, 0};  // bins of 1 over [0, 4): only [2, 3) filled
   std::vector<float> levels;
+  std::vector<float> stem_values;
+  std::vector<uint64_t> stem_counts;
   PlotRange view{-2, 4};
   ClipHandles clip{true, -1, 1, false};
   const ImDrawList* draw_list = nullptr;
@@ -79,9 +96,11 @@ TEST_F(Headless, PlotAreaAndBarGeometry) {
   const PlotEvents ev = frame(-100, -100, false);
   const float fs = ImGui::GetFontSize();
   const ImVec2 origin = ImGui::GetStyle().WindowPadding;  // the widget's top-left
-  EXPECT_FLOAT_EQ(ev.plot_min.x, origin.x + fs * 4.2f);  // room for the count labels
+  // Left: the widest count label ("10", narrower than the 2-font-size minimum) and a gap.
+  EXPECT_FLOAT_EQ(ev.plot_min.x, origin.x + fs * 2.0f + 10);
+  EXPECT_FLOAT_EQ(ev.plot_min.y, origin.y + fs + 4);  // the axis' name on a row above
   EXPECT_FLOAT_EQ(ev.plot_max.x, origin.x + 800 - 10);
-  EXPECT_FLOAT_EQ(ev.plot_max.y, origin.y + 500 - fs * 2.6f);  // room for the value axis
+  EXPECT_FLOAT_EQ(ev.plot_max.y, origin.y + 500 - fs * 2.0f - 10);  // ticks and the value label below
   // The one filled bin, [2, 3), is a rectangle from the axis to count 10 under 8% headroom.
   PlotGeometry g = geometry(ev);
   g.y_max = 10 * 1.08;
@@ -180,6 +199,34 @@ TEST_F(Headless, LevelsAsTicksOrAsABand) {
   ev = frame(-100, -100, false);
   EXPECT_TRUE(ev.levels_as_band);
   EXPECT_EQ(ev.visible_levels, 3001);
+}
+
+TEST_F(Headless, StemsStandAtTheirValuesWithTheirCounts) {
+  clip.show = false;
+  // Three values of a grid, one stem each: a line from the axis to its own count (not a
+  // bin's sum), so 255 levels in 256 bins can no longer alternate one and two levels.
+  stem_values = {-1.0f, 0.5f, 2.25f};
+  stem_counts = {4, 8, 2};
+  const PlotEvents ev = frame(-100, -100, false);
+  EXPECT_EQ(ev.stems_drawn, 3);
+  PlotGeometry g = geometry(ev);
+  g.y_max = 10 * 1.08;  // x's bin (10) fits the axis; the stems do not set it
+  for (size_t i = 0; i < stem_values.size(); ++i) {
+    const float x = std::floor(g.x_px(stem_values[i])) + 0.5f;
+    bool found = false;
+    for (const ImDrawVert& v : draw_list->VtxBuffer)
+      found |= std::fabs(v.pos.x - x) < 1.5f && std::fabs(v.pos.y - g.y_px(double(stem_counts[i]))) < 1.5f;
+    EXPECT_TRUE(found) << "stem " << i << " reaches its count";
+  }
+  // Out of view: not drawn.
+  view = {0.0, 1.0};
+  EXPECT_EQ(frame(-100, -100, false).stems_drawn, 1);
+}
+
+TEST_F(Headless, CountAxisTicksAreDistinctIntegers) {
+  // A max count of 2 used to print "0 0 1 1 2" (steps of 0.5 formatted as integers).
+  const Ticks t = integer_ticks(0.0, 2.16, 8);
+  ASSERT_EQ(t.values, (std::vector<double>{0, 1, 2}));
 }
 
 }  // namespace

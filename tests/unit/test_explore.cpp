@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
 namespace qs {
@@ -206,6 +207,79 @@ TEST(Explore, CachedTensorClipEqualsCalibrating) {
     EXPECT_EQ(plain.q.groups[0].clip_hi, cached.q.groups[0].clip_hi) << sp;
     EXPECT_EQ(plain.q.metrics.sums.sum_err2, cached.q.metrics.sums.sum_err2) << sp;
     EXPECT_EQ(plain.hist_dequant.counts, cached.hist_dequant.counts) << sp;
+  }
+}
+
+}  // namespace
+}  // namespace qs
+
+namespace qs {
+namespace {
+
+// x̂ of a one-group scheme as a stem per level (ExploreResult::q.dequant_values): every
+// used level exactly once, with the number of elements that round to it; the same on the
+// fused kernel and on the sorted-values path. Binning x̂ into the plot's 256 bins put
+// 255 levels into them as 1, 1, …, 2 (double spikes); stems cannot alias.
+TEST(Explore, DequantValuesAreOneStemPerUsedLevel) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n(0.0f, 0.02f);
+  std::vector<float> x(1 << 16);
+  for (float& v : x) v = n(rng);
+  x[77] = std::numeric_limits<float>::quiet_NaN();  // not counted
+  const std::vector<int64_t> shape = {256, 256};
+  const SortedValues sv = build_sorted_values(x);
+  for (const char* sp : {"absmax:bits=8", "minmax:bits=4", "absmax:bits=8,clip=percentile,p=99", "fp8_e4m3"}) {
+    ExploreRequest r;
+    r.scheme = spec(sp);
+    r.view_lo = -0.1;
+    r.view_hi = 0.1;
+    // The fused kernel counts codes for integer schemes only; the sorted path for all.
+    const bool integer = r.scheme.kind != Kind::Float;
+    for (const SortedValues* sorted : {static_cast<const SortedValues*>(nullptr), &sv}) {
+      const ExploreResult e = explore(x, shape, r, nullptr, sorted);
+      if (!sorted && !integer) {
+        EXPECT_FALSE(e.q.has_dequant_values) << sp;
+        continue;
+      }
+      ASSERT_TRUE(e.q.has_dequant_values) << sp;
+      const auto& v = e.q.dequant_values;
+      const auto& c = e.q.dequant_counts;
+      ASSERT_EQ(v.size(), c.size());
+      // One stem per used code; a cast's −0 and +0 are two codes of one value.
+      EXPECT_GE(e.q.metrics.codes_used - int64_t(v.size()), 0) << sp;
+      EXPECT_LE(e.q.metrics.codes_used - int64_t(v.size()), integer ? 0 : 1) << sp;
+      uint64_t total = 0;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (i > 0) {
+          EXPECT_LT(v[i - 1], v[i]) << sp << ": ascending, no level twice";
+        }
+        EXPECT_TRUE(std::binary_search(e.levels.begin(), e.levels.end(), v[i])) << sp << ": " << v[i] << " is a level";
+        EXPECT_GT(c[i], 0u);
+        total += c[i];
+      }
+      EXPECT_EQ(total, x.size() - 1) << sp << ": every finite element once";
+      // Brute force: x̂ of every element, counted by value.
+      QuantizeOptions keep;
+      keep.keep_dequant = true;
+      const QuantizeResult q = quantize(x, shape, r.scheme, keep);
+      std::map<float, uint64_t> by_value;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (std::isfinite(x[i])) ++by_value[q.dequant[i] == 0.0f ? 0.0f : q.dequant[i]];
+      ASSERT_EQ(by_value.size(), v.size()) << sp;
+      size_t k = 0;
+      for (const auto& [value, count] : by_value) {
+        EXPECT_EQ(value, v[k]) << sp;
+        EXPECT_EQ(count, c[k]) << sp << " at " << value;
+        ++k;
+      }
+    }
+  }
+  // Many groups: x̂ takes many values (a histogram reads right); a transform maps x̂
+  // back off the levels. Neither has stems.
+  for (const char* sp : {"absmax:bits=8,gran=block,block=32", "absmax:bits=8,keep=4"}) {
+    ExploreRequest r;
+    r.scheme = spec(sp);
+    EXPECT_FALSE(explore(x, shape, r, nullptr, nullptr).q.has_dequant_values) << sp;
   }
 }
 

@@ -11,6 +11,7 @@
 #include "app/gui/actions/actions.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/platform.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 
@@ -85,6 +86,36 @@ json dump_outliers(App& app) {
   return out;
 }
 
+json rect_json(const LayoutRect& r, float sc) { return json::array({r.x0 * sc, r.y0 * sc, r.x1 * sc, r.y1 * sc}); }
+
+// The window's layout as the last frame drew it (tabs, regions, cut headers), and the
+// format map's point labels: the window-size tests check that nothing reads cut or
+// overlapping.
+json dump_layout(const AppState& st, float sc) {
+  const LayoutReport& lr = st.layout;
+  json tabs = json::array();
+  for (const LayoutReport::Tab& t : lr.tabs)
+    tabs.push_back({{"title", t.title}, {"rect", rect_json(t.rect, sc)}, {"whole", t.whole}});
+  json labels = json::array();
+  for (const widgets::XYLabelBox& l : st.map_labels)
+    labels.push_back({{"text", l.text}, {"placed", l.placed},
+                      {"rect", l.placed ? json::array({l.rect.x0 * sc, l.rect.y0 * sc, l.rect.x1 * sc, l.rect.y1 * sc})
+                                        : json(nullptr)}});
+  const ImGuiIO& io = ImGui::GetIO();
+  return {{"scale", widgets::UiScale()},
+          {"font_size", ImGui::GetFontSize()},
+          {"window", {io.DisplaySize.x * sc, io.DisplaySize.y * sc}},
+          {"tabs", tabs},
+          {"tabs_scroll", lr.tabs_scroll},
+          {"tab_bar", rect_json(lr.tab_bar, sc)},
+          {"browser", rect_json(lr.browser, sc)},
+          {"views", rect_json(lr.views, sc)},
+          {"scheme", rect_json(lr.scheme, sc)},
+          {"cut_headers", lr.cut_headers},
+          {"cut_texts", lr.cut_texts},
+          {"map_labels", labels}};
+}
+
 }  // namespace
 
 nlohmann::json dump_state(App& app) {
@@ -114,6 +145,26 @@ nlohmann::json dump_state(App& app) {
     for (auto c : st.result->hist_x.counts) total += c;
     j["histogram"] = {{"bins", st.result->hist_x.counts.size()}, {"lo", st.result->hist_x.spec.lo},
                       {"hi", st.result->hist_x.spec.hi}, {"count", total}};
+    // The x̂ overlay: a stem per level (one group) or bins. Stems are checked against the
+    // shown group's levels: each on a level, no level twice.
+    const QuantizeResult& q = st.result->q;
+    json dq = {{"mode", q.has_dequant_values ? "stems" : "bins"}};
+    if (q.has_dequant_values) {
+      uint64_t n = 0;
+      size_t on_levels = 0;
+      for (size_t i = 0; i < q.dequant_values.size(); ++i) {
+        n += q.dequant_counts[i];
+        on_levels += std::binary_search(st.result->levels.begin(), st.result->levels.end(), q.dequant_values[i]);
+      }
+      json values = json::array();
+      for (float v : q.dequant_values) values.push_back(v);
+      dq["stems"] = q.dequant_values.size();
+      dq["count"] = n;
+      dq["on_levels"] = on_levels;
+      dq["values"] = values;
+      dq["counts"] = q.dequant_counts;
+    }
+    j["dequant"] = dq;
   }
   j["notices"] = st.notices;
   if (st.result && !st.result->hist_error.counts.empty()) {
@@ -246,6 +297,7 @@ nlohmann::json dump_state(App& app) {
   // Where things are on screen (framebuffer pixels), so tests can look at the right place.
   const float sc = ImGui::GetIO().DisplayFramebufferScale.x;
   j["plot_rect"] = {st.plot_min.x * sc, st.plot_min.y * sc, st.plot_max.x * sc, st.plot_max.y * sc};
+  j["layout"] = dump_layout(st, sc);
   return j;
 }
 

@@ -11,10 +11,12 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "analysis/numeric/tensor_decode.h"
+#include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/labels.h"
-#include "app/gui/panels/panels.h"
-#include "analysis/numeric/tensor_decode.h"
+#include "app/gui/table_headers.h"
+#include "widgets/text_fit.h"
 
 namespace qs::app {
 namespace {
@@ -51,7 +53,9 @@ void tensor_row(App& app, int i, const std::string& label, int depth) {
   ImGui::Indent(float(depth) * ImGui::GetStyle().IndentSpacing);
   ImGui::PushID(i);
   const bool selected = st.tensor == i;
-  if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) app.select_tensor(i);
+  // A name wider than its column ends in "…" (the tooltip has it whole).
+  const std::string shown = widgets::elide(label, ImGui::GetContentRegionAvail().x) + "##row";
+  if (ImGui::Selectable(shown.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) app.select_tensor(i);
   if (selected && ImGui::IsWindowAppearing()) ImGui::SetScrollHereY();
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();
@@ -142,7 +146,9 @@ void tree_rows(App& app, const TreeNode& n, const std::string& path) {
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
     ImGui::SetNextItemOpen(true, ImGuiCond_Once);
-    const std::string id = c.label + "##" + path;
+    // The arrow takes a font size and a frame padding each side before the label.
+    const float room = ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() - ImGui::GetStyle().FramePadding.x * 2;
+    const std::string id = widgets::elide(c.label, room) + "###" + path + c.label;  // the id: the whole name
     if (ImGui::TreeNodeEx(id.c_str(), ImGuiTreeNodeFlags_SpanFullWidth)) {
       tree_rows(app, c, path + c.label + ".");
       ImGui::TreePop();
@@ -216,18 +222,24 @@ void draw_model_browser(App& app) {
 
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
+  // A narrowed panel (a small screen, panel_widths) drops numel and dtype so names keep
+  // room; both stay in each row's tooltip.
+  const float panel_w = ImGui::GetContentRegionAvail().x;
+  const ImGuiTableColumnFlags narrow = panel_w < fs * 25 ? ImGuiTableColumnFlags_Disabled : 0;
+  const ImGuiTableColumnFlags numel_flag = narrow, dtype_flag = narrow;
   if (ImGui::BeginTable("##tensors", 5, flags, ImVec2(0, -ImGui::GetTextLineHeightWithSpacing() * 1.2f))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("tensor", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("dtype", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
+    ImGui::TableSetupColumn("dtype", ImGuiTableColumnFlags_WidthFixed | dtype_flag, fs * 2.6f);
     ImGui::TableSetupColumn("shape", ImGuiTableColumnFlags_WidthFixed, fs * 5.4f);
-    ImGui::TableSetupColumn("numel", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
+    ImGui::TableSetupColumn("numel", ImGuiTableColumnFlags_WidthFixed | numel_flag, fs * 2.6f);
     ImGui::TableSetupColumn("|x|/σ", ImGuiTableColumnFlags_WidthFixed, fs * 2.6f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "tensors", {nullptr, "the dtype as stored", "shape", "elements",
+                                  "max|x| / σ: the outlier badge (a Gaussian of this size stays below ~5)"});
     if (flat) {
       for (int i : order) tensor_row(app, i, T[size_t(i)].name, 0);
     } else {
-      ImGui::PushStyleVar(ImGuiStyleVar_IndentSpacing, fs * 0.9f);
+      ImGui::PushStyleVar(ImGuiStyleVar_IndentSpacing, fs * (panel_w < fs * 20 ? 0.6f : 0.9f));
       tree_rows(app, root, "");
       ImGui::PopStyleVar();
     }

@@ -14,6 +14,9 @@ class App;
 const TensorView* selected_tensor(App& app);
 // "preview · 1/k of the groups": the shown result covers every k-th group only.
 void preview_badge(int stride);
+// Dim text for the rest of the current line (a view's header after the tensor name):
+// cut with "…" to the room left, whole on hover. app_frame.cpp.
+void fitted_text_disabled(const char* fmt, ...);
 
 void draw_model_browser(App& app);      // model_browser.cpp
 void draw_scheme_panel(App& app);       // scheme_panel.cpp

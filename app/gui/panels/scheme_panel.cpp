@@ -11,8 +11,10 @@
 #include "analysis/explore/activation_maxima.h"
 #include "analysis/presets/preset.h"
 #include "analysis/transforms/matrix_view.h"
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/table_headers.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -173,14 +175,14 @@ void compare_list(App& app) {
     ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("SQNR", ImGuiTableColumnFlags_WidthFixed, fs * 3.6f);
     ImGui::TableSetupColumn("bits/w", ImGuiTableColumnFlags_WidthFixed, fs * 3.0f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "schemes", {nullptr, "SQNR in dB on the selected tensor", "bits per weight"});
     for (size_t i = 0; i < st.schemes.size(); ++i) {
       const SchemeEntry& e = st.schemes[i];
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(int(i));
       const ImVec2 p = ImGui::GetCursorScreenPos();
-      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + 3), ImVec2(p.x + fs * 0.6f, p.y + fs - 1),
+      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + widgets::px(3)), ImVec2(p.x + fs * 0.6f, p.y + fs - widgets::px(1)),
                                                 scheme_color(int(i)), 2.0f);
       ImGui::SetCursorScreenPos(ImVec2(p.x + fs * 0.9f, p.y));
       const std::string spec = print_spec(e.scheme);

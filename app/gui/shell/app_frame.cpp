@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 
 #include <imgui.h>
 
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/layout.h"
 #include "app/gui/shell/platform.h"
+#include "widgets/text_fit.h"
 
 namespace qs::app {
 
@@ -20,6 +23,17 @@ void preview_badge(int stride) {
                       "the exact result over all groups replaces it when ready", stride);
   ImGui::SameLine();
   ImGui::TextDisabled("— computing all groups…");
+}
+
+void fitted_text_disabled(const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  const std::string shown = widgets::elide(buf, ImGui::GetContentRegionAvail().x);
+  ImGui::TextDisabled("%s", shown.c_str());
+  if (shown != buf && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", buf);
 }
 
 void App::handle_shortcuts() {
@@ -82,7 +96,9 @@ void App::draw_status_bar(float height) {
     ImGui::TextDisabled("no model — Ctrl+O to open one, or drop a file on the window");
   }
   const bool busy = explore_job_->busy() || scan_job_->busy();
-  ImGui::SameLine(ImGui::GetWindowWidth() * 0.5f);
+  // The right half, or after the file's name when that is longer (never over it).
+  ImGui::SameLine();
+  ImGui::SameLine(std::max(ImGui::GetWindowWidth() * 0.5f, ImGui::GetCursorPosX() + ImGui::GetFontSize()));
   if (export_) {
     ImGui::TextDisabled("%s", export_status().c_str());
     ImGui::SameLine();
@@ -120,6 +136,8 @@ void App::draw_status_bar(float height) {
 }
 
 void App::frame() {
+  st_.layout.cut_headers.clear();
+  st_.layout.cut_texts.clear();
   poll_results();
   step_export();
   handle_shortcuts();
@@ -167,48 +185,75 @@ void App::frame() {
   // the window", which must end above the status bar.
   ImGui::BeginChild("##regions", ImVec2(avail.x, avail.y - status_h), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  if (ImGui::BeginTable("##layout", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
-    const float fs = ImGui::GetFontSize();
-    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, fs * 26);
+  // The tab strip's width whole (tabs carry narrower padding than the frames' so the
+  // eleven titles fit more often).
+  struct Tab {
+    View view;
+    const char* title;
+    void (*draw)(App&);
+  };
+  static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
+                             {View::Error, "Error", &draw_error_view},
+                             {View::Ranges, "Ranges", &draw_ranges_view},
+                             {View::Heatmap, "Heatmap", &draw_heatmap_view},
+                             {View::Sweeps, "Sweeps", &draw_sweeps_view},
+                             {View::Compare, "Compare", &draw_compare_view},
+                             {View::Formats, "Formats", &draw_formats_view},
+                             {View::Stored, "Stored", &draw_stored_view},
+                             {View::Model, "Model", &draw_model_view},
+                             {View::Outliers, "Outliers", &draw_outliers_view},
+                             {View::Learn, "Learn", &draw_learn_view}};
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 tab_padding(style.FramePadding.x * 0.5f, style.FramePadding.y);
+  float strip = 0;
+  for (const Tab& tab : tabs) strip += ImGui::CalcTextSize(tab.title).x + tab_padding.x * 2 + style.ItemInnerSpacing.x;
+  const float fs = ImGui::GetFontSize();
+  // Each column pads its cell on both sides; the inner borders take a pixel each.
+  const float overhead = style.CellPadding.x * 6 + 2 + fs * 0.5f;
+  const PanelWidths pw = panel_widths(avail.x, strip + overhead, fs);
+  // The table keeps widths a user dragged; a new id (per half font size of the computed
+  // widths) re-applies them when the window's size changes them.
+  char table_id[48];
+  std::snprintf(table_id, sizeof table_id, "##layout_%d_%d", int(pw.browser / (fs * 0.5f)), int(pw.scheme / (fs * 0.5f)));
+  LayoutReport& lr = st_.layout;
+  lr.tabs.clear();
+  if (ImGui::BeginTable(table_id, 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableSetupColumn("browser", ImGuiTableColumnFlags_WidthFixed, pw.browser);
     ImGui::TableSetupColumn("plots", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthFixed, fs * 24);
+    ImGui::TableSetupColumn("scheme", ImGuiTableColumnFlags_WidthFixed, pw.scheme);
     ImGui::TableNextRow();
+    auto cell_rect = [] {
+      const ImVec2 a = ImGui::GetCursorScreenPos(), r = ImGui::GetContentRegionAvail();
+      return LayoutRect{a.x, a.y, a.x + r.x, a.y + r.y};
+    };
     ImGui::TableSetColumnIndex(0);
+    lr.browser = cell_rect();
     draw_model_browser(*this);
     ImGui::TableSetColumnIndex(1);
     st_.views_min = ImGui::GetCursorScreenPos();
     st_.views_max = ImVec2(st_.views_min.x + ImGui::GetContentRegionAvail().x,
                            st_.views_min.y + ImGui::GetContentRegionAvail().y);
-    // Narrower padding than the frames' so the eleven titles fit the plot column whole; pushed
-    // around the bar's own calls only (the views inside keep the normal padding).
-    const ImVec2 tab_padding(4, ImGui::GetStyle().FramePadding.y);
+    lr.views = cell_rect();
+    lr.tab_bar = {lr.views.x0, lr.views.y0, lr.views.x1, lr.views.y0 + ImGui::GetFrameHeight()};
+    lr.tabs_scroll = strip - style.ItemInnerSpacing.x > lr.views.x1 - lr.views.x0;
+    // Too narrow even so: the strip scrolls (arrows) rather than cutting every title.
     ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
-    const bool tab_bar = ImGui::BeginTabBar("##views");
+    const bool tab_bar = ImGui::BeginTabBar("##views", ImGuiTabBarFlags_FittingPolicyScroll);
     ImGui::PopStyleVar();
     if (tab_bar) {
-      struct Tab {
-        View view;
-        const char* title;
-        void (*draw)(App&);
-      };
-      static const Tab tabs[] = {{View::Distribution, "Distribution", &draw_distribution_view},
-                                 {View::Error, "Error", &draw_error_view},
-                                 {View::Ranges, "Ranges", &draw_ranges_view},
-                                 {View::Heatmap, "Heatmap", &draw_heatmap_view},
-                                 {View::Sweeps, "Sweeps", &draw_sweeps_view},
-                                 {View::Compare, "Compare", &draw_compare_view},
-                                 {View::Formats, "Formats", &draw_formats_view},
-                                 {View::Stored, "Stored", &draw_stored_view},
-                                 {View::Model, "Model", &draw_model_view},
-                                 {View::Outliers, "Outliers", &draw_outliers_view},
-                                 {View::Learn, "Learn", &draw_learn_view}};
       // A view switch requested while a tab draws (Learn's "Try it") applies next frame.
       const bool pending_at_start = st_.view_tab_pending;
+      // The arrows take the strip's right end when it scrolls.
+      const float strip_x1 = lr.views.x1 - (lr.tabs_scroll ? fs * 2.5f : 0.0f);
       for (const Tab& tab : tabs) {
         const bool force = st_.view_tab_pending && st_.active_view == tab.view;
         ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, tab_padding);
         const bool open = ImGui::BeginTabItem(tab.title, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0);
         ImGui::PopStyleVar();
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        const float need = ImGui::CalcTextSize(tab.title).x + tab_padding.x * 2;
+        lr.tabs.push_back({tab.title, {a.x, a.y, b.x, b.y},
+                           b.x - a.x >= need - 0.5f && a.x >= lr.views.x0 - 0.5f && b.x <= strip_x1 + 0.5f});
         if (open) {
           if (st_.active_view != tab.view && !st_.view_tab_pending) {
             st_.active_view = tab.view;
@@ -225,6 +270,7 @@ void App::frame() {
       ImGui::PopStyleVar();
     }
     ImGui::TableSetColumnIndex(2);
+    lr.scheme = cell_rect();
     draw_scheme_panel(*this);
     ImGui::EndTable();
   }

@@ -24,7 +24,9 @@
 #include "analysis/model/stored_quant.h"
 #include "analysis/numeric/tensor_decode.h"
 #include "app/gui/jobs/outliers_job.h"
+#include "app/gui/shell/layout.h"
 #include "widgets/histogram_plot.h"
+#include "widgets/xy_plot.h"
 
 namespace qs::app {
 
@@ -121,6 +123,7 @@ struct AppState {
   // Sweeps view: the last finished sweeps (tensor + scheme they belong to inside).
   std::shared_ptr<const struct SweepJobResult> sweeps;
   std::string sweeps_posted;  // "tensor|spec" of the last request (avoid re-posting)
+  std::vector<widgets::XYLabelBox> map_labels;  // the format map's point labels as drawn last
 
   // Formats view: the explored value / code and format (index into kAllFloatFormats).
   double fmt_value = 0.1;
@@ -209,6 +212,7 @@ struct AppState {
   std::set<View> views_opened;           // tabs shown this session: their PNGs go in the export
   std::string export_result;             // the last export's outcome (shown, dumped)
   ImVec2 views_min, views_max;           // the tab area last frame (captures)
+  LayoutReport layout;                   // what the last frame laid out (dump_state)
 
   // Chrome
   std::vector<std::string> notices;  // dismissable errors

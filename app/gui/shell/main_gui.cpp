@@ -35,6 +35,7 @@ struct Options {
   std::string screenshot;
   int frames = 3;
   std::string size;
+  float scale = 0;  // 0: the monitor's content scale
   std::string actions;
   bool bench_interaction = false;
 };
@@ -110,6 +111,7 @@ int run(const Options& opt) {
   po.width = width ? width : settings.width;
   po.height = height ? height : settings.height;
   po.imgui_ini = settings.imgui_ini();
+  po.scale = opt.scale;
   auto platform = Platform::create(po);
   if (!platform) {
     std::fprintf(stderr, "quantscope: %s\n", platform.error().message.c_str());
@@ -239,6 +241,9 @@ int main(int argc, char** argv) {
   cli.add_option("--frames", opt.frames, "with --screenshot: at least this many frames")
       ->check(CLI::Range(1, 100000));
   cli.add_option("--size", opt.size, "window size WxH, e.g. 1600x1000");
+  cli.add_option("--scale", opt.scale,
+                 "content scale, e.g. 2 for a 4K screen (default: the monitor's): fonts, lines, handles")
+      ->check(CLI::Range(0.5f, 4.0f));
   cli.add_option("--actions", opt.actions, "JSON file of scripted UI actions (see README)");
   cli.add_flag("--bench-interaction", opt.bench_interaction,
                "replay clip drags and per-block edits on 0.5 M, 16.8 M and 134 M-element tensors and print timings");

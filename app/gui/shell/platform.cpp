@@ -17,6 +17,7 @@
 
 #include "analysis/base/atomic_file.h"
 #include "app/gui/shell/assets.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -91,9 +92,13 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   glfwSetDropCallback(w, &Platform::drop_callback);
   p->icon_paths_ = set_window_icon(w);
 
+  // The monitor's content scale (X11: Xft.dpi / 96) unless --scale forces one (a 4K
+  // look-alike under Xvfb, whose scale is 1). Fonts are rasterized at size × scale rather
+  // than magnified with FontGlobalScale, which would blur them.
   float sx = 1.0f, sy = 1.0f;
   glfwGetWindowContentScale(w, &sx, &sy);
-  p->scale_ = std::max(1.0f, std::max(sx, sy));
+  p->scale_forced_ = o.scale > 0;
+  glfwSetWindowContentScaleCallback(w, &Platform::scale_callback);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -102,20 +107,37 @@ Result<std::unique_ptr<Platform>> Platform::create(const PlatformOptions& o) {
   // No keyboard navigation between widgets: the arrow keys belong to the tensor browser.
   ImGui_ImplGlfw_InitForOpenGL(w, true);
   ImGui_ImplOpenGL3_Init("#version 130");
+  p->apply_scale(p->scale_forced_ ? o.scale : std::max(1.0f, std::max(sx, sy)));
+  return p;
+}
 
-  const float px = 15.0f * p->scale_;
+void Platform::apply_scale(float scale) {
+  widgets::SetUiScale(scale);
+  scale_ = widgets::UiScale();  // clamped
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  const float px = 15.0f * scale_;
+  // DejaVu Sans from the data directories (XDG_DATA_DIRS, then /usr/share): found the same
+  // way from the build tree and from an installed prefix.
   const char* xdg_data_dirs = std::getenv("XDG_DATA_DIRS");
   if (auto font = find_font(xdg_data_dirs ? xdg_data_dirs : "");
       font && io.Fonts->AddFontFromFileTTF(font->c_str(), px, nullptr, glyph_ranges())) {
-    p->font_path_ = font->string();
+    font_path_ = font->string();
   } else {
-    std::fprintf(stderr, "quantscope: DejaVuSans.ttf not found (install fonts-dejavu-core); using ImGui's built-in font\n");
+    if (font_path_.empty() && !font_warned_) {
+      std::fprintf(stderr, "quantscope: DejaVuSans.ttf not found (install fonts-dejavu-core); using ImGui's built-in font\n");
+      font_warned_ = true;
+    }
     ImFontConfig cfg;
-    cfg.SizePixels = 13.0f * p->scale_;
+    cfg.SizePixels = 13.0f * scale_;
     io.Fonts->AddFontDefault(&cfg);
   }
-  p->set_theme(Theme::Dark);
-  return p;
+  set_theme(theme_);  // the style's sizes, scaled afresh
+}
+
+void Platform::scale_callback(GLFWwindow* w, float sx, float sy) {
+  auto* self = static_cast<Platform*>(glfwGetWindowUserPointer(w));
+  if (self && !self->scale_forced_) self->pending_scale_ = std::max(1.0f, std::max(sx, sy));
 }
 
 Platform::~Platform() {
@@ -140,6 +162,13 @@ void Platform::poll(bool wait_for_events) {
 }
 
 void Platform::begin_frame() {
+  // Between frames, before the backends build this frame's font texture.
+  if (pending_scale_ > 0 && pending_scale_ != scale_) {
+    apply_scale(pending_scale_);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  pending_scale_ = 0;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
 }
@@ -208,6 +237,7 @@ Result<std::string> Platform::png_region(float x0, float y0, float x1, float y1)
 }
 
 void Platform::set_theme(Theme t) {
+  theme_ = t;
   ImGuiStyle& st = ImGui::GetStyle();
   st = ImGuiStyle();
   if (t == Theme::Dark) {

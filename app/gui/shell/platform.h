@@ -20,6 +20,7 @@ struct PlatformOptions {
   bool visible = true;
   std::string title = "QuantScope";
   std::string imgui_ini;  // where ImGui keeps the layout ("" = do not persist)
+  float scale = 0;        // content scale (fonts, style, widget geometry); 0: the monitor's
 };
 
 class Platform {
@@ -54,11 +55,17 @@ class Platform {
  private:
   Platform() = default;
   static void drop_callback(GLFWwindow* w, int count, const char** paths);
+  static void scale_callback(GLFWwindow* w, float sx, float sy);
+  void apply_scale(float scale);  // fonts rasterized at the scale, style and widgets scaled
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
+  bool scale_forced_ = false;   // --scale: the monitor's scale is ignored
+  float pending_scale_ = 0.0f;  // the window moved to a monitor of another scale
+  Theme theme_ = Theme::Dark;
   std::string ini_;
   std::vector<std::string> icon_paths_;
   std::string font_path_;
+  bool font_warned_ = false;  // "DejaVuSans.ttf not found" once, not at every scale change
   std::function<void(const std::string&)> drop_cb_;
 };
 

@@ -1,5 +1,6 @@
 #include "app/gui/shell/plot_menu.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -78,7 +79,15 @@ std::string histograms_csv(std::span<const widgets::HistogramLayer> layers) {
     out += buf;
     for (const auto& l : layers) {
       out.push_back(',');
-      if (b < l.counts.size()) out.append(std::to_string(l.counts[b]));
+      if (!l.stems.empty()) {  // stems: the values inside this bin (NumPy's rule, as the bins)
+        const double a = first.lo + double(b) * w, z = first.lo + double(b + 1) * w;
+        uint64_t sum = 0;
+        for (size_t i = 0; i < std::min(l.stems.size(), l.counts.size()); ++i)
+          if (l.stems[i] >= a && (l.stems[i] < z || (b + 1 == n && l.stems[i] <= z))) sum += l.counts[i];
+        out.append(std::to_string(sum));
+      } else if (b < l.counts.size()) {
+        out.append(std::to_string(l.counts[b]));
+      }
     }
     out += "\n";
   }

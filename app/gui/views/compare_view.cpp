@@ -11,9 +11,11 @@
 
 #include <imgui.h>
 
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
+#include "app/gui/table_headers.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -41,7 +43,7 @@ void draw_compare_view(App& app) {
   const float fs = ImGui::GetFontSize();
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· %zu schemes (add up to 6 in the scheme panel)", st.schemes.size());
+  fitted_text_disabled("· %zu schemes (add up to 6 in the scheme panel)", st.schemes.size());
 
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("best SQNR at ≤");
@@ -68,7 +70,9 @@ void draw_compare_view(App& app) {
     ImGui::TableSetupColumn("max |err|", 0, fs * 5.0f);
     ImGui::TableSetupColumn("clipped", 0, fs * 4.2f);
     ImGui::TableSetupColumn("codes", 0, fs * 3.6f);
-    ImGui::TableHeadersRow();
+    table_headers(st, "compare", {"the compare list's number (its colour in the plot)", nullptr, "bits per weight",
+                                  "signal-to-quantization-noise ratio", "mean squared error", "largest |x − x̂|",
+                                  "share of the values clipped", "distinct codes used"});
     if (ImGuiTableSortSpecs* sorts = ImGui::TableGetSortSpecs(); sorts && sorts->SpecsCount > 0) {
       const ImGuiTableColumnSortSpecs& sp = sorts->Specs[0];
       auto key = [&](int i) -> double {
@@ -96,7 +100,7 @@ void draw_compare_view(App& app) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(i);
       const ImVec2 p = ImGui::GetCursorScreenPos();
-      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + 3), ImVec2(p.x + fs * 0.7f, p.y + fs - 1),
+      ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + widgets::px(3)), ImVec2(p.x + fs * 0.7f, p.y + fs - widgets::px(1)),
                                                 scheme_color(i), 2.0f);
       char label[16];
       std::snprintf(label, sizeof label, "  %d", i + 1);

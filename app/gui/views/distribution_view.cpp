@@ -23,16 +23,17 @@ void draw_distribution_view(App& app) {
   // Header: what is shown.
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
   if (st.result_tensor == st.tensor) {
     const TensorStats& s = st.result_stats;
-    ImGui::SameLine();
-    ImGui::TextDisabled("· min %.4g  max %.4g  σ %.3g%s", s.min, s.max, s.std,
-                        s.n_nonfinite ? "  · has non-finite values" : "");
     if (st.result_preview > 0) {  // on the header line: the layout does not jump when it goes
-      ImGui::SameLine();
       preview_badge(st.result_preview);
+      ImGui::SameLine();
     }
+    fitted_text_disabled("%s %s · min %.4g  max %.4g  σ %.3g%s", std::string(dtype_name(t.dtype)).c_str(),
+                         shape_string(t.shape).c_str(), s.min, s.max, s.std,
+                         s.n_nonfinite ? "  · has non-finite values" : "");
+  } else {
+    fitted_text_disabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
   }
 
   // Toolbar.
@@ -104,9 +105,17 @@ void draw_distribution_view(App& app) {
     layers.push_back(lx);
     if (st.show_dequant) {
       widgets::HistogramLayer ld;
-      ld.counts = st.result->hist_dequant.counts;
-      ld.lo = st.result->hist_dequant.spec.lo;
-      ld.hi = st.result->hist_dequant.spec.hi;
+      const QuantizeResult& q = st.result->q;
+      if (q.has_dequant_values) {
+        // One group: x̂ takes only the levels' values; a stem per level with its count
+        // (binned on x's bins, 255 levels in 256 bins alias into double spikes).
+        ld.stems = q.dequant_values;
+        ld.counts = q.dequant_counts;
+      } else {  // many groups: x̂ takes many values, a histogram reads right
+        ld.counts = st.result->hist_dequant.counts;
+        ld.lo = st.result->hist_dequant.spec.lo;
+        ld.hi = st.result->hist_dequant.spec.hi;
+      }
       ld.color = scheme_color(st.selected);
       if (st.result_preview > 0) ld.color = (ld.color & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 110);  // dimmer: a preview
       ld.fits_axis = false;

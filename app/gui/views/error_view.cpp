@@ -78,14 +78,11 @@ void draw_error_view(App& app) {
   // Integer grids have one step, s; float formats and NF4 have steps that grow with |x|:
   // Δ is the coarsest among the levels the shown group's values use.
   const bool uniform = sel.scheme.kind == Kind::Absmax || sel.scheme.kind == Kind::Minmax;
-  ImGui::TextDisabled("· %s · %s = %.4g%s", print_spec(sel.scheme).c_str(),
-                      uniform ? "step s" : "largest step Δ", r.step,
-                      r.q.groups.size() > 1 ? " (shown group)" : "");
-  if (outside > 0) {
-    ImGui::SameLine();
-    ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.35f, 1), "· %lld values beyond ±0.75 %s (clipped)",
+  fitted_text_disabled("· %s · %s = %.4g%s", print_spec(sel.scheme).c_str(), uniform ? "step s" : "largest step Δ",
+                       r.step, r.q.groups.size() > 1 ? " (shown group)" : "");
+  if (outside > 0)  // on its own line: a long spec would push it out of the column
+    ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.35f, 1), "%lld values beyond ±0.75 %s (clipped)",
                        static_cast<long long>(outside), uniform ? "s" : "Δ");
-  }
 
   if (st.result_preview > 0) preview_badge(st.result_preview);
 

@@ -14,9 +14,11 @@
 #include "analysis/numeric/tensor_decode.h"
 #include "analysis/quant/levels.h"
 #include "analysis/numeric/breakdown.h"
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
+#include "app/gui/table_headers.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -130,12 +132,18 @@ void explorer(AppState& st) {
                       b.ulp ? fmt_value(*b.ulp).c_str() : "—");
 }
 
-void traits_table() {
-  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
+void traits_table(AppState& st) {
+  // Columns as wide as their contents (headers included), the rule column taking the rest;
+  // short headers, each explained on hover.
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("##traits", 8, flags)) return;
-  for (const char* h : {"format", "bits (s·e·m)", "bias", "max", "min normal", "min subnormal", "digits", "Inf / NaN"})
+  for (const char* h : {"format", "bits", "bias", "max", "min normal", "min subnormal", "digits"})
     ImGui::TableSetupColumn(h);
-  ImGui::TableHeadersRow();
+  ImGui::TableSetupColumn("Inf/NaN", ImGuiTableColumnFlags_WidthStretch);
+  table_headers(st, "formats", {nullptr, "total bits (sign · exponent · mantissa)", "exponent bias",
+                                "largest finite value", "smallest normal value", "smallest subnormal value",
+                                "decimal digits of precision: log10 2^(mantissa bits + 1)",
+                                "what overflow gives (hover a row's rule for details)"});
   for (size_t i = 0; i < numeric::kAllFloatFormats.size(); ++i) {
     const numeric::FormatTraits& t = numeric::traits(numeric::kAllFloatFormats[i]);
     ImGui::TableNextRow();
@@ -154,8 +162,12 @@ void traits_table() {
     ImGui::TableSetColumnIndex(6);
     ImGui::Text("%.2f", t.decimal_digits);
     ImGui::TableSetColumnIndex(7);
-    const char* rule = t.has_inf ? "Inf and NaN (IEEE)" : t.has_nan ? "NaN only (overflow saturates or NaN)" : "neither (saturates)";
+    const char* rule = t.has_inf ? "Inf, NaN" : t.has_nan ? "NaN only" : "neither";
+    const char* detail = t.has_inf ? "Inf and NaN (IEEE): overflow gives ±Inf"
+                         : t.has_nan ? "NaN only: overflow saturates to ±max (or gives NaN with saturate=false)"
+                                     : "neither Inf nor NaN: overflow saturates to ±max";
     ImGui::TextUnformatted(rule);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", detail);
   }
   ImGui::EndTable();
 }
@@ -214,6 +226,8 @@ void levels_on_tensor(App& app) {
     log_view_for = st.log_abs_hist;
   }
   widgets::PlotRange& view = log_axis ? log_view : st.view;
+  // The strips' names sit left of the plot's value axis: the plot leaves them room.
+  for (const Row& r : rows) o.min_left = std::max(o.min_left, ImGui::CalcTextSize(r.label).x + widgets::px(12));
   const widgets::PlotEvents ev = widgets::HistogramPlot("##fmt_hist", ImGui::GetContentRegionAvail(), view,
                                                         std::span(&lx, 1), nullptr, o);
   st.plot_min = ev.plot_min;
@@ -236,7 +250,7 @@ void levels_on_tensor(App& app) {
     const float y0 = top.y + float(r) * strip_h, y1 = y0 + strip_h - 3;
     dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), ImGui::GetColorU32(ImGuiCol_FrameBg));
     const ImVec2 ts = ImGui::CalcTextSize(rows[r].label);
-    dl->AddText(ImVec2(x0 - ts.x - 6, y0 + (strip_h - 3 - ts.y) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text),
+    dl->AddText(ImVec2(x0 - ts.x - widgets::px(6), y0 + (strip_h - 3 - ts.y) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text),
                 rows[r].label);
     const Scheme sc = *parse_spec(rows[r].spec);
     std::vector<float> L = representable_levels(sc, choose_params(sc, float(s.min), float(s.max), false));
@@ -253,14 +267,14 @@ void levels_on_tensor(App& app) {
     int shown = 0;
     for (auto it = a; it < b; ++it) {
       const float x = float(x0 + (double(*it) - lo) / (hi - lo) * (x1 - x0));
-      dl->AddLine(ImVec2(x, y0 + 2), ImVec2(x, y1 - 2), col, 1.0f);
+      dl->AddLine(ImVec2(x, y0 + widgets::px(2)), ImVec2(x, y1 - widgets::px(2)), col, widgets::px(1));
       ++shown;
     }
     char n[48];
     std::snprintf(n, sizeof n, "%d in view", shown);
     const ImVec2 ns = ImGui::CalcTextSize(n);
     const ImVec2 np(x1 - ns.x - 6, y0 + (strip_h - 3 - ns.y) * 0.5f);
-    dl->AddRectFilled(ImVec2(np.x - 4, y0 + 1), ImVec2(x1 - 1, y1 - 1), ImGui::GetColorU32(ImGuiCol_FrameBg));
+    dl->AddRectFilled(ImVec2(np.x - widgets::px(4), y0 + 1), ImVec2(x1 - 1, y1 - 1), ImGui::GetColorU32(ImGuiCol_FrameBg));
     dl->AddText(np, ImGui::GetColorU32(ImGuiCol_TextDisabled), n);
   }
 }
@@ -271,7 +285,7 @@ void draw_formats_view(App& app) {
   AppState& st = app.state();
   explorer(st);
   ImGui::Spacing();
-  traits_table();
+  traits_table(st);
   ImGui::Spacing();
   if (st.model && st.tensor >= 0) {
     ImGui::TextUnformatted("Levels on");

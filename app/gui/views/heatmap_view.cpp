@@ -14,10 +14,11 @@
 
 #include "analysis/numeric/breakdown.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
 #include "app/gui/shell/texture.h"
+#include "widgets/text_fit.h"
 
 namespace qs::app {
 namespace {
@@ -47,7 +48,7 @@ void draw_heatmap_view(App& app) {
   const float fs = ImGui::GetFontSize();
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· %lld × %lld%s", static_cast<long long>(rows), static_cast<long long>(cols),
+  fitted_text_disabled("· %lld × %lld%s", static_cast<long long>(rows), static_cast<long long>(cols),
                       t.shape.size() > 2 ? " (first dimension × the rest)" : "");
 
   // Toolbar.
@@ -188,7 +189,14 @@ void draw_heatmap_view(App& app) {
     std::snprintf(legend, sizeof legend, "%.3g … %.3g%s  (%s, %s per cell) · rows %lld–%lld, columns %lld–%lld",
                   shown_lo, double(h->hi), log_colour ? " log" : "", kQuantities[quantity], kPools[pool], static_cast<long long>(h->r0),
                   static_cast<long long>(h->r1 - 1), static_cast<long long>(h->c0), static_cast<long long>(h->c1 - 1));
-    dl->AddText(ImVec2(p0.x + bw + fs * 0.6f, by - 2), ImGui::GetColorU32(ImGuiCol_Text), legend);
+    // Cut to the column (whole on hover): a narrow window keeps the caption on its line.
+    const ImVec2 cap(p0.x + bw + fs * 0.6f, by - 2);
+    const float room = st.views_max.x - cap.x;
+    const std::string shown = widgets::elide(legend, room);
+    dl->AddText(cap, ImGui::GetColorU32(ImGuiCol_Text), shown.c_str());
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    if (shown != legend && m.x >= cap.x && m.x <= cap.x + room && m.y >= cap.y && m.y <= cap.y + fs)
+      ImGui::SetTooltip("%s", legend);
   }
 
   plot_menu(app, "##heat_menu", p0, p1, "heatmap", [&] {

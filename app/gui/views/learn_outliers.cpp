@@ -13,6 +13,7 @@
 
 #include "analysis/explore/lessons.h"
 #include "app/gui/shell/app.h"
+#include "app/gui/table_headers.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/matrix_grid.h"
 
@@ -36,12 +37,13 @@ const std::vector<OutlierLessonRow>& lesson_rows(AppState& st) {
 
 // The numbers first and the spec last: in a narrow window the spec is what gets cut
 // (its full text is the row's tooltip), never a number.
-void table(const std::vector<OutlierLessonRow>& rows, int shown) {
+void table(AppState& st, const std::vector<OutlierLessonRow>& rows, int shown) {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("##oltab", 6, flags)) return;
   for (const char* h : {"idea", "SQNR dB", "bits/w", "max|x′|/σ′", "kurt."}) ImGui::TableSetupColumn(h);
   ImGui::TableSetupColumn("spec", ImGuiTableColumnFlags_WidthStretch);
-  ImGui::TableHeadersRow();
+  table_headers(st, "lesson 9", {nullptr, "SQNR in dB", "bits per weight", "max|x′| over σ′ of the quantizer's input",
+                                 "excess kurtosis of x′ (0 for a Gaussian)"});
   for (size_t i = 0; i < rows.size(); ++i) {
     const OutlierLessonRow& r = rows[i];
     ImGui::TableNextRow();
@@ -125,7 +127,7 @@ void lesson_outliers_beyond_clipping(App& app) {
   widgets::MatrixGrid("##err", cell, err, R, C, emax, "x − x̂ (as-is scale)");
   ImGui::EndGroup();
   ImGui::TextDisabled("orange > 0, blue < 0; stronger = larger |value|. Hover a cell for its value.");
-  table(rows, st.learn_out_method);
+  table(st, rows, st.learn_out_method);
 
   para("Keep (LLM.int8()): the k columns with the largest max|x| stay in fp16 and are zeroed for the quantizer, whose "
        "row scales then fit the ordinary weights. The price is 16 bits for every kept weight: bits/weight grows with k.");

@@ -19,8 +19,9 @@
 #include "analysis/numeric/float_formats.h"
 #include "analysis/presets/preset_tables.h"
 #include "analysis/base/tensor.h"
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
+#include "app/gui/table_headers.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/number_line.h"
 #include "widgets/xy_plot.h"
@@ -103,7 +104,9 @@ void lesson_formats(App& app) {
     for (const char* h : {"format", "s·e·m", "bias", "max", "min normal", "min subn.", "digits", "stored as",
                           "7B model"})
       ImGui::TableSetupColumn(h);
-    ImGui::TableHeadersRow();
+    table_headers(st, "lesson 1", {nullptr, "sign · exponent · mantissa bits", "exponent bias", "largest finite value",
+                                   "smallest normal value", "smallest subnormal value", "decimal digits of precision",
+                                   "the value above rounded into the format", "7e9 weights × bits / 8"});
     for (FloatFormat f : fmts) {
       const auto& t = numeric::traits(f);
       ImGui::TableNextRow();
@@ -297,7 +300,7 @@ void lesson_outliers(App& app) {
     ImGui::TableSetupColumn("method");
     ImGui::TableSetupColumn("threshold c");
     ImGui::TableSetupColumn("SQNR dB");
-    ImGui::TableHeadersRow();
+    table_headers(st, "lesson 4");
     for (const CalibrationRow& r : st.learn_calibration) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
@@ -335,7 +338,7 @@ void lesson_blocks(App& app) {
   formula(buf);
   if (ImGui::BeginTable("##blk", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
     for (const char* h : {"block B", "scale bytes", "bits/weight", "overhead"}) ImGui::TableSetupColumn(h);
-    ImGui::TableHeadersRow();
+    table_headers(st, "lesson 5");
     for (int B : {16, 32, 64, 128, 256, 1024, 4096}) {
       const BlockStorage r = block_storage(int64_t(st.learn_block_n), st.learn_block_bits, B, st.learn_block_zp);
       ImGui::TableNextRow();
@@ -359,7 +362,7 @@ void lesson_blocks(App& app) {
   ImGui::TextDisabled("The error side, int%d on a heavy-tailed 64 × 512 sample (fp32 scales):", st.learn_block_bits);
   if (ImGui::BeginTable("##blkerr", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
     for (const char* h : {"block B", "SQNR dB", "bits/weight"}) ImGui::TableSetupColumn(h);
-    ImGui::TableHeadersRow();
+    table_headers(st, "lesson 5 errors");
     for (const BlockErrorRow& r : st.learn_block_errors) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);

@@ -14,10 +14,12 @@
 #include <imgui_stdlib.h>
 
 #include "analysis/base/tensor.h"
+#include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/labels.h"
-#include "app/gui/panels/panels.h"
+#include "app/gui/table_headers.h"
 #include "app/gui/views/model_layers.h"
+#include "widgets/text_fit.h"
 
 namespace qs::app {
 namespace {
@@ -161,7 +163,8 @@ void draw_totals(App& app) {
   ImGui::TableSetupColumn("bits/weight", 0, fs * 5.0f);
   ImGui::TableSetupColumn("size", 0, fs * 4.5f);
   ImGui::TableSetupColumn("tensors", 0, fs * 3.5f);
-  ImGui::TableHeadersRow();
+  table_headers(st, "model totals", {nullptr, "SQNR over all the tensors' values pooled", "mean squared error, pooled",
+                                     "bits per weight over all the tensors", "bytes at those bits", "tensors analyzed"});
   auto num = [](const std::optional<double>& v, const char* fmt) {
     if (!v) {
       ImGui::TextDisabled("—");
@@ -242,7 +245,7 @@ void draw_tensor_table(App& app, float height) {
     if (!ImGui::TableSetColumnIndex(c)) continue;
     const bool scheme_col = c >= kFixedColumns && c < kFixedColumns + int(S);
     if (scheme_col) ImGui::PushStyleColor(ImGuiCol_Text, scheme_color(c - kFixedColumns));
-    ImGui::TableHeader(ImGui::TableGetColumnName(c));
+    header_cell(st, "model tensors", c);
     if (scheme_col) ImGui::PopStyleColor();
     if (scheme_col && ImGui::IsItemHovered())
       ImGui::SetTooltip("%s: %s per tensor (click to sort)", print_spec(run.schemes[size_t(c - kFixedColumns)]).c_str(),
@@ -296,8 +299,10 @@ void draw_tensor_table(App& app, float height) {
         ImGui::SetTooltip("%s\nclick: select in every view · double-click: open in Distribution%s", t.name.c_str(),
                           any_flag ? "\n▼ among the 3 lowest SQNRs of a scheme" : "");
       ImGui::SameLine();
-      if (any_flag) ImGui::TextColored(flag_text, "%s", t.name.c_str());
-      else ImGui::TextUnformatted(t.name.c_str());
+      // Cut with "…" to the column (the tooltip above has the whole name).
+      const std::string name = widgets::elide(t.name, ImGui::GetContentRegionAvail().x);
+      if (any_flag) ImGui::TextColored(flag_text, "%s", name.c_str());
+      else ImGui::TextUnformatted(name.c_str());
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::TextUnformatted(compact_shape(t.shape).c_str());

@@ -14,11 +14,13 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
+#include "app/gui/table_headers.h"
 #include "app/gui/views/outliers_layout.h"
 #include "app/gui/views/outliers_plots.h"
+#include "widgets/text_fit.h"
 
 namespace qs::app {
 namespace {
@@ -223,8 +225,7 @@ void draw_table(App& app, const OutliersJobResult& r, float right) {
   ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
   for (int c = 0; c < (note ? 8 : 7); ++c) {
     ImGui::TableSetColumnIndex(c);
-    ImGui::TableHeader(c < 7 ? heads[c] : "note");
-    if (c < 7 && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tips[c]);
+    header_cell(st, "outlier lab", c, c < 7 ? tips[c] : nullptr);
   }
   const float table_x1 = note ? right : table_x0 + fixed;
   for (int i = 0; i < int(r.rows.rows.size()); ++i) {
@@ -250,8 +251,8 @@ void draw_table(App& app, const OutliersJobResult& r, float right) {
         ImGui::TextUnformatted(cells[c].c_str());
       }
       if (note) {
-        ImGui::TableSetColumnIndex(7);
-        ImGui::TextDisabled("%s", row_note(row).c_str());
+        ImGui::TableSetColumnIndex(7);  // cut with "…" (the row's tooltip has it whole)
+        ImGui::TextDisabled("%s", widgets::elide(row_note(row), ImGui::GetContentRegionAvail().x).c_str());
       }
     } else {
       // No numbers: the reason runs across the numeric cells, which are empty anyway.

@@ -11,9 +11,10 @@
 
 #include <imgui.h>
 
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
+#include "app/gui/table_headers.h"
 #include "widgets/group_chart.h"
 
 namespace qs::app {
@@ -90,7 +91,7 @@ void draw_ranges_view(App& app) {
   const bool derived = sel.granularity == Granularity::Tensor;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· groups of %s%s", print_spec(rs).c_str(),
+  fitted_text_disabled("· groups of %s%s", print_spec(rs).c_str(),
                       derived ? " (the scheme is per tensor: showing its rows)" : "");
   if (!st.ranges || st.ranges->layout.numel != t.numel()) {
     ImGui::TextDisabled("computing per-group statistics…");
@@ -100,7 +101,7 @@ void draw_ranges_view(App& app) {
   ImGui::Checkbox("sorted by max|x|", &st.ranges_sorted);
   const Series& s = series_for(st.ranges, st.ranges_sorted);
   ImGui::SameLine();
-  ImGui::TextDisabled("· %zu groups · red: max|x| ≥ 2× the median max|x|", gs.groups.size());
+  fitted_text_disabled("· %zu groups · red: max|x| ≥ 2× the median max|x|", gs.groups.size());
 
   const float fs = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -159,7 +160,8 @@ void draw_ranges_view(App& app) {
     ImGui::TableSetupColumn("× med");
     ImGui::TableSetupColumn("max|x|");
     ImGui::TableSetupColumn("SQNR");
-    ImGui::TableHeadersRow();
+    table_headers(st, "top groups", {"group (channel or block) index", "max|x| over the median group's max|x|",
+                                     "the group's largest |x|", "the group's SQNR in dB"});
     for (const auto& [g, ratio] : s.top) {
       const GroupStat& gst = gs.groups[size_t(g)];
       ImGui::TableNextRow();

@@ -16,8 +16,9 @@
 
 #include "analysis/model/stored_quant.h"
 #include "analysis/numeric/tensor_decode.h"
-#include "app/gui/shell/app.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/shell/app.h"
+#include "widgets/ui_scale.h"
 
 namespace qs::app {
 namespace {
@@ -84,7 +85,7 @@ void bar_chart(const char* id, const std::vector<double>& v, float height, const
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImU32 bg = ImGui::GetColorU32(ImGuiCol_FrameBg);
   const ImU32 bar = ImGui::GetColorU32(ImGuiCol_PlotHistogram);
-  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + height), bg, 3.0f);
+  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + height), bg, widgets::px(3));
   if (v.empty() || w < 1) return;
   const size_t run = std::max<size_t>(1, (v.size() + size_t(w) - 1) / size_t(w));
   std::vector<double> bars((v.size() + run - 1) / run, 0.0);
@@ -114,7 +115,7 @@ void grid_strip(const std::vector<float>& levels, const std::vector<float>& valu
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##grid", ImVec2(w, h));
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg), 3.0f);
+  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg), widgets::px(3));
   if (levels.empty()) return;
   double lo = levels.front(), hi = levels.back();  // ascending
   if (!(hi > lo)) hi = lo + 1;
@@ -128,7 +129,7 @@ void grid_strip(const std::vector<float>& levels, const std::vector<float>& valu
   } else {
     for (float l : levels) {
       const float x = X(l);
-      dl->AddLine(ImVec2(x, axis_y - fs * 0.45f), ImVec2(x, axis_y + fs * 0.45f), tick, 1.5f);
+      dl->AddLine(ImVec2(x, axis_y - fs * 0.45f), ImVec2(x, axis_y + fs * 0.45f), tick, widgets::px(1.5f));
     }
   }
   for (size_t i = 0; i < values.size(); ++i) {
@@ -176,7 +177,7 @@ void draw_stored_view(App& app) {
   const TensorView& t = *selected;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
+  fitted_text_disabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
   if (!has_stored_quant(t)) {
     ImGui::Spacing();
     ImGui::TextWrapped(

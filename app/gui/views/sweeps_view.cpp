@@ -63,7 +63,7 @@ void draw_sweeps_view(App& app) {
   const Scheme& base = st.schemes[size_t(st.selected)].scheme;
   ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("· sweeps around %s", print_spec(base).c_str());
+  fitted_text_disabled("· sweeps around %s", print_spec(base).c_str());
   if (app.sweeps_busy()) {
     ImGui::SameLine();
     ImGui::ProgressBar(float(app.sweeps_progress()), ImVec2(ImGui::GetFontSize() * 8, 0), "sweeping");
@@ -184,7 +184,9 @@ void draw_sweeps_view(App& app) {
     widgets::XYSeries s[2] = {widgets::xy_series(fx, fy, IM_COL32(120, 200, 130, 200), "Pareto front", 1.5f, true, false),
                               widgets::xy_series(x, y, c0, "", 1.5f, false, true)};
     s[1].point_labels = labels;
+    s[1].label_order = r->front;  // the front's labels claim room first
     const auto ev = widgets::XYPlot("##map", cell, v, s, o);
+    st.map_labels = ev.labels;
     st.plot_min = ev.plot_min;
     st.plot_max = ev.plot_max;
     plot_menu(app, "##map_menu", ev.plot_min, ev.plot_max, "format map", [&] { return sweep_csv(r->map, "bits_per_weight"); });
