@@ -11,18 +11,16 @@
 #include "widgets/text_fit.h"
 #include "widgets/ticks.h"
 #include "widgets/ui_scale.h"
+#include "widgets/widget_frame.h"
 
 namespace qs::widgets {
 
 GroupChartEvents GroupChart(const char* id, ImVec2 size, std::span<const float> lo, std::span<const float> hi,
                             const GroupChartOptions& opt) {
   GroupChartEvents ev;
-  ImGuiWindow* window = ImGui::GetCurrentWindow();
-  if (window->SkipItems) return ev;
+  ImVec2 pos;
+  if (!widget_frame(size, pos)) return ev;
   const float fs = ImGui::GetFontSize();
-  const ImVec2 pos = ImGui::GetCursorScreenPos();
-  if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
-  if (size.y <= 0) size.y = ImGui::GetContentRegionAvail().y;
   ImGui::InvisibleButton(id, size);
   const bool hovered = ImGui::IsItemHovered();
   // The title on a row above the bars; the left margin is set once the ticks are known.

@@ -13,6 +13,7 @@
 #include "widgets/text_fit.h"
 #include "widgets/ticks.h"
 #include "widgets/ui_scale.h"
+#include "widgets/widget_frame.h"
 
 namespace qs::widgets {
 namespace {
@@ -295,13 +296,10 @@ PlotEvents HistogramPlot(const char* id, ImVec2 size, PlotRange& view,
                          std::span<const HistogramLayer> layers, ClipHandles* clip,
                          const HistogramPlotOptions& opt) {
   PlotEvents ev;
-  ImGuiWindow* window = ImGui::GetCurrentWindow();
-  if (window->SkipItems) return ev;
-  const ImGuiID gid = window->GetID(id);
+  ImVec2 pos;
+  if (!widget_frame(size, pos)) return ev;
+  const ImGuiID gid = ImGui::GetCurrentWindow()->GetID(id);
   const float fs = ImGui::GetFontSize();
-  const ImVec2 pos = ImGui::GetCursorScreenPos();
-  if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
-  if (size.y <= 0) size.y = ImGui::GetContentRegionAvail().y;
   const ImRect outer(pos, ImVec2(pos.x + size.x, pos.y + size.y));
   ImGui::InvisibleButton(id, size, ImGuiButtonFlags_MouseButtonLeft);
   const bool hovered = ImGui::IsItemHovered();

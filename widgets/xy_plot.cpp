@@ -11,6 +11,7 @@
 #include "widgets/text_fit.h"
 #include "widgets/ticks.h"
 #include "widgets/ui_scale.h"
+#include "widgets/widget_frame.h"
 
 namespace qs::widgets {
 namespace {
@@ -88,12 +89,9 @@ std::vector<Point> occupied(std::span<const std::vector<ImVec2>> polylines, std:
 XYPlotEvents XYPlot(const char* id, ImVec2 size, PlotRange& view, std::span<const XYSeries> series,
                     const XYPlotOptions& opt) {
   XYPlotEvents ev;
-  ImGuiWindow* window = ImGui::GetCurrentWindow();
-  if (window->SkipItems) return ev;
+  ImVec2 pos;
+  if (!widget_frame(size, pos)) return ev;
   const float fs = ImGui::GetFontSize();
-  const ImVec2 pos = ImGui::GetCursorScreenPos();
-  if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
-  if (size.y <= 0) size.y = ImGui::GetContentRegionAvail().y;
   ImGui::InvisibleButton(id, size, ImGuiButtonFlags_MouseButtonLeft);
   const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
   if (!(view.hi > view.lo)) view = {opt.data_lo, opt.data_hi};

@@ -12,6 +12,9 @@ class App;
 // Every view's start: the selected tensor, or nullptr after saying "select a tensor"
 // (no model, no selection or no scheme). app.cpp.
 const TensorView* selected_tensor(App& app);
+// The same, then the tensor's name as the view's title line (the caller continues the
+// line with SameLine or starts the next).
+const TensorView* selected_tensor_titled(App& app);
 // "preview · 1/k of the groups": the shown result covers every k-th group only.
 void preview_badge(int stride);
 // Dim text for the rest of the current line (a view's header after the tensor name):

@@ -13,7 +13,7 @@
 #include "analysis/transforms/matrix_view.h"
 #include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "widgets/ui_scale.h"
 
 namespace qs::app {

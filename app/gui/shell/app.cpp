@@ -23,6 +23,12 @@ const TensorView* selected_tensor(App& app) {
   return &st.model->tensors[size_t(st.tensor)];
 }
 
+const TensorView* selected_tensor_titled(App& app) {
+  const TensorView* t = selected_tensor(app);
+  if (t) ImGui::TextUnformatted(t->name.c_str());
+  return t;
+}
+
 std::optional<View> view_from_name(const std::string& name) {
   if (name == "distribution") return View::Distribution;
   if (name == "error") return View::Error;

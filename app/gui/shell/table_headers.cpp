@@ -1,4 +1,4 @@
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 
 #include <cmath>
 #include <string>

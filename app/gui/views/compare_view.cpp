@@ -14,7 +14,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "widgets/ui_scale.h"
 
 namespace qs::app {
@@ -37,11 +37,8 @@ int best_within(const std::vector<SchemeEntry>& list, double budget) {
 
 void draw_compare_view(App& app) {
   AppState& st = app.state();
-  const TensorView* selected = selected_tensor(app);
-  if (!selected) return;
-  const TensorView& t = *selected;
+  if (!selected_tensor_titled(app)) return;
   const float fs = ImGui::GetFontSize();
-  ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
   fitted_text_disabled("· %zu schemes (add up to 6 in the scheme panel)", st.schemes.size());
 

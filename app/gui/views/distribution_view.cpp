@@ -15,13 +15,11 @@ namespace qs::app {
 
 void draw_distribution_view(App& app) {
   AppState& st = app.state();
-  const TensorView* selected = selected_tensor(app);
+  // Header: what is shown.
+  const TensorView* selected = selected_tensor_titled(app);
   if (!selected) return;
   const TensorView& t = *selected;
   const float fs = ImGui::GetFontSize();
-
-  // Header: what is shown.
-  ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
   if (st.result_tensor == st.tensor) {
     const TensorStats& s = st.result_stats;

@@ -15,9 +15,10 @@
 #include "analysis/quant/levels.h"
 #include "analysis/numeric/breakdown.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/views/format_traits_cells.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "widgets/ui_scale.h"
 
 namespace qs::app {
@@ -151,16 +152,7 @@ void traits_table(AppState& st) {
     ImGui::TextUnformatted(kFormatLabels[i]);
     ImGui::TableSetColumnIndex(1);
     ImGui::Text("%d (1·%d·%d)", t.bits, t.exponent_bits, t.mantissa_bits);
-    ImGui::TableSetColumnIndex(2);
-    ImGui::Text("%d", t.bias);
-    ImGui::TableSetColumnIndex(3);
-    ImGui::Text("%.4g", t.max);
-    ImGui::TableSetColumnIndex(4);
-    ImGui::Text("%.3g", t.min_normal);
-    ImGui::TableSetColumnIndex(5);
-    ImGui::Text("%.3g", t.min_subnormal);
-    ImGui::TableSetColumnIndex(6);
-    ImGui::Text("%.2f", t.decimal_digits);
+    format_traits_cells(t, 2, "%.2f");
     ImGui::TableSetColumnIndex(7);
     const char* rule = t.has_inf ? "Inf, NaN" : t.has_nan ? "NaN only" : "neither";
     const char* detail = t.has_inf ? "Inf and NaN (IEEE): overflow gives ±Inf"

@@ -13,7 +13,7 @@
 
 #include "analysis/explore/lessons.h"
 #include "app/gui/shell/app.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/matrix_grid.h"
 

@@ -20,8 +20,9 @@
 #include "analysis/presets/preset_tables.h"
 #include "analysis/base/tensor.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/views/format_traits_cells.h"
 #include "app/gui/shell/app.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "app/gui/views/learn_page.h"
 #include "widgets/number_line.h"
 #include "widgets/xy_plot.h"
@@ -114,16 +115,7 @@ void lesson_formats(App& app) {
       ImGui::TextUnformatted(std::string(t.name).c_str());
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("1·%d·%d", t.exponent_bits, t.mantissa_bits);
-      ImGui::TableSetColumnIndex(2);
-      ImGui::Text("%d", t.bias);
-      ImGui::TableSetColumnIndex(3);
-      ImGui::Text("%.4g", t.max);
-      ImGui::TableSetColumnIndex(4);
-      ImGui::Text("%.3g", t.min_normal);
-      ImGui::TableSetColumnIndex(5);
-      ImGui::Text("%.3g", t.min_subnormal);
-      ImGui::TableSetColumnIndex(6);
-      ImGui::Text("%.1f", t.decimal_digits);
+      format_traits_cells(t, 2, "%.1f");
       ImGui::TableSetColumnIndex(7);
       const float c = numeric::cast(f, float(st.learn_format_value));
       ImGui::Text("%.8g", double(c));
@@ -138,15 +130,24 @@ void lesson_formats(App& app) {
          View::Formats);
 }
 
-void lesson_absmax(App& app) {
-  AppState& st = app.state();
-  heading("Symmetric absmax");
-  para("Scale the vector so its largest magnitude lands on the largest code, round, and scale back. Each x̂ is a "
-       "multiple of s, so the rounding error is at most s/2.");
+// The absmax and min/max lessons open the same way: title, idea, the editable vector and
+// the bits slider. Returns the vector.
+std::vector<float> lesson_start(AppState& st, const char* title, const char* idea, const char* bits_label) {
+  heading(title);
+  para(idea);
   std::vector<float> x;
   vector_editor(st, x);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-  ImGui::SliderInt("bits", &st.learn_bits, 2, 8);
+  ImGui::SliderInt(bits_label, &st.learn_bits, 2, 8);
+  return x;
+}
+
+void lesson_absmax(App& app) {
+  AppState& st = app.state();
+  const std::vector<float> x = lesson_start(st, "Symmetric absmax",
+                                            "Scale the vector so its largest magnitude lands on the largest code, round, "
+                                            "and scale back. Each x̂ is a multiple of s, so the rounding error is at most s/2.",
+                                            "bits");
   ImGui::SameLine();
   ImGui::Checkbox("use −2^(b−1) too ([−128, 127] for 8 bits)", &st.learn_full_negative);
   const AbsmaxStep a = absmax_walkthrough(x, st.learn_bits, st.learn_full_negative);
@@ -199,13 +200,11 @@ void lesson_absmax(App& app) {
 
 void lesson_minmax(App& app) {
   AppState& st = app.state();
-  heading("Asymmetric min/max");
-  para("Map [min, max] (widened to include 0) onto all 2^b codes: s = (hi − lo) / (2^b − 1), zero point z = round(−lo "
-       "/ s), code = round(x / s) + z, x̂ = (code − z) · s. No code is wasted on a range the data does not use.");
-  std::vector<float> x;
-  vector_editor(st, x);
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-  ImGui::SliderInt("bits##mm", &st.learn_bits, 2, 8);
+  const std::vector<float> x = lesson_start(st, "Asymmetric min/max",
+                                            "Map [min, max] (widened to include 0) onto all 2^b codes: s = (hi − lo) / "
+                                            "(2^b − 1), zero point z = round(−lo / s), code = round(x / s) + z, x̂ = "
+                                            "(code − z) · s. No code is wasted on a range the data does not use.",
+                                            "bits##mm");
   const MinmaxStep m = minmax_walkthrough(x, st.learn_bits);
   const int levels = (1 << st.learn_bits) - 1;
   char buf[256];

@@ -17,7 +17,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/labels.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "app/gui/views/model_layers.h"
 #include "widgets/text_fit.h"
 

@@ -17,7 +17,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "app/gui/views/outliers_layout.h"
 #include "app/gui/views/outliers_plots.h"
 #include "widgets/text_fit.h"

@@ -14,7 +14,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/shell/plot_menu.h"
-#include "app/gui/table_headers.h"
+#include "app/gui/shell/table_headers.h"
 #include "widgets/group_chart.h"
 
 namespace qs::app {

@@ -172,10 +172,9 @@ std::vector<float> strip_levels(const StoredQuant& sq, int64_t j, const std::vec
 
 void draw_stored_view(App& app) {
   AppState& st = app.state();
-  const TensorView* selected = selected_tensor(app);
+  const TensorView* selected = selected_tensor_titled(app);
   if (!selected) return;
   const TensorView& t = *selected;
-  ImGui::TextUnformatted(t.name.c_str());
   ImGui::SameLine();
   fitted_text_disabled("%s %s", std::string(dtype_name(t.dtype)).c_str(), shape_string(t.shape).c_str());
   if (!has_stored_quant(t)) {
