@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -29,14 +30,22 @@ std::span<const std::byte> span_of(const std::string& s) {
 }
 
 // A manifest and its shards in memory.
+// The shards' bytes are copied into buffers the returned Model owns (appended after the
+// reader's own), as a mapped file would be kept: its tensors view them after the
+// caller's strings are gone.
 Result<Model> parse(const std::string& json, const std::map<std::string, std::string>& shards) {
   auto m = parse_tfjs_manifest(span_of(json), "m.json");
   if (!m) return tl::unexpected(m.error());
-  return assemble_tfjs(*m, [&](const std::string& p) -> Result<std::span<const std::byte>> {
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> owned;
+  auto model = assemble_tfjs(*m, [&](const std::string& p) -> Result<std::span<const std::byte>> {
     const auto it = shards.find(p);
     if (it == shards.end()) return make_error("missing");
-    return span_of(it->second);
+    const std::span<const std::byte> bytes = span_of(it->second);
+    owned.push_back(std::make_shared<const std::vector<std::byte>>(bytes.begin(), bytes.end()));
+    return std::span<const std::byte>(*owned.back());
   }, "m.json");
+  if (model) model->buffers.insert(model->buffers.end(), owned.begin(), owned.end());
+  return model;
 }
 
 std::string error_of(const std::string& json, const std::map<std::string, std::string>& shards = {}) {
@@ -216,7 +225,7 @@ TEST(TfjsReader, InMemoryManifests) {
   std::vector<float> x(3);
   decode_to_float(m->tensors[0], 0, x);
   EXPECT_EQ(x, (std::vector<float>{1, 2, 3}));
-  EXPECT_EQ(m->buffers.size(), 1u);
+  EXPECT_EQ(m->buffers.size(), 1u + 2u);  // the straddling weight copied once, then the test's two shards
   decode_to_float(m->tensors[1], 0, std::span<float>(x.data(), 1));
   EXPECT_EQ(x[0], 4.0f);
   // A model.json with a layers topology; a string weight's bytes are skipped.
