@@ -3,30 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/text_fit.h"
 #include "widgets/ui_scale.h"
 
 namespace qs::widgets {
-namespace {
-
-// `s` cut with "…" to fit `width` pixels at the current font.
-std::string fit(const std::string& s, float width) {
-  if (ImGui::CalcTextSize(s.c_str()).x <= width) return s;
-  std::string t = s;
-  while (!t.empty() && ImGui::CalcTextSize((t + "…").c_str()).x > width) t.pop_back();
-  return t.empty() ? std::string() : t + "…";
-}
-
-}  // namespace
-
-ImU32 LayerGridColour(double v, double lo, double hi) {
-  static constexpr int kStops[5][3] = {{185, 28, 28}, {234, 88, 12}, {250, 204, 21}, {132, 204, 22}, {21, 128, 61}};
-  double t = hi > lo && std::isfinite(v) ? (v - lo) / (hi - lo) : (v > lo ? 1.0 : 0.0);
-  t = std::clamp(t, 0.0, 1.0) * 4;
-  const int k = std::min(3, int(t));
-  const double f = t - k;
-  auto ch = [&](int c) { return int(std::lround(kStops[k][c] + f * (kStops[k + 1][c] - kStops[k][c]))); };
-  return IM_COL32(ch(0), ch(1), ch(2), 255);
-}
 
 LayerGridEvent LayerGridPlot(const char* id, ImVec2 size, const LayerGridInput& in) {
   LayerGridEvent ev;
@@ -46,7 +26,7 @@ LayerGridEvent LayerGridPlot(const char* id, ImVec2 size, const LayerGridInput& 
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (int c = 0; c < in.cols; ++c) {
-    const std::string l = fit(in.col_labels[size_t(c)], cell_w - px(4));
+    const std::string l = elide(in.col_labels[size_t(c)], cell_w - px(4));
     const float w = ImGui::CalcTextSize(l.c_str()).x;
     dl->AddText(ImVec2(p0.x + left + cell_w * (float(c) + 0.5f) - w / 2, p0.y), dim, l.c_str());
   }
@@ -84,8 +64,7 @@ LayerGridEvent LayerGridPlot(const char* id, ImVec2 size, const LayerGridInput& 
       const size_t i = size_t(r * in.cols + c);
       if (!in.present[i]) continue;
       const ImVec2 a(q0.x + left + cell_w * float(c) + gap, y + gap), b(a.x + cell_w - 2 * gap, y + cell_h - gap);
-      const double v = in.values[i];
-      dl->AddRectFilled(a, b, std::isnan(v) ? IM_COL32(120, 120, 120, 255) : LayerGridColour(v, in.lo, in.hi));
+      dl->AddRectFilled(a, b, in.colours[i]);
       if (in.marked[i]) {
         dl->AddRect(a, b, IM_COL32(127, 29, 29, 255), 0, 0, 2.0f);
         if (cell_h >= fs * 0.8f) {

@@ -1,8 +1,8 @@
 #pragma once
 // A layer × module grid (the Model view's map of an LLM): one row per layer, one column per
-// module, each cell coloured by a value on [lo, hi] (red low, yellow, green high), marked
-// cells outlined with a ▼, the selected cell framed. Drawing only: the caller hands the
-// values and labels and gets back which cell is hovered or clicked.
+// module, each cell in the colour the caller gives it, marked cells outlined with a ▼,
+// the selected cell framed. Drawing only: the caller hands the colours and labels and gets
+// back which cell is hovered or clicked.
 #include <span>
 #include <string>
 
@@ -12,11 +12,10 @@ namespace qs::widgets {
 
 struct LayerGridInput {
   int rows = 0, cols = 0;
-  std::span<const double> values;   // rows × cols, row-major; NaN: no value (grey)
+  std::span<const ImU32> colours;   // rows × cols, row-major
   std::span<const char> present;    // rows × cols: 0 = no tensor in this cell (blank)
   std::span<const char> marked;     // rows × cols: 1 = one of the worst (outlined, ▼)
   std::span<const std::string> row_labels, col_labels;
-  double lo = 0, hi = 1;
   int selected = -1;                // cell index framed in white, or −1
 };
 
@@ -25,9 +24,6 @@ struct LayerGridEvent {
   int clicked = -1;
   bool double_clicked = false;
 };
-
-// The colour of v on [lo, hi], from the same five stops the HTML report uses.
-ImU32 LayerGridColour(double v, double lo, double hi);
 
 // Fills `size` (0 = the available region); rows shrink to fit down to 3 px, then the grid
 // scrolls. Row labels are thinned so they never overlap; column labels are cut to the

@@ -138,6 +138,30 @@ std::vector<size_t> worst_cells(const LayerGrid& grid, const ModelAnalysis& a, s
   return out;
 }
 
+std::pair<double, double> sqnr_range(const LayerGrid& grid, const ModelAnalysis& a) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (int64_t idx : grid.cells) {
+    if (idx < 0) continue;
+    for (const SchemeOnTensor& s : a.tensors[size_t(idx)].results) {
+      if (s.metrics && s.metrics->sqnr_db && std::isfinite(*s.metrics->sqnr_db))
+        lo = std::min(lo, *s.metrics->sqnr_db), hi = std::max(hi, *s.metrics->sqnr_db);
+    }
+  }
+  if (!(lo <= hi)) return {0.0, 1.0};
+  return {lo, hi};
+}
+
+Rgb sqnr_rgb(double v, double lo, double hi) {
+  // Five stops from red through yellow to green, interpolated in sRGB.
+  static constexpr int kStops[5][3] = {{185, 28, 28}, {234, 88, 12}, {250, 204, 21}, {132, 204, 22}, {21, 128, 61}};
+  double t = hi > lo && std::isfinite(v) ? (v - lo) / (hi - lo) : (v > lo ? 1.0 : 0.0);
+  t = std::clamp(t, 0.0, 1.0) * 4;
+  const int k = std::min(3, int(t));
+  const double f = t - k;
+  auto ch = [&](int c) { return int(std::lround(kStops[k][c] + f * (kStops[k + 1][c] - kStops[k][c]))); };
+  return {ch(0), ch(1), ch(2)};
+}
+
 nlohmann::json layer_grid_json(const LayerGrid& g, const Model& m, const ModelAnalysis& a, size_t schemes) {
   using nlohmann::json;
   auto name = [&](int64_t idx) { return idx < 0 ? json(nullptr) : json(m.tensors[a.tensors[size_t(idx)].index].name); };

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,17 @@ std::optional<LayerGrid> layer_grid(const Model& m, const ModelAnalysis& a);
 // Per scheme, the cells to mark: the `k` grid cells with the lowest SQNR (an index into
 // grid.cells), lowest first; cells with no SQNR are skipped.
 std::vector<size_t> worst_cells(const LayerGrid& grid, const ModelAnalysis& a, size_t scheme, size_t k);
+
+// The SQNR range of the grid's cells over every scheme (finite values; [0, 1] when there
+// is none): one colour scale for all schemes, so switching schemes shows the change.
+std::pair<double, double> sqnr_range(const LayerGrid& grid, const ModelAnalysis& a);
+
+// The grid's colour scale, shared by report.html and the Model view: an SQNR on [lo, hi]
+// from red (low) through yellow to green (high), as 8-bit RGB.
+struct Rgb {
+  int r = 0, g = 0, b = 0;
+};
+Rgb sqnr_rgb(double v, double lo, double hi);
 
 // {"prefix", "layers", "modules", "labels", "cells": rows × [tensor name or null],
 // "worst": per scheme [tensor names, lowest SQNR first]} for report.json and the GUI's

@@ -301,15 +301,7 @@ void write_layer_sections(std::ostringstream& o, const Report& r) {
   const std::optional<LayerGrid> grid = layer_grid(*r.model, a);
   std::vector<size_t> bars;
   if (grid) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (int64_t idx : grid->cells) {
-      if (idx < 0) continue;
-      for (const SchemeOnTensor& s : a.tensors[size_t(idx)].results) {
-        const double v = sqnr_or(s, NAN);
-        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-      }
-    }
-    if (!(lo <= hi)) lo = 0, hi = 1;
+    const auto [lo, hi] = sqnr_range(*grid, a);
     o << "<h2>SQNR by layer and module</h2>\n<p class=\"muted\">" << grid->rows() << " layers (<code>"
       << xml_escape(grid->prefix) << "N.</code>) × " << grid->cols()
       << " modules; cell colour = SQNR on one scale for every scheme; the 3 lowest of each scheme are outlined "

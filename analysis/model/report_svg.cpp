@@ -153,16 +153,9 @@ std::string tradeoff(const Report& r) {
 }
 
 std::string sqnr_colour(double v, double lo, double hi) {
-  // Five stops from red through yellow to green, interpolated in sRGB.
-  static constexpr int kStops[5][3] = {{185, 28, 28}, {234, 88, 12}, {250, 204, 21}, {132, 204, 22}, {21, 128, 61}};
-  double t = hi > lo && std::isfinite(v) ? (v - lo) / (hi - lo) : (v > lo ? 1.0 : 0.0);
-  t = std::clamp(t, 0.0, 1.0) * 4;
-  const int k = std::min(3, int(t));
-  const double f = t - k;
+  const Rgb c = sqnr_rgb(v, lo, hi);
   char buf[8];
-  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", int(std::lround(kStops[k][0] + f * (kStops[k + 1][0] - kStops[k][0]))),
-                int(std::lround(kStops[k][1] + f * (kStops[k + 1][1] - kStops[k][1]))),
-                int(std::lround(kStops[k][2] + f * (kStops[k + 1][2] - kStops[k][2]))));
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c.r, c.g, c.b);
   return buf;
 }
 

@@ -33,7 +33,7 @@ std::string sqnr_scale(double lo, double hi);
 // x's histogram with the scheme's levels as ticks underneath.
 std::string histogram(const WorstTensorView& w);
 
-// The colour of an SQNR on [lo, hi]: red (low) through yellow to green (high), "#rrggbb".
+// The colour of an SQNR on [lo, hi] (sqnr_rgb) as "#rrggbb".
 std::string sqnr_colour(double v, double lo, double hi);
 
 }  // namespace qs::report_svg

@@ -161,6 +161,8 @@ struct AppState {
   const struct ModelRun* model_grid_run = nullptr;  // the run `model_layer_grid` is for
   std::optional<LayerGrid> model_layer_grid;
   std::vector<std::vector<size_t>> model_grid_worst;  // per scheme: worst_cells
+  std::pair<double, double> model_grid_range{0, 1};  // sqnr_range: the colour scale
+  std::vector<std::string> model_grid_rows;          // the layer indices as row labels
   // Bit budget planner over model_run.
   double plan_bits = 4.5;
   int plan_objective = 0;                // 0 pooled SQNR, 1 worst tensor

@@ -28,7 +28,19 @@ void refresh_model_layer_grid(AppState& st) {
   if (!st.model_layer_grid) return;
   for (size_t s = 0; s < run->schemes.size(); ++s)
     st.model_grid_worst.push_back(worst_cells(*st.model_layer_grid, run->analysis, s, kFlaggedPerScheme));
+  st.model_grid_range = sqnr_range(*st.model_layer_grid, run->analysis);
+  st.model_grid_rows.clear();
+  for (int64_t l : st.model_layer_grid->layers) st.model_grid_rows.push_back(std::to_string(l));
 }
+
+namespace {
+
+ImU32 grid_colour(double v, double lo, double hi) {
+  const Rgb c = sqnr_rgb(v, lo, hi);
+  return IM_COL32(c.r, c.g, c.b, 255);
+}
+
+}  // namespace
 
 bool draw_model_grid_toggle(App& app) {
   AppState& st = app.state();
@@ -68,36 +80,27 @@ void draw_model_layer_grid(App& app, float height) {
   const ModelRun& run = *st.model_run;
   const LayerGrid& g = *st.model_layer_grid;
   const size_t scheme = size_t(std::clamp(st.model_grid_scheme, 0, int(run.schemes.size()) - 1));
-  // One colour scale for every scheme, so switching schemes shows the drop in colour.
-  double lo = INFINITY, hi = -INFINITY;
+  // Per frame only this scheme's colours; the scale and labels are the run's (refresh).
+  const auto [lo, hi] = st.model_grid_range;
   std::vector<double> values(g.cells.size(), NAN);
+  std::vector<ImU32> colours(g.cells.size(), IM_COL32(120, 120, 120, 255));  // grey: no SQNR
   std::vector<char> present(g.cells.size(), 0), marked(g.cells.size(), 0);
   for (size_t c = 0; c < g.cells.size(); ++c) {
     if (g.cells[c] < 0) continue;
     present[c] = 1;
-    const TensorAnalysis& ta = run.analysis.tensors[size_t(g.cells[c])];
-    for (size_t s = 0; s < ta.results.size(); ++s) {
-      const auto& m = ta.results[s].metrics;
-      if (!m || !m->sqnr_db || !std::isfinite(*m->sqnr_db)) continue;
-      lo = std::min(lo, *m->sqnr_db), hi = std::max(hi, *m->sqnr_db);
-      if (s == scheme) values[c] = *m->sqnr_db;
-    }
+    const auto& m = run.analysis.tensors[size_t(g.cells[c])].results[scheme].metrics;
+    if (m && m->sqnr_db && std::isfinite(*m->sqnr_db)) values[c] = *m->sqnr_db, colours[c] = grid_colour(values[c], lo, hi);
   }
-  if (!(lo <= hi)) lo = 0, hi = 1;
   if (scheme < st.model_grid_worst.size())
     for (size_t c : st.model_grid_worst[scheme]) marked[c] = 1;
-  std::vector<std::string> rows;
-  for (int64_t l : g.layers) rows.push_back(std::to_string(l));
   widgets::LayerGridInput in;
   in.rows = int(g.rows());
   in.cols = int(g.cols());
-  in.values = values;
+  in.colours = colours;
   in.present = present;
   in.marked = marked;
-  in.row_labels = rows;
+  in.row_labels = st.model_grid_rows;
   in.col_labels = g.labels;
-  in.lo = lo;
-  in.hi = hi;
   for (size_t c = 0; c < g.cells.size(); ++c)
     if (g.cells[c] >= 0 && int(run.analysis.tensors[size_t(g.cells[c])].index) == st.tensor) in.selected = int(c);
   ImGui::TextDisabled("SQNR %.1f dB", lo);
@@ -109,7 +112,7 @@ void draw_model_layer_grid(App& app, float height) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     for (int i = 0; i < 40; ++i)
       dl->AddRectFilled(ImVec2(p.x + w * float(i) / 40, p.y + h * 0.3f), ImVec2(p.x + w * float(i + 1) / 40, p.y + h * 1.3f),
-                        widgets::LayerGridColour(lo + (hi - lo) * (i + 0.5) / 40, lo, hi));
+                        grid_colour(lo + (hi - lo) * (i + 0.5) / 40, lo, hi));
     ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
   }
   ImGui::SameLine();

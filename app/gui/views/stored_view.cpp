@@ -168,6 +168,35 @@ std::vector<float> strip_levels(const StoredQuant& sq, int64_t j, const std::vec
   return std::vector<float>(a, b);
 }
 
+// What the view draws from a stored tensor: the code counts as doubles, and one
+// sub-block's first weights and the levels around them. Decoding those and building the
+// levels (65536 sorted halves for float16) is done when the tensor or sub-block changes,
+// not every frame. Render thread only.
+struct StripCache {
+  const StoredQuant* stored = nullptr;  // with the tensor's bytes: a freed StoredQuant's
+  const std::byte* bytes = nullptr;     // address reused by another tensor's is not a hit
+  int64_t sub_block = -1;
+  std::vector<double> counts;
+  std::vector<float> values, levels;
+};
+
+const StripCache& strip_cache(const TensorView& t, const StoredQuant& sq, int64_t j) {
+  static StripCache c;
+  if (c.stored != &sq || c.bytes != t.bytes.data()) {
+    c.stored = &sq;
+    c.bytes = t.bytes.data();
+    c.sub_block = -1;
+    c.counts.assign(sq.code_counts.begin(), sq.code_counts.end());
+  }
+  if (c.sub_block != j && sq.sub_blocks() > 0) {
+    c.sub_block = j;
+    c.values.resize(size_t(std::min(sq.sub_block_elems, kStripValues)));
+    decode_to_float(t, j * sq.sub_block_elems, c.values);
+    c.levels = strip_levels(sq, j, c.values);
+  }
+  return c;
+}
+
 }  // namespace
 
 void draw_stored_view(App& app) {
@@ -226,7 +255,8 @@ void draw_stored_view(App& app) {
   }
 
   section("Codes used");
-  std::vector<double> counts(sq->code_counts.begin(), sq->code_counts.end());
+  const StripCache& cache = strip_cache(t, *sq, std::clamp<int64_t>(st.stored_sub_block, 0, std::max<int64_t>(0, sq->sub_blocks() - 1)));
+  const std::vector<double>& counts = cache.counts;
   bar_chart("##codes", counts, fs * 5, "code", sq->code_min, 1);
   if (sq->type == DType::F16) {
     disabled_wrapped("codes are the half-precision bit patterns: 0..32767 positive, 32768..65535 negative");
@@ -265,15 +295,15 @@ void draw_stored_view(App& app) {
   }
   j = st.stored_sub_block = std::clamp<int64_t>(st.stored_sub_block, 0, std::max<int64_t>(0, sq->sub_blocks() - 1));
   if (sq->sub_blocks() > 0) {
-    const int64_t shown = std::min(sq->sub_block_elems, kStripValues);
-    std::vector<float> values(static_cast<size_t>(shown));
-    decode_to_float(t, j * sq->sub_block_elems, values);
+    const StripCache& strip = strip_cache(t, *sq, j);
+    const std::vector<float>& values = strip.values;
+    const int64_t shown = int64_t(values.size());
     if (!one_grid) {
       disabled_wrapped("scale %.6g   offset %.6g   elements %lld .. %lld", sq->scale[size_t(j)],
                           sq->offset[size_t(j)], (long long)(j * sq->sub_block_elems),
                           (long long)((j + 1) * sq->sub_block_elems - 1));
     }
-    const std::vector<float> levels = strip_levels(*sq, j, values);
+    const std::vector<float>& levels = strip.levels;
     grid_strip(levels, values);
     const bool all_levels = int64_t(levels.size()) >= n_codes || sq->type != DType::F16;
     disabled_wrapped("ticks: the %zu values %s can hold · dots: %s%lld weights", levels.size(),
