@@ -11,6 +11,7 @@
 
 #include <imgui.h>
 
+#include "app/gui/panels/panels.h"
 #include "app/gui/shell/app.h"
 #include "app/gui/views/model_layers.h"
 #include "widgets/layer_grid_plot.h"
@@ -116,7 +117,7 @@ void draw_model_layer_grid(App& app, float height) {
     ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("%.1f dB · ▼ the 3 lowest under this scheme · click: select · double-click: Distribution", hi);
+  fitted_text_disabled("%.1f dB · ▼ the 3 lowest under this scheme · click: select · double-click: Distribution", hi);
   const widgets::LayerGridEvent ev = widgets::LayerGridPlot("##layer_grid", ImVec2(0, height - ImGui::GetFrameHeightWithSpacing()), in);
   if (ev.hovered >= 0) {
     const TensorAnalysis& ta = run.analysis.tensors[size_t(g.cells[size_t(ev.hovered)])];
